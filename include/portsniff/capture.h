@@ -1,0 +1,46 @@
+/* Capture sources (live interfaces, saved files) and the capture loop. */
+#ifndef PORTSNIFF_CAPTURE_H
+#define PORTSNIFF_CAPTURE_H
+
+#include <stdint.h>
+#include "portsniff/pipeline.h"
+
+typedef struct ps_capture_opts {
+    const char *const *files;  /* -r, in order; "-" is standard input */
+    int nfiles;
+    const char *iface;         /* -i */
+    int snaplen;               /* -s; 0 for the default (262144) */
+    int promisc;               /* 0 with -p */
+    int buffer_kib;            /* -B; 0 for libpcap's default */
+    const char *filter;        /* BPF expression or NULL */
+    uint64_t count;            /* -c; 0 for no limit */
+    double interval_s;         /* --interval; 0 for none */
+    const char *drop_user;     /* -Z; NULL to keep privileges */
+} ps_capture_opts;
+
+/* Called at each --interval with a snapshot report; `live` is 1 for interfaces. */
+typedef void (*ps_interval_fn)(ps_pipeline *p, int live, void *ctx);
+
+/* Exit statuses (documented in portsniff(1)). */
+enum {
+    PS_EXIT_OK = 0,
+    PS_EXIT_INPUT = 1,   /* a file, interface or registry could not be read */
+    PS_EXIT_USAGE = 2,   /* bad command line, bad filter expression */
+    PS_EXIT_TRUNCATED = 3 /* input ended early (truncated or damaged file); the report covers what was read */
+};
+
+/* Run every source through the pipeline. Flushes the flow table at the end.
+ * Returns a PS_EXIT_* status; errors are printed to stderr as one line. */
+int capture_run(const ps_capture_opts *opts, ps_pipeline *p, ps_interval_fn on_interval, void *ctx);
+
+/* The message of an input that ended early (truncated file), printed after the
+ * report; NULL when none. */
+const char *capture_deferred_error(void);
+
+/* -D: list interfaces as tcpdump does. */
+int capture_list_interfaces(void);
+
+/* Ask a running capture loop to stop (async-signal-safe). */
+void capture_request_stop(void);
+
+#endif

@@ -1,0 +1,132 @@
+/* The flow table: bidirectional flows keyed by transport and both endpoints,
+ * per-direction counters, timeouts kept in time order, a memory bound. */
+#ifndef PORTSNIFF_FLOW_H
+#define PORTSNIFF_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "portsniff/packet.h"
+
+/* Canonical key: endpoint a is the lower (address, port) pair, so both
+ * directions of a conversation find the same key. */
+typedef struct ps_flow_key {
+    uint8_t  addr_a[16];
+    uint8_t  addr_b[16];
+    uint16_t port_a, port_b;
+    uint8_t  family;         /* 4 or 6 */
+    uint8_t  transport;      /* ps_transport */
+    uint8_t  pad[2];         /* always zero: keys are hashed and compared as bytes */
+} ps_flow_key;
+
+typedef struct ps_dir_stats {
+    uint64_t pkts;
+    uint64_t frame_bytes;    /* sum of on-wire frame lengths */
+    uint64_t ip_bytes;       /* sum of IP total lengths */
+    uint8_t  tcp_flags;      /* union of TCP flags sent */
+} ps_dir_stats;
+
+/* How the originator was decided. */
+typedef enum ps_orig_basis {
+    PS_ORIG_FIRST_PACKET = 0,  /* sender of the first packet seen */
+    PS_ORIG_HANDSHAKE          /* TCP SYN / SCTP INIT / DCCP-Request (or their replies) */
+} ps_orig_basis;
+
+typedef enum ps_end_reason {
+    PS_END_NONE = 0,
+    PS_END_FIN,        /* TCP FIN seen in both directions */
+    PS_END_RST,        /* TCP RST */
+    PS_END_ABORT,      /* SCTP ABORT */
+    PS_END_SHUTDOWN,   /* SCTP SHUTDOWN COMPLETE */
+    PS_END_DCCP_RESET, /* DCCP-Reset */
+    PS_END_IDLE,       /* idle timeout */
+    PS_END_ACTIVE,     /* active timeout on a long flow */
+    PS_END_EVICTED,    /* flow-table limit reached, oldest idle flow ended */
+    PS_END_EOF,        /* end of input / capture stopped */
+    PS_END_REUSED,     /* a new handshake on the same 5-tuple after it closed */
+    PS_END_COUNT
+} ps_end_reason;
+
+typedef struct ps_flow ps_flow;
+struct ps_flow {
+    ps_flow_key  key;
+    ps_dir_stats dir[2];       /* [0] = sent by endpoint a, [1] = sent by endpoint b */
+    int64_t  first_ns, last_ns;
+    uint32_t sctp_chunks;      /* union of SCTP chunk-type bits */
+    uint32_t dccp_service_code;
+    uint16_t dccp_types;       /* bit n set when DCCP packet type n was seen */
+    uint16_t vlan_id;          /* outermost VLAN of the first packet */
+    uint8_t  orig;             /* 0: endpoint a originated, 1: endpoint b */
+    uint8_t  orig_basis;       /* ps_orig_basis */
+    uint8_t  dccp_has_service_code;
+    uint8_t  closing;          /* set once the flow has ended by protocol; see end_reason */
+    uint8_t  end_reason;       /* ps_end_reason; set when the flow is handed to the sink */
+    uint8_t  fin_seen;         /* bit 0: a sent FIN, bit 1: b sent FIN */
+    /* table bookkeeping, private to flow.c */
+    ps_flow *idle_prev, *idle_next;   /* ordered by last_ns */
+    ps_flow *age_prev, *age_next;     /* ordered by first_ns */
+    ps_flow *hash_next;
+    uint32_t hash;
+};
+
+/* Accessors by role, for sinks. */
+static inline const ps_dir_stats *flow_orig_stats(const ps_flow *f) { return &f->dir[f->orig]; }
+static inline const ps_dir_stats *flow_resp_stats(const ps_flow *f) { return &f->dir[!f->orig]; }
+static inline const uint8_t *flow_orig_addr(const ps_flow *f) { return f->orig ? f->key.addr_b : f->key.addr_a; }
+static inline const uint8_t *flow_resp_addr(const ps_flow *f) { return f->orig ? f->key.addr_a : f->key.addr_b; }
+static inline uint16_t flow_orig_port(const ps_flow *f) { return f->orig ? f->key.port_b : f->key.port_a; }
+static inline uint16_t flow_resp_port(const ps_flow *f) { return f->orig ? f->key.port_a : f->key.port_b; }
+
+typedef struct ps_flow_config {
+    int64_t idle_timeout_ns;     /* end a flow after this long without packets */
+    int64_t active_timeout_ns;   /* end (and restart) a flow this long after it began */
+    int64_t close_linger_ns;     /* keep a closed flow this long for its last ACKs */
+    size_t  max_flows;           /* table limit; the oldest idle flow is evicted beyond it */
+    size_t  max_fragments;       /* fragment cache limit */
+    int64_t fragment_timeout_ns; /* how long a first fragment's ports are remembered */
+} ps_flow_config;
+
+#define PS_DEFAULT_IDLE_TIMEOUT_S    60
+#define PS_DEFAULT_ACTIVE_TIMEOUT_S  1800
+#define PS_DEFAULT_CLOSE_LINGER_S    2
+#define PS_DEFAULT_MAX_FLOWS         1000000
+#define PS_DEFAULT_MAX_FRAGMENTS     8192
+#define PS_DEFAULT_FRAGMENT_TIMEOUT_S 30
+
+void flow_config_defaults(ps_flow_config *cfg);
+
+typedef struct ps_flow_counters {
+    uint64_t flows_created;
+    uint64_t flows_ended;
+    uint64_t flows_evicted;          /* ended by the --max-flows limit */
+    uint64_t fragments_matched;      /* later fragments counted to their first fragment's flow */
+    uint64_t fragments_unmatched;    /* later fragments whose first fragment was not seen */
+    uint64_t fragment_cache_evictions;
+    size_t   peak_flows;
+} ps_flow_counters;
+
+/* Called once per flow as it ends; the flow is freed after the call returns. */
+typedef void (*ps_flow_end_fn)(const ps_flow *flow, void *ctx);
+
+typedef struct ps_flow_table ps_flow_table;
+
+ps_flow_table *flow_table_create(const ps_flow_config *cfg, ps_flow_end_fn on_end, void *ctx);
+void flow_table_destroy(ps_flow_table *t);   /* frees without calling on_end */
+
+/* Account one decoded packet of kind PS_PKT_TRANSPORT or PS_PKT_FRAGMENT
+ * (other kinds are ignored). Also expires flows whose timeouts passed at pkt->ts_ns.
+ * Returns the flow the packet was counted to, or NULL (unmatched fragment). */
+const ps_flow *flow_table_packet(ps_flow_table *t, const ps_packet *pkt);
+/* End every flow whose idle, active or linger timeout passed at now_ns. */
+void flow_table_expire(ps_flow_table *t, int64_t now_ns);
+/* End every flow with the given reason (PS_END_EOF at end of input). */
+void flow_table_flush(ps_flow_table *t, ps_end_reason reason);
+/* Visit the open flows, oldest first. */
+void flow_table_foreach(const ps_flow_table *t, void (*fn)(const ps_flow *, void *), void *ctx);
+size_t flow_table_count(const ps_flow_table *t);
+const ps_flow_counters *flow_table_counters(const ps_flow_table *t);
+
+void flow_key_from_packet(const ps_packet *pkt, ps_flow_key *key, int *sender_is_b);
+
+const char *ps_end_reason_name(int reason);    /* "fin", "rst", "idle", ... */
+
+#endif

@@ -1,0 +1,111 @@
+/* The packet view: what the dissector extracts from one captured frame.
+ * Filled in one pass, no allocation; the flow table consumes it. */
+#ifndef PORTSNIFF_PACKET_H
+#define PORTSNIFF_PACKET_H
+
+#include <stdint.h>
+
+/* Transports that carry ports. Values index per-transport arrays. */
+typedef enum ps_transport {
+    PS_TRANSPORT_NONE = 0,
+    PS_TRANSPORT_TCP,
+    PS_TRANSPORT_UDP,
+    PS_TRANSPORT_SCTP,
+    PS_TRANSPORT_DCCP,
+    PS_TRANSPORT_COUNT
+} ps_transport;
+
+/* What one frame turned out to be. */
+typedef enum ps_packet_kind {
+    PS_PKT_TRANSPORT = 0,   /* TCP/UDP/SCTP/DCCP with ports */
+    PS_PKT_FRAGMENT,        /* a non-first IP fragment: addresses, ip_proto, frag_id valid, no ports */
+    PS_PKT_OTHER_IP,        /* IP carrying a protocol without ports (ICMP, GRE, ESP...) */
+    PS_PKT_NON_IP,          /* link layer carried something else (ARP, LLDP...) */
+    PS_PKT_MALFORMED,       /* see ps_packet.malformed */
+    PS_PKT_UNSUPPORTED_LINK /* the capture's link type is not decoded */
+} ps_packet_kind;
+
+/* Why a frame could not be decoded. Keep ps_malformed_name() in sync. */
+typedef enum ps_malformed {
+    PS_MAL_NONE = 0,
+    PS_MAL_SHORT_LINK,        /* frame shorter than its link-layer header */
+    PS_MAL_SHORT_VLAN,        /* 802.1Q/802.1ad tag cut short */
+    PS_MAL_VLAN_DEPTH,        /* more stacked tags than we follow */
+    PS_MAL_SHORT_IPV4,        /* IPv4 header cut short */
+    PS_MAL_BAD_IPV4_VERSION,  /* version field is not 4 */
+    PS_MAL_BAD_IPV4_IHL,      /* header length < 20 or beyond total length */
+    PS_MAL_BAD_IPV4_LENGTH,   /* total length < header length */
+    PS_MAL_SHORT_IPV6,        /* IPv6 header cut short */
+    PS_MAL_BAD_IPV6_VERSION,  /* version field is not 6 */
+    PS_MAL_SHORT_IPV6_EXT,    /* extension header cut short */
+    PS_MAL_IPV6_EXT_CHAIN,    /* too many extension headers */
+    PS_MAL_SHORT_TCP,         /* TCP header cut short */
+    PS_MAL_BAD_TCP_OFFSET,    /* data offset < 5 words */
+    PS_MAL_SHORT_UDP,         /* UDP header cut short */
+    PS_MAL_BAD_UDP_LENGTH,    /* UDP length < 8 */
+    PS_MAL_SHORT_SCTP,        /* SCTP common header cut short */
+    PS_MAL_BAD_SCTP_CHUNK,    /* chunk length < 4 */
+    PS_MAL_SHORT_DCCP,        /* DCCP generic header cut short */
+    PS_MAL_BAD_DCCP_OFFSET,   /* data offset smaller than the generic header */
+    PS_MAL_COUNT
+} ps_malformed;
+
+enum {
+    PS_FRAG_NONE = 0,
+    PS_FRAG_FIRST = 1,   /* offset 0 with more-fragments set: carries the ports */
+    PS_FRAG_LATER = 2    /* offset > 0 */
+};
+
+/* TCP flag bits as on the wire (RFC 9293 section 3.1). */
+enum {
+    PS_TCP_FIN = 0x01, PS_TCP_SYN = 0x02, PS_TCP_RST = 0x04, PS_TCP_PSH = 0x08,
+    PS_TCP_ACK = 0x10, PS_TCP_URG = 0x20, PS_TCP_ECE = 0x40, PS_TCP_CWR = 0x80
+};
+
+/* SCTP chunk types (RFC 9260 section 3.2) the flow table acts on. */
+enum {
+    PS_SCTP_DATA = 0, PS_SCTP_INIT = 1, PS_SCTP_INIT_ACK = 2, PS_SCTP_SACK = 3,
+    PS_SCTP_HEARTBEAT = 4, PS_SCTP_HEARTBEAT_ACK = 5, PS_SCTP_ABORT = 6,
+    PS_SCTP_SHUTDOWN = 7, PS_SCTP_SHUTDOWN_ACK = 8, PS_SCTP_ERROR = 9,
+    PS_SCTP_COOKIE_ECHO = 10, PS_SCTP_COOKIE_ACK = 11, PS_SCTP_SHUTDOWN_COMPLETE = 14
+};
+
+/* DCCP packet types (RFC 4340 section 5.1). */
+enum {
+    PS_DCCP_REQUEST = 0, PS_DCCP_RESPONSE = 1, PS_DCCP_DATA = 2, PS_DCCP_ACK = 3,
+    PS_DCCP_DATAACK = 4, PS_DCCP_CLOSEREQ = 5, PS_DCCP_CLOSE = 6, PS_DCCP_RESET = 7,
+    PS_DCCP_SYNC = 8, PS_DCCP_SYNCACK = 9
+};
+
+typedef struct ps_packet {
+    int64_t  ts_ns;          /* capture timestamp, ns since the epoch */
+    uint32_t wire_len;       /* on-wire length from the capture record */
+    uint32_t cap_len;        /* captured length */
+    uint32_t ip_bytes;       /* IPv4 total length, or 40 + IPv6 payload length, as the header says */
+    uint8_t  kind;           /* ps_packet_kind */
+    uint8_t  malformed;      /* ps_malformed when kind == PS_PKT_MALFORMED */
+    uint8_t  family;         /* 4 or 6; 0 without an IP layer */
+    uint8_t  ip_proto;       /* upper-layer protocol after IPv6 extension headers */
+    uint8_t  transport;      /* ps_transport */
+    uint8_t  tcp_flags;      /* PS_TCP_* bits */
+    uint8_t  frag;           /* PS_FRAG_* */
+    uint8_t  vlan_depth;     /* number of 802.1Q/802.1ad tags */
+    uint16_t vlan_id;        /* outermost VLAN ID, 0 when untagged */
+    uint16_t sport, dport;
+    uint32_t frag_id;        /* IPv4 identification or IPv6 fragment identification */
+    uint8_t  src[16];        /* IPv4 addresses use the first 4 bytes, the rest is zero */
+    uint8_t  dst[16];
+    uint32_t sctp_chunks;    /* bit n set when a chunk of type n (n < 32) is present */
+    uint8_t  dccp_type;      /* PS_DCCP_* */
+    uint8_t  dccp_has_service_code;
+    uint32_t dccp_service_code;
+} ps_packet;
+
+const char *ps_transport_name(int transport);      /* "tcp", "udp", "sctp", "dccp", "-" */
+int ps_transport_from_name(const char *name);      /* PS_TRANSPORT_NONE when unknown */
+int ps_transport_from_ip_proto(uint8_t proto);     /* 6->TCP, 17->UDP, 132->SCTP, 33->DCCP */
+uint8_t ps_transport_ip_proto(int transport);
+const char *ps_malformed_name(int reason);         /* e.g. "short-tcp" */
+const char *ps_ip_proto_name(uint8_t proto);       /* "icmp", "gre", ... or NULL */
+
+#endif

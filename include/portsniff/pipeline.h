@@ -1,0 +1,38 @@
+/* The wiring between the capture loop and the sinks: frame -> dissector ->
+ * flow table -> (at flow end) attribution -> flow writer + report. */
+#ifndef PORTSNIFF_PIPELINE_H
+#define PORTSNIFF_PIPELINE_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "portsniff/attribute.h"
+#include "portsniff/flow.h"
+#include "portsniff/output.h"
+#include "portsniff/registry.h"
+#include "portsniff/report.h"
+#include "portsniff/stats.h"
+
+typedef struct ps_pipeline {
+    const ps_registry *registry;
+    ps_flow_table *flows;
+    ps_report *report;
+    ps_run_stats stats;
+    ps_format flow_format;
+    FILE *flow_out;
+    uint64_t flow_records;        /* records written */
+} ps_pipeline;
+
+/* 0 on success, -1 when out of memory. */
+int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *cfg,
+                  ps_format flow_format, FILE *flow_out);
+void pipeline_free(ps_pipeline *p);
+
+/* One captured frame. */
+void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caplen,
+                    uint32_t wire_len, int64_t ts_ns);
+
+/* A report covering ended flows plus the flows still open (without ending them).
+ * The caller frees it with report_free(). */
+ps_report *pipeline_snapshot(const ps_pipeline *p);
+
+#endif

@@ -1,0 +1,78 @@
+/* The IANA Service Name and Transport Protocol Port Number Registry,
+ * indexed with uthash by (transport, port) and by service name. */
+#ifndef PORTSNIFF_REGISTRY_H
+#define PORTSNIFF_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* What the registry says about one (transport, port). */
+typedef enum ps_reg_status {
+    PS_REG_UNREGISTERED = 0,  /* no row covers the port */
+    PS_REG_NAMED,             /* a row with a service name */
+    PS_REG_UNNAMED,           /* assigned without a service name ("any private mail system") */
+    PS_REG_RESERVED,          /* "Reserved" */
+    PS_REG_UNASSIGNED         /* "Unassigned", "De-registered", "Removed", ... */
+} ps_reg_status;
+
+/* One registry row (a port range expands to every port inside at lookup time). */
+typedef struct ps_reg_entry {
+    const char *name;         /* service name; NULL when the row has none */
+    const char *description;  /* "" when empty */
+    const char *alias_of;     /* canonical name for "This entry is an alias to ..." rows, else NULL */
+    const char *reference;    /* "" when empty */
+    uint16_t port_lo, port_hi;/* equal for a single port */
+    uint8_t  transport;       /* ps_transport; NONE for rows without a transport */
+    uint8_t  status;          /* ps_reg_status */
+    uint8_t  has_port;        /* 0 for service-name-only rows */
+    uint8_t  has_service_code;
+    uint32_t service_code;    /* DCCP service code (RFC 5595) */
+} ps_reg_entry;
+
+typedef enum ps_reg_format { PS_REG_FORMAT_IANA_CSV, PS_REG_FORMAT_SERVICES } ps_reg_format;
+
+typedef struct ps_registry ps_registry;
+
+/* The registry compiled into the binary at build time. Never NULL. */
+ps_registry *registry_load_builtin(void);
+/* Read a file: IANA CSV or services(5) (detected from content). NULL with
+ * "file:line: reason" in err on failure. */
+ps_registry *registry_load_file(const char *path, char *err, size_t errlen);
+/* Same as registry_load_file over a buffer; `source` names it in messages. */
+ps_registry *registry_parse(const char *buf, size_t len, const char *source,
+                            char *err, size_t errlen);
+void registry_free(ps_registry *reg);
+
+/* The label for (transport, port): the canonical entry (first non-alias named
+ * row), else the unnamed/Reserved/Unassigned row, else NULL (unregistered).
+ * *status is always set. */
+const ps_reg_entry *registry_find_port(const ps_registry *reg, int transport,
+                                       uint16_t port, ps_reg_status *status);
+/* All rows for (transport, port), canonical first then aliases in file order.
+ * Returns how many exist; stores at most max. */
+size_t registry_port_entries(const ps_registry *reg, int transport, uint16_t port,
+                             const ps_reg_entry **out, size_t max);
+/* All rows for a service name (case-insensitive), in file order. */
+size_t registry_find_name(const ps_registry *reg, const char *name,
+                          const ps_reg_entry **out, size_t max);
+
+/* Where the data came from. */
+const char *registry_source(const ps_registry *reg);   /* path, or "built-in (<path at build>)" */
+const char *registry_date(const ps_registry *reg);     /* "2026-08-17" or NULL when unknown */
+ps_reg_format registry_format(const ps_registry *reg);
+size_t registry_entry_count(const ps_registry *reg);
+const ps_reg_entry *registry_entry(const ps_registry *reg, size_t i);
+
+/* The caveat the registry prints, as its box of asterisks (72 columns). */
+extern const char registry_caveat_box[];
+/* The same text as one plain sentence block (for CSV/JSON). */
+extern const char registry_caveat_text[];
+
+/* Command-line helpers: print the answer to `--lookup QUERY` / `--registry-info`.
+ * QUERY is "PORT/TRANSPORT", "PORT" (every transport) or a service name.
+ * Return 0 when something was found, 1 when not, 2 on a malformed query. */
+int registry_print_lookup(const ps_registry *reg, const char *query, FILE *out, FILE *err);
+void registry_print_info(const ps_registry *reg, FILE *out);
+
+#endif

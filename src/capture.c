@@ -1,0 +1,348 @@
+/* Capture sources and the loop: saved files (pcap, pcapng, stdin) one after
+ * another, or one live interface in immediate mode; BPF; signals; pcap_stats. */
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "portsniff/capture.h"
+#include "portsniff/dissect.h"
+
+#define DEFAULT_SNAPLEN 262144
+#define LIVE_POLL_MS 100
+
+static volatile sig_atomic_t stop_requested;
+
+void capture_request_stop(void)
+{
+    stop_requested = 1;
+}
+
+/* Shared state of one capture_run. */
+struct loop {
+    const ps_capture_opts *opts;
+    ps_pipeline *p;
+    ps_interval_fn on_interval;
+    void *ctx;
+    int live;
+    int dlt;
+    int nano;                  /* timestamps in ns (else us) */
+    uint64_t seen;             /* frames across all sources, for -c */
+    int64_t interval_ns;
+    int64_t next_interval_ns;  /* 0 until the first frame (offline) */
+};
+
+static int64_t wall_clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int count_reached(const struct loop *l)
+{
+    return l->opts->count && l->seen >= l->opts->count;
+}
+
+static void maybe_interval(struct loop *l, int64_t now_ns)
+{
+    if (!l->interval_ns || !l->on_interval)
+        return;
+    if (!l->next_interval_ns) {
+        l->next_interval_ns = now_ns + l->interval_ns;
+        return;
+    }
+    if (now_ns < l->next_interval_ns)
+        return;
+    l->on_interval(l->p, l->live, l->ctx);
+    /* Skip the intervals a quiet period spanned instead of firing them back to back. */
+    while (l->next_interval_ns <= now_ns)
+        l->next_interval_ns += l->interval_ns;
+}
+
+static void handle_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct loop *l = (struct loop *)user;
+    int64_t frac = l->nano ? h->ts.tv_usec : (int64_t)h->ts.tv_usec * 1000;
+    int64_t ts_ns = (int64_t)h->ts.tv_sec * 1000000000LL + frac;
+
+    l->seen++;
+    pipeline_frame(l->p, l->dlt, data, h->caplen, h->len, ts_ns);
+    if (!l->live)
+        maybe_interval(l, ts_ns);
+}
+
+static int apply_filter(pcap_t *pc, const char *filter)
+{
+    struct bpf_program prog;
+
+    if (!filter)
+        return PS_EXIT_OK;
+    if (pcap_compile(pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+        fprintf(stderr, "portsniff: bad filter expression '%s': %s\n", filter, pcap_geterr(pc));
+        return PS_EXIT_USAGE;
+    }
+    if (pcap_setfilter(pc, &prog) < 0) {
+        fprintf(stderr, "portsniff: cannot set filter '%s': %s\n", filter, pcap_geterr(pc));
+        pcap_freecode(&prog);
+        return PS_EXIT_INPUT;
+    }
+    pcap_freecode(&prog);
+    return PS_EXIT_OK;
+}
+
+static void note_link_type(const char *name, int dlt)
+{
+    const char *dlt_name = pcap_datalink_val_to_name(dlt);
+
+    if (dissect_link_supported(dlt))
+        return;
+    fprintf(stderr, "portsniff: %s: link type %s (%d) is not decoded; its packets are counted as unsupported\n",
+            name, dlt_name ? dlt_name : "unknown", dlt);
+}
+
+static char deferred_error[PCAP_ERRBUF_SIZE + 256];
+
+const char *capture_deferred_error(void)
+{
+    return deferred_error[0] ? deferred_error : NULL;
+}
+
+static int run_file(struct loop *l, const char *path)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    const char *name = strcmp(path, "-") == 0 ? "(stdin)" : path;
+    pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    uint64_t before = l->seen;
+    int rc = PS_EXIT_OK;
+
+    if (!pc) {
+        /* libpcap names the file itself in some messages ("x.pcap: No such file"). */
+        if (strncmp(errbuf, path, strlen(path)) == 0 && errbuf[strlen(path)] == ':')
+            fprintf(stderr, "portsniff: %s\n", errbuf);
+        else
+            fprintf(stderr, "portsniff: %s: %s\n", name, errbuf);
+        return PS_EXIT_INPUT;
+    }
+    l->dlt = pcap_datalink(pc);
+    l->nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
+    note_link_type(name, l->dlt);
+    rc = apply_filter(pc, l->opts->filter);
+    while (rc == PS_EXIT_OK && !stop_requested && !count_reached(l)) {
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        int n = pcap_next_ex(pc, &h, &data);
+
+        if (n == 1) {
+            handle_frame((u_char *)l, h, data);
+        } else if (n == PCAP_ERROR_BREAK) {
+            break;
+        } else {
+            /* A damaged or truncated file: keep what was read, say where it stopped
+             * after the report. */
+            snprintf(deferred_error, sizeof(deferred_error),
+                     "portsniff: %s: %s (stopped after %llu packets of this file)",
+                     name, pcap_geterr(pc), (unsigned long long)(l->seen - before));
+            rc = PS_EXIT_TRUNCATED;
+        }
+    }
+    pcap_close(pc);
+    return rc;
+}
+
+static const char *activate_error(int status)
+{
+    switch (status) {
+    case PCAP_ERROR_NO_SUCH_DEVICE: return "no such interface (portsniff -D lists them)";
+    case PCAP_ERROR_PERM_DENIED: return "no permission to capture (run as root or grant CAP_NET_RAW)";
+    case PCAP_ERROR_PROMISC_PERM_DENIED: return "no permission to enable promiscuous mode (try -p)";
+    case PCAP_ERROR_IFACE_NOT_UP: return "interface is down";
+    case PCAP_ERROR_RFMON_NOTSUP: return "monitor mode not supported";
+    default: return NULL;
+    }
+}
+
+static pcap_t *open_live(const ps_capture_opts *o, int *rc)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    pcap_t *pc = pcap_create(o->iface, errbuf);
+    int status;
+
+    *rc = PS_EXIT_INPUT;
+    if (!pc) {
+        fprintf(stderr, "portsniff: %s: %s\n", o->iface, errbuf);
+        return NULL;
+    }
+    pcap_set_snaplen(pc, o->snaplen ? o->snaplen : DEFAULT_SNAPLEN);
+    pcap_set_promisc(pc, o->promisc);
+    /* Deliver each packet at once so flows and interval reports stay current. */
+    pcap_set_immediate_mode(pc, 1);
+    pcap_set_timeout(pc, LIVE_POLL_MS);
+    if (o->buffer_kib > 0)
+        pcap_set_buffer_size(pc, o->buffer_kib * 1024);
+    pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_NANO);
+    status = pcap_activate(pc);
+    if (status < 0) {
+        const char *why = activate_error(status);
+        if (why && (status != PCAP_ERROR_PERM_DENIED || !*pcap_geterr(pc)))
+            fprintf(stderr, "portsniff: %s: %s\n", o->iface, why);
+        else if (why)
+            fprintf(stderr, "portsniff: %s: %s (%s)\n", o->iface, why, pcap_geterr(pc));
+        else
+            fprintf(stderr, "portsniff: %s: %s\n", o->iface, pcap_geterr(pc));
+        pcap_close(pc);
+        return NULL;
+    }
+    if (status > 0)
+        fprintf(stderr, "portsniff: warning: %s: %s\n", o->iface, pcap_geterr(pc));
+    *rc = PS_EXIT_OK;
+    return pc;
+}
+
+static int drop_privileges(const char *user)
+{
+    struct passwd *pw = getpwnam(user);
+
+    if (!pw) {
+        fprintf(stderr, "portsniff: -Z %s: no such user\n", user);
+        return PS_EXIT_USAGE;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+        setuid(pw->pw_uid) != 0) {
+        fprintf(stderr, "portsniff: -Z %s: cannot drop privileges: %s\n", user, strerror(errno));
+        return PS_EXIT_INPUT;
+    }
+    /* Regaining root must now fail; if it does not, the drop did not take. */
+    if (pw->pw_uid != 0 && setuid(0) == 0) {
+        fprintf(stderr, "portsniff: -Z %s: privileges could not be dropped\n", user);
+        return PS_EXIT_INPUT;
+    }
+    return PS_EXIT_OK;
+}
+
+static void record_kernel_stats(pcap_t *pc, ps_run_stats *s)
+{
+    struct pcap_stat st;
+
+    if (pcap_stats(pc, &st) != 0)
+        return;
+    s->have_kernel_stats = 1;
+    s->kernel_received = st.ps_recv;
+    s->kernel_dropped = st.ps_drop;
+    s->interface_dropped = st.ps_ifdrop;
+}
+
+static int live_loop(struct loop *l, pcap_t *pc)
+{
+    struct pollfd pfd = {.fd = pcap_get_selectable_fd(pc), .events = POLLIN};
+
+    while (!stop_requested && !count_reached(l)) {
+        int want = l->opts->count ? (int)(l->opts->count - l->seen) : -1;
+        int n = pcap_dispatch(pc, want, handle_frame, (u_char *)l);
+        int64_t now;
+
+        if (n < 0) {
+            if (n == PCAP_ERROR_BREAK)
+                break;
+            fprintf(stderr, "portsniff: %s: %s\n", l->opts->iface, pcap_geterr(pc));
+            return PS_EXIT_INPUT;
+        }
+        if (n == 0 && poll(&pfd, 1, LIVE_POLL_MS) < 0 && errno != EINTR) {
+            fprintf(stderr, "portsniff: %s: poll: %s\n", l->opts->iface, strerror(errno));
+            return PS_EXIT_INPUT;
+        }
+        now = wall_clock_ns();
+        /* Live flows time out by the clock even when no packet arrives. */
+        flow_table_expire(l->p->flows, now);
+        record_kernel_stats(pc, &l->p->stats);
+        maybe_interval(l, now);
+        fflush(l->p->flow_out);
+    }
+    return PS_EXIT_OK;
+}
+
+static int run_live(struct loop *l)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    int rc;
+    pcap_t *pc = open_live(l->opts, &rc);
+    const char *dlt_name, *dlt_desc;
+
+    if (!pc)
+        return rc;
+    l->dlt = pcap_datalink(pc);
+    l->nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
+    rc = apply_filter(pc, l->opts->filter);
+    if (rc == PS_EXIT_OK && l->opts->drop_user)
+        rc = drop_privileges(l->opts->drop_user);
+    if (rc == PS_EXIT_OK && pcap_setnonblock(pc, 1, errbuf) < 0) {
+        fprintf(stderr, "portsniff: %s: %s\n", l->opts->iface, errbuf);
+        rc = PS_EXIT_INPUT;
+    }
+    if (rc != PS_EXIT_OK) {
+        pcap_close(pc);
+        return rc;
+    }
+    note_link_type(l->opts->iface, l->dlt);
+    dlt_name = pcap_datalink_val_to_name(l->dlt);
+    dlt_desc = pcap_datalink_val_to_description(l->dlt);
+    fprintf(stderr, "portsniff: listening on %s, link-type %s (%s), snapshot length %d bytes\n",
+            l->opts->iface, dlt_name ? dlt_name : "?", dlt_desc ? dlt_desc : "?",
+            pcap_snapshot(pc));
+    l->next_interval_ns = l->interval_ns ? wall_clock_ns() + l->interval_ns : 0;
+    rc = live_loop(l, pc);
+    record_kernel_stats(pc, &l->p->stats);
+    pcap_close(pc);
+    return rc;
+}
+
+int capture_run(const ps_capture_opts *opts, ps_pipeline *p, ps_interval_fn on_interval, void *ctx)
+{
+    struct loop l = {
+        .opts = opts, .p = p, .on_interval = on_interval, .ctx = ctx,
+        .live = opts->iface != NULL,
+        .interval_ns = (int64_t)(opts->interval_s * 1e9),
+    };
+    int rc = PS_EXIT_OK;
+
+    deferred_error[0] = '\0';
+    if (l.live) {
+        rc = run_live(&l);
+    } else {
+        for (int i = 0; i < opts->nfiles && rc == PS_EXIT_OK && !stop_requested && !count_reached(&l); i++)
+            rc = run_file(&l, opts->files[i]);
+    }
+    /* Whatever stopped the loop, the flows seen so far are reported. */
+    flow_table_flush(p->flows, PS_END_EOF);
+    fflush(p->flow_out);
+    return rc;
+}
+
+int capture_list_interfaces(void)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    pcap_if_t *all, *d;
+    int i = 1;
+
+    if (pcap_findalldevs(&all, errbuf) < 0) {
+        fprintf(stderr, "portsniff: cannot list interfaces: %s\n", errbuf);
+        return PS_EXIT_INPUT;
+    }
+    for (d = all; d; d = d->next, i++) {
+        printf("%d.%s", i, d->name);
+        if (d->description)
+            printf(" (%s)", d->description);
+        if (d->flags & PCAP_IF_LOOPBACK)
+            printf(" [Loopback]");
+        printf("%s\n", (d->flags & PCAP_IF_UP) ? " [Up]" : "");
+    }
+    pcap_freealldevs(all);
+    return PS_EXIT_OK;
+}

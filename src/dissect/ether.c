@@ -1,0 +1,19 @@
+/* Ethernet II and IEEE 802.3 framing (DLT_EN10MB). */
+#include "dissect_internal.h"
+
+/* destination(6) source(6) type/length(2); the FCS is not captured. */
+#define ETHER_HEADER_LEN 14
+#define ETHER_TYPE_AT 12
+
+ps_packet_kind dissect_ether(cursor *c, ps_packet *pkt)
+{
+    uint16_t type;
+    if (!cursor_has(c, ETHER_HEADER_LEN) || !cursor_skip(c, ETHER_TYPE_AT) ||
+        !cursor_u16(c, &type))
+        return dissect_malformed(pkt, PS_MAL_SHORT_LINK);
+    /* IEEE 802.3 clause 3.2.6: a length, so an LLC/SNAP frame, never IP
+     * as far as this tool is concerned. */
+    if (type < ETHERTYPE_MIN)
+        return dissect_set_kind(pkt, PS_PKT_NON_IP);
+    return dissect_ethertype(c, pkt, type);
+}

@@ -1,0 +1,25 @@
+/* TCP (RFC 9293 section 3.1). */
+#include "dissect_internal.h"
+
+#define TCP_HEADER_MIN 20
+#define TCP_OFFSET_MIN 5        /* data offset in 32-bit words */
+
+ps_packet_kind dissect_tcp(cursor *c, ps_packet *pkt)
+{
+    uint16_t sport, dport;
+    uint8_t offset_byte, flags;
+
+    /* Only the fixed header is required: options may lie beyond a short
+     * snaplen without hiding anything this pass uses. */
+    if (!cursor_has(c, TCP_HEADER_MIN) || !cursor_u16(c, &sport) ||
+        !cursor_u16(c, &dport) || !cursor_skip(c, 8) ||
+        !cursor_u8(c, &offset_byte) || !cursor_u8(c, &flags))
+        return dissect_malformed(pkt, PS_MAL_SHORT_TCP);
+    pkt->transport = PS_TRANSPORT_TCP;
+    pkt->sport = sport;
+    pkt->dport = dport;
+    if (offset_byte >> 4 < TCP_OFFSET_MIN)
+        return dissect_malformed(pkt, PS_MAL_BAD_TCP_OFFSET);
+    pkt->tcp_flags = flags;
+    return dissect_set_kind(pkt, PS_PKT_TRANSPORT);
+}

@@ -1,0 +1,602 @@
+/* The flow table.
+ *
+ * Flows live in a chained hash table and, at the same time, in time-ordered
+ * lists so that expiry only ever looks at list heads:
+ *   idle    open flows by last activity (idle timeout, eviction),
+ *   closing flows ended by their protocol, by last activity (close linger),
+ *   age     flows holding packets, by first_ns (active timeout, flush order).
+ * Every flow is in exactly one of idle/closing; lists are appended to in
+ * packet order, so a timestamp that goes backwards can make an entry expire a
+ * little late, never early.
+ *
+ * A timeout fires when its deadline is reached: a flow whose last packet was
+ * at T with idle timeout I is gone for a packet at T + I.
+ *
+ * Counting: an active timeout hands a record to the sink and keeps the flow
+ * in place, empty, until its next packet opens the next record. So
+ * flows_created counts records begun and flows_ended records handed to the
+ * sink; created == ended + open flows holding packets, at any time. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "portsniff/flow.h"
+#include "portsniff/fragment.h"
+
+#define INITIAL_BUCKETS 256u
+
+typedef struct flow_list {
+    ps_flow *head, *tail;
+} flow_list;
+
+struct ps_flow_table {
+    ps_flow_config cfg;
+    ps_flow_end_fn on_end;
+    void *ctx;
+    ps_flow **buckets;
+    uint32_t mask;
+    size_t count;
+    flow_list idle, closing, age;
+    ps_flow *free_flows;           /* recycled through hash_next */
+    ps_frag_cache *frags;
+    ps_flow_counters counters;
+};
+
+enum { HS_NONE, HS_INIT, HS_REPLY };
+
+void flow_config_defaults(ps_flow_config *cfg)
+{
+    const int64_t s = 1000000000;
+    cfg->idle_timeout_ns = PS_DEFAULT_IDLE_TIMEOUT_S * s;
+    cfg->active_timeout_ns = PS_DEFAULT_ACTIVE_TIMEOUT_S * s;
+    cfg->close_linger_ns = PS_DEFAULT_CLOSE_LINGER_S * s;
+    cfg->max_flows = PS_DEFAULT_MAX_FLOWS;
+    cfg->max_fragments = PS_DEFAULT_MAX_FRAGMENTS;
+    cfg->fragment_timeout_ns = PS_DEFAULT_FRAGMENT_TIMEOUT_S * s;
+}
+
+const char *ps_end_reason_name(int reason)
+{
+    static const char *const names[PS_END_COUNT] = {
+        [PS_END_NONE] = "none",       [PS_END_FIN] = "fin",
+        [PS_END_RST] = "rst",         [PS_END_ABORT] = "abort",
+        [PS_END_SHUTDOWN] = "shutdown", [PS_END_DCCP_RESET] = "dccp-reset",
+        [PS_END_IDLE] = "idle",       [PS_END_ACTIVE] = "active",
+        [PS_END_EVICTED] = "evicted", [PS_END_EOF] = "eof",
+        [PS_END_REUSED] = "reused",
+    };
+    if (reason < 0 || reason >= PS_END_COUNT)
+        return "unknown";
+    return names[reason];
+}
+
+/* ---- keys and hashing ---- */
+
+void flow_key_from_packet(const ps_packet *pkt, ps_flow_key *key, int *sender_is_b)
+{
+    int cmp = memcmp(pkt->src, pkt->dst, sizeof(pkt->src));
+    if (cmp == 0)
+        cmp = (pkt->sport > pkt->dport) - (pkt->sport < pkt->dport);
+    int swap = cmp > 0;
+    memset(key, 0, sizeof(*key));
+    memcpy(key->addr_a, swap ? pkt->dst : pkt->src, sizeof(key->addr_a));
+    memcpy(key->addr_b, swap ? pkt->src : pkt->dst, sizeof(key->addr_b));
+    key->port_a = swap ? pkt->dport : pkt->sport;
+    key->port_b = swap ? pkt->sport : pkt->dport;
+    key->family = pkt->family;
+    key->transport = pkt->transport;
+    *sender_is_b = swap;
+}
+
+static uint32_t key_hash(const ps_flow_key *key)
+{
+    uint64_t w[5];
+    _Static_assert(sizeof(ps_flow_key) == sizeof(w), "flow key is five words");
+    memcpy(w, key, sizeof(w));
+    uint64_t h = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 5; i++) {
+        h = (h ^ w[i]) * 0xbf58476d1ce4e5b9u;
+        h ^= h >> 31;
+    }
+    return (uint32_t)(h >> 32);
+}
+
+static ps_flow *hash_find(const ps_flow_table *t, const ps_flow_key *key, uint32_t hash)
+{
+    for (ps_flow *f = t->buckets[hash & t->mask]; f; f = f->hash_next)
+        if (f->hash == hash && memcmp(&f->key, key, sizeof(*key)) == 0)
+            return f;
+    return NULL;
+}
+
+/* Doubling keeps the load at or below one; if memory is short the table
+ * keeps working with longer chains. */
+static void hash_grow(ps_flow_table *t)
+{
+    uint32_t nbuckets = (t->mask + 1) * 2;
+    if (nbuckets == 0)
+        return;
+    ps_flow **b = calloc(nbuckets, sizeof(*b));
+    if (!b)
+        return;
+    for (uint32_t i = 0; i <= t->mask; i++) {
+        ps_flow *f = t->buckets[i];
+        while (f) {
+            ps_flow *next = f->hash_next;
+            f->hash_next = b[f->hash & (nbuckets - 1)];
+            b[f->hash & (nbuckets - 1)] = f;
+            f = next;
+        }
+    }
+    free(t->buckets);
+    t->buckets = b;
+    t->mask = nbuckets - 1;
+}
+
+static void hash_insert(ps_flow_table *t, ps_flow *f)
+{
+    if (t->count >= (size_t)t->mask + 1)
+        hash_grow(t);
+    ps_flow **bucket = &t->buckets[f->hash & t->mask];
+    f->hash_next = *bucket;
+    *bucket = f;
+    t->count++;
+}
+
+static void hash_remove(ps_flow_table *t, ps_flow *f)
+{
+    ps_flow **link = &t->buckets[f->hash & t->mask];
+    while (*link != f)
+        link = &(*link)->hash_next;
+    *link = f->hash_next;
+    t->count--;
+}
+
+/* ---- time-ordered lists ---- */
+
+static void idle_append(flow_list *l, ps_flow *f)
+{
+    f->idle_next = NULL;
+    f->idle_prev = l->tail;
+    if (l->tail)
+        l->tail->idle_next = f;
+    else
+        l->head = f;
+    l->tail = f;
+}
+
+static void idle_remove(flow_list *l, ps_flow *f)
+{
+    if (f->idle_prev)
+        f->idle_prev->idle_next = f->idle_next;
+    else
+        l->head = f->idle_next;
+    if (f->idle_next)
+        f->idle_next->idle_prev = f->idle_prev;
+    else
+        l->tail = f->idle_prev;
+    f->idle_prev = f->idle_next = NULL;
+}
+
+static void age_append(flow_list *l, ps_flow *f)
+{
+    f->age_next = NULL;
+    f->age_prev = l->tail;
+    if (l->tail)
+        l->tail->age_next = f;
+    else
+        l->head = f;
+    l->tail = f;
+}
+
+static void age_remove(flow_list *l, ps_flow *f)
+{
+    if (f->age_prev)
+        f->age_prev->age_next = f->age_next;
+    else
+        l->head = f->age_next;
+    if (f->age_next)
+        f->age_next->age_prev = f->age_prev;
+    else
+        l->tail = f->age_prev;
+    f->age_prev = f->age_next = NULL;
+}
+
+static flow_list *activity_list(ps_flow_table *t, const ps_flow *f)
+{
+    return f->closing ? &t->closing : &t->idle;
+}
+
+static int flow_is_empty(const ps_flow *f)
+{
+    return f->dir[0].pkts == 0 && f->dir[1].pkts == 0;
+}
+
+/* ---- create, end, recycle ---- */
+
+ps_flow_table *flow_table_create(const ps_flow_config *cfg, ps_flow_end_fn on_end, void *ctx)
+{
+    ps_flow_table *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->cfg = *cfg;
+    t->on_end = on_end;
+    t->ctx = ctx;
+    t->buckets = calloc(INITIAL_BUCKETS, sizeof(*t->buckets));
+    t->frags = frag_cache_create(cfg->max_fragments, cfg->fragment_timeout_ns);
+    if (!t->buckets || !t->frags) {
+        flow_table_destroy(t);
+        return NULL;
+    }
+    t->mask = INITIAL_BUCKETS - 1;
+    return t;
+}
+
+static void free_chain(ps_flow *f, int via_idle)
+{
+    while (f) {
+        ps_flow *next = via_idle ? f->idle_next : f->hash_next;
+        free(f);
+        f = next;
+    }
+}
+
+void flow_table_destroy(ps_flow_table *t)
+{
+    if (!t)
+        return;
+    free_chain(t->idle.head, 1);
+    free_chain(t->closing.head, 1);
+    free_chain(t->free_flows, 0);
+    frag_cache_destroy(t->frags);
+    free(t->buckets);
+    free(t);
+}
+
+static ps_flow *flow_alloc(ps_flow_table *t)
+{
+    ps_flow *f = t->free_flows;
+    if (f) {
+        t->free_flows = f->hash_next;
+        memset(f, 0, sizeof(*f));
+        return f;
+    }
+    return calloc(1, sizeof(*f));
+}
+
+static void flow_recycle(ps_flow_table *t, ps_flow *f)
+{
+    f->hash_next = t->free_flows;
+    t->free_flows = f;
+}
+
+/* Take the flow out of the table, hand it to the sink if it holds packets,
+ * and recycle it. */
+static void flow_end(ps_flow_table *t, ps_flow *f, int reason)
+{
+    hash_remove(t, f);
+    idle_remove(activity_list(t, f), f);
+    if (!flow_is_empty(f)) {
+        age_remove(&t->age, f);
+        f->end_reason = (uint8_t)reason;
+        t->counters.flows_ended++;
+        if (t->on_end)
+            t->on_end(f, t->ctx);
+    }
+    flow_recycle(t, f);
+}
+
+/* A flow that ended by protocol keeps that reason however it leaves. */
+static int end_reason_for(const ps_flow *f, int reason)
+{
+    return f->closing ? f->end_reason : reason;
+}
+
+/* Hand the long flow's record over and keep the flow, empty, for its next
+ * packet: the conversation goes on and keeps its originator. */
+static void flow_active_restart(ps_flow_table *t, ps_flow *f)
+{
+    age_remove(&t->age, f);
+    f->end_reason = PS_END_ACTIVE;
+    t->counters.flows_ended++;
+    if (t->on_end)
+        t->on_end(f, t->ctx);
+    f->end_reason = PS_END_NONE;
+    memset(f->dir, 0, sizeof(f->dir));
+    f->sctp_chunks = 0;
+    f->dccp_types = 0;
+}
+
+/* ---- expiry ---- */
+
+static int64_t deadline(int64_t t0, int64_t timeout)
+{
+    if (timeout <= 0 || t0 > INT64_MAX - timeout)
+        return INT64_MAX;
+    return t0 + timeout;
+}
+
+static int64_t linger_deadline(const ps_flow_table *t, const ps_flow *f)
+{
+    int64_t linger = t->cfg.close_linger_ns > 0 ? t->cfg.close_linger_ns : 0;
+    return f->last_ns > INT64_MAX - linger ? INT64_MAX : f->last_ns + linger;
+}
+
+enum { EXP_NONE, EXP_CLOSING, EXP_IDLE, EXP_ACTIVE };
+
+/* The earliest pending deadline among the three list heads. */
+static int next_expiry(const ps_flow_table *t, ps_flow **flow, int64_t *when)
+{
+    int kind = EXP_NONE;
+    *when = INT64_MAX;
+    *flow = NULL;
+    if (t->closing.head && linger_deadline(t, t->closing.head) < *when) {
+        *when = linger_deadline(t, t->closing.head);
+        *flow = t->closing.head;
+        kind = EXP_CLOSING;
+    }
+    if (t->idle.head && deadline(t->idle.head->last_ns, t->cfg.idle_timeout_ns) < *when) {
+        *when = deadline(t->idle.head->last_ns, t->cfg.idle_timeout_ns);
+        *flow = t->idle.head;
+        kind = EXP_IDLE;
+    }
+    if (t->age.head && deadline(t->age.head->first_ns, t->cfg.active_timeout_ns) < *when) {
+        *when = deadline(t->age.head->first_ns, t->cfg.active_timeout_ns);
+        *flow = t->age.head;
+        kind = EXP_ACTIVE;
+    }
+    return kind;
+}
+
+/* Deadlines are handled in time order, so a long flow that went quiet ends
+ * as "active" if its active deadline came before its idle one. */
+void flow_table_expire(ps_flow_table *t, int64_t now_ns)
+{
+    ps_flow *f;
+    int64_t when;
+    int kind;
+    while ((kind = next_expiry(t, &f, &when)) != EXP_NONE && when <= now_ns) {
+        if (kind == EXP_CLOSING)
+            flow_end(t, f, f->end_reason);
+        else if (kind == EXP_IDLE)
+            flow_end(t, f, PS_END_IDLE);
+        else if (f->closing)
+            flow_end(t, f, f->end_reason);
+        else
+            flow_active_restart(t, f);
+    }
+    frag_cache_expire(t->frags, now_ns);
+}
+
+void flow_table_flush(ps_flow_table *t, ps_end_reason reason)
+{
+    while (t->age.head)
+        flow_end(t, t->age.head, end_reason_for(t->age.head, reason));
+    /* What is left holds no packets: flows emptied by an active timeout. */
+    while (t->idle.head)
+        flow_end(t, t->idle.head, reason);
+    while (t->closing.head)
+        flow_end(t, t->closing.head, end_reason_for(t->closing.head, reason));
+}
+
+/* Make room for one flow: end the one that has been quiet longest. A closed
+ * flow only waiting for stray ACKs goes first on a tie and keeps its reason,
+ * and an emptied flow leaves without a record; neither counts as evicted. */
+static void evict_one(ps_flow_table *t)
+{
+    ps_flow *open = t->idle.head, *closed = t->closing.head;
+    ps_flow *victim = (!open || (closed && closed->last_ns <= open->last_ns)) ? closed : open;
+    if (!victim)
+        return;
+    if (victim->closing) {
+        flow_end(t, victim, victim->end_reason);
+    } else if (flow_is_empty(victim)) {
+        flow_end(t, victim, PS_END_EVICTED);
+    } else {
+        t->counters.flows_evicted++;
+        flow_end(t, victim, PS_END_EVICTED);
+    }
+}
+
+/* ---- per-packet accounting ---- */
+
+static int handshake_kind(const ps_packet *p)
+{
+    switch (p->transport) {
+    case PS_TRANSPORT_TCP:
+        if (p->tcp_flags & PS_TCP_SYN)
+            return (p->tcp_flags & PS_TCP_ACK) ? HS_REPLY : HS_INIT;
+        return HS_NONE;
+    case PS_TRANSPORT_SCTP:
+        if (p->sctp_chunks & (1u << PS_SCTP_INIT))
+            return HS_INIT;
+        if (p->sctp_chunks & (1u << PS_SCTP_INIT_ACK))
+            return HS_REPLY;
+        return HS_NONE;
+    case PS_TRANSPORT_DCCP:
+        if (p->dccp_type == PS_DCCP_REQUEST)
+            return HS_INIT;
+        if (p->dccp_type == PS_DCCP_RESPONSE)
+            return HS_REPLY;
+        return HS_NONE;
+    default:
+        return HS_NONE;
+    }
+}
+
+/* The handshake names the originator even when its reply is seen first; the
+ * first packet's sender is only a guess, replaced by a later handshake. */
+static void update_originator(ps_flow *f, int hs, int sender_is_b, int is_new)
+{
+    if (hs == HS_NONE) {
+        if (is_new) {
+            f->orig = (uint8_t)sender_is_b;
+            f->orig_basis = PS_ORIG_FIRST_PACKET;
+        }
+        return;
+    }
+    if (!is_new && f->orig_basis == PS_ORIG_HANDSHAKE)
+        return;
+    f->orig = (uint8_t)(hs == HS_INIT ? sender_is_b : !sender_is_b);
+    f->orig_basis = PS_ORIG_HANDSHAKE;
+}
+
+static void flow_start_closing(ps_flow_table *t, ps_flow *f, int reason)
+{
+    if (f->closing)
+        return;
+    idle_remove(&t->idle, f);
+    f->closing = 1;
+    f->end_reason = (uint8_t)reason;
+    idle_append(&t->closing, f);
+}
+
+static void update_protocol_state(ps_flow_table *t, ps_flow *f, const ps_packet *p, int sender_is_b)
+{
+    switch (p->transport) {
+    case PS_TRANSPORT_TCP:
+        if (p->tcp_flags & PS_TCP_RST)
+            flow_start_closing(t, f, PS_END_RST);
+        if (p->tcp_flags & PS_TCP_FIN) {
+            f->fin_seen |= (uint8_t)(1u << sender_is_b);
+            if (f->fin_seen == 3)
+                flow_start_closing(t, f, PS_END_FIN);
+        }
+        break;
+    case PS_TRANSPORT_SCTP:
+        f->sctp_chunks |= p->sctp_chunks;
+        if (p->sctp_chunks & (1u << PS_SCTP_ABORT))
+            flow_start_closing(t, f, PS_END_ABORT);
+        if (p->sctp_chunks & (1u << PS_SCTP_SHUTDOWN_COMPLETE))
+            flow_start_closing(t, f, PS_END_SHUTDOWN);
+        break;
+    case PS_TRANSPORT_DCCP:
+        if (p->dccp_type < 16)
+            f->dccp_types |= (uint16_t)(1u << p->dccp_type);
+        if (p->dccp_has_service_code && !f->dccp_has_service_code) {
+            f->dccp_has_service_code = 1;
+            f->dccp_service_code = p->dccp_service_code;
+        }
+        if (p->dccp_type == PS_DCCP_RESET)
+            flow_start_closing(t, f, PS_END_DCCP_RESET);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Count one packet (or fragment) in a direction. An empty flow (new, or
+ * emptied by an active timeout) begins its record here. */
+static void count_packet(ps_flow_table *t, ps_flow *f, const ps_packet *p, int dir)
+{
+    if (flow_is_empty(f)) {
+        f->first_ns = p->ts_ns;
+        f->last_ns = p->ts_ns;
+        age_append(&t->age, f);
+        t->counters.flows_created++;
+    }
+    ps_dir_stats *d = &f->dir[dir];
+    d->pkts++;
+    d->frame_bytes += p->wire_len;
+    d->ip_bytes += p->ip_bytes;
+    d->tcp_flags |= p->tcp_flags;
+    if (p->ts_ns > f->last_ns)
+        f->last_ns = p->ts_ns;
+    flow_list *l = activity_list(t, f);
+    idle_remove(l, f);
+    idle_append(l, f);
+}
+
+static ps_flow *flow_new(ps_flow_table *t, const ps_flow_key *key, uint32_t hash, const ps_packet *p)
+{
+    if (t->cfg.max_flows > 0)
+        while (t->count >= t->cfg.max_flows && (t->idle.head || t->closing.head))
+            evict_one(t);
+    ps_flow *f = flow_alloc(t);
+    if (!f)
+        return NULL;
+    f->key = *key;
+    f->hash = hash;
+    f->vlan_id = p->vlan_id;
+    hash_insert(t, f);
+    idle_append(&t->idle, f);
+    if (t->count > t->counters.peak_flows)
+        t->counters.peak_flows = t->count;
+    return f;
+}
+
+static const ps_flow *account_fragment(ps_flow_table *t, const ps_packet *p)
+{
+    const ps_frag_ref *ref = frag_cache_lookup(t->frags, p);
+    ps_flow *f = ref ? hash_find(t, &ref->key, key_hash(&ref->key)) : NULL;
+    /* A flow begun since on the same 5-tuple is not the fragment's flow. */
+    if (!f || f->first_ns != ref->flow_first_ns) {
+        t->counters.fragments_unmatched++;
+        return NULL;
+    }
+    count_packet(t, f, p, ref->sender_is_b);
+    t->counters.fragments_matched++;
+    return f;
+}
+
+static void remember_first_fragment(ps_flow_table *t, const ps_flow *f, const ps_packet *p, int sender_is_b)
+{
+    ps_frag_ref ref;
+    ref.key = f->key;
+    ref.flow_first_ns = f->first_ns;
+    ref.sender_is_b = (uint8_t)sender_is_b;
+    t->counters.fragment_cache_evictions += (uint64_t)frag_cache_insert(t->frags, p, &ref);
+}
+
+static const ps_flow *account_transport(ps_flow_table *t, const ps_packet *p)
+{
+    ps_flow_key key;
+    int sender_is_b;
+    flow_key_from_packet(p, &key, &sender_is_b);
+    uint32_t hash = key_hash(&key);
+    ps_flow *f = hash_find(t, &key, hash);
+    int hs = handshake_kind(p);
+    /* A new connection on the 5-tuple of a closed one: the old record ends
+     * now, under the reason it closed with. */
+    if (f && f->closing && hs == HS_INIT) {
+        flow_end(t, f, f->end_reason);
+        f = NULL;
+    }
+    int is_new = f == NULL;
+    if (is_new && !(f = flow_new(t, &key, hash, p)))
+        return NULL;
+    update_originator(f, hs, sender_is_b, is_new);
+    count_packet(t, f, p, sender_is_b);
+    update_protocol_state(t, f, p, sender_is_b);
+    if (p->frag == PS_FRAG_FIRST)
+        remember_first_fragment(t, f, p, sender_is_b);
+    return f;
+}
+
+const ps_flow *flow_table_packet(ps_flow_table *t, const ps_packet *pkt)
+{
+    /* Every frame carries the time forward, whatever it turned out to be. */
+    flow_table_expire(t, pkt->ts_ns);
+    if (pkt->kind != PS_PKT_TRANSPORT && pkt->kind != PS_PKT_FRAGMENT)
+        return NULL;
+    if (pkt->kind == PS_PKT_FRAGMENT)
+        return account_fragment(t, pkt);
+    return account_transport(t, pkt);
+}
+
+/* ---- inspection ---- */
+
+void flow_table_foreach(const ps_flow_table *t, void (*fn)(const ps_flow *, void *), void *ctx)
+{
+    for (const ps_flow *f = t->age.head; f; f = f->age_next)
+        fn(f, ctx);
+}
+
+size_t flow_table_count(const ps_flow_table *t)
+{
+    return t->count;
+}
+
+const ps_flow_counters *flow_table_counters(const ps_flow_table *t)
+{
+    return &t->counters;
+}

@@ -1,0 +1,493 @@
+/* portsniff: command line and wiring. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "portsniff/capture.h"
+#include "portsniff/pipeline.h"
+#include "portsniff/registry.h"
+
+#define MAX_INPUTS 256
+
+enum {
+    OPT_FLOWS = 256, OPT_REPORT, OPT_REPORT_FILE, OPT_INTERVAL, OPT_REGISTRY, OPT_LOOKUP,
+    OPT_REGISTRY_INFO, OPT_IDLE, OPT_ACTIVE, OPT_LINGER, OPT_MAX_FLOWS, OPT_MAX_FRAGS,
+};
+
+typedef struct options {
+    ps_capture_opts cap;
+    const char *files[MAX_INPUTS];
+    ps_format flow_format;
+    ps_format report_format;
+    const char *report_file;
+    const char *registry_file;
+    const char *lookup;
+    int registry_info;
+    int list_interfaces;
+    ps_flow_config flow;
+    char *filter_buf;
+} options;
+
+static void usage(FILE *out)
+{
+    fputs("Usage: portsniff [-pqD] [-r FILE]... [-i IFACE] [-c COUNT] [-s SNAPLEN] [-B KIB]\n"
+          "                 [-F FILE] [-Z USER] [--flows=text|csv|json|none]\n"
+          "                 [--report=text|csv|json|none] [--report-file FILE]\n"
+          "                 [--interval SECONDS] [--idle-timeout S] [--active-timeout S]\n"
+          "                 [--close-timeout S] [--max-flows N] [--max-fragments N]\n"
+          "                 [--registry FILE] [EXPRESSION]\n"
+          "       portsniff [--registry FILE] --lookup PORT/PROTO|PORT|NAME\n"
+          "       portsniff [--registry FILE] --registry-info\n"
+          "\n"
+          "  -r FILE          read a pcap or pcapng file ('-' for stdin); repeatable\n"
+          "  -i IFACE         capture live on IFACE (immediate mode)\n"
+          "  -c COUNT         stop after COUNT packets\n"
+          "  -s SNAPLEN       live snapshot length (default 262144)\n"
+          "  -p               do not put the interface into promiscuous mode\n"
+          "  -B KIB           live capture buffer size in KiB\n"
+          "  -F FILE          read the BPF filter expression from FILE\n"
+          "  -Z USER          drop privileges to USER after opening the capture\n"
+          "  -D               list capture interfaces\n"
+          "  -q               same as --flows=none\n"
+          "  --flows=FMT      flow records: text (default), csv, json, none\n"
+          "  --report=FMT     per-service report: text (default), csv, json, none\n"
+          "  --report-file F  write the report to F (atomically) instead of stdout\n"
+          "  --interval S     also report every S seconds\n"
+          "  --idle-timeout S end flows idle for S seconds (default 60)\n"
+          "  --active-timeout S  emit long flows every S seconds (default 1800)\n"
+          "  --close-timeout S   keep closed TCP/SCTP/DCCP flows S seconds (default 2)\n"
+          "  --max-flows N    flow-table limit (default 1000000)\n"
+          "  --max-fragments N  fragment-cache limit (default 8192)\n"
+          "  --registry FILE  use an IANA CSV or services(5) file instead of the built-in registry\n"
+          "  --lookup Q       print the registry entries for 443/tcp, 443 or a service name\n"
+          "  --registry-info  print the registry's source, date and size\n"
+          "  -h, --help       this help;  -V, --version  the version\n", out);
+}
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("portsniff: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see portsniff --help)\n", stderr);
+    return PS_EXIT_USAGE;
+}
+
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (!s || !*s || *s == '-')
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_seconds(const char *s, double min, double *out)
+{
+    char *end;
+    double v;
+
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || *end || !(v >= min) || v > 31536000.0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int read_filter_file(const char *path, options *o)
+{
+    FILE *f = fopen(path, "r");
+    size_t cap = 4096, len = 0, n;
+    char *buf;
+
+    if (!f) {
+        fprintf(stderr, "portsniff: %s: %s\n", path, strerror(errno));
+        return PS_EXIT_INPUT;
+    }
+    buf = malloc(cap);
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (len + 1 == cap) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = bigger;
+        }
+    }
+    fclose(f);
+    if (!buf) {
+        fprintf(stderr, "portsniff: %s: out of memory\n", path);
+        return PS_EXIT_INPUT;
+    }
+    buf[len] = '\0';
+    for (char *c = buf; *c; c++)
+        if (*c == '\n' || *c == '\r' || *c == '\t')
+            *c = ' ';
+    o->filter_buf = buf;
+    o->cap.filter = buf;
+    return PS_EXIT_OK;
+}
+
+static int join_filter_words(int argc, char **argv, options *o)
+{
+    size_t len = 0;
+
+    if (optind >= argc)
+        return PS_EXIT_OK;
+    if (o->cap.filter)
+        return usage_error("%s: give the filter with -F or as words, not both", argv[optind]);
+    for (int i = optind; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    o->filter_buf = malloc(len);
+    if (!o->filter_buf)
+        return PS_EXIT_INPUT;
+    o->filter_buf[0] = '\0';
+    for (int i = optind; i < argc; i++) {
+        if (i > optind)
+            strcat(o->filter_buf, " ");
+        strcat(o->filter_buf, argv[i]);
+    }
+    o->cap.filter = o->filter_buf;
+    return PS_EXIT_OK;
+}
+
+static int set_format(const char *opt, const char *arg, ps_format *out)
+{
+    int f = ps_format_from_name(arg);
+
+    if (f < 0) {
+        fprintf(stderr, "portsniff: %s: unknown format '%s' (text, csv, json or none)\n", opt, arg);
+        return PS_EXIT_USAGE;
+    }
+    *out = (ps_format)f;
+    return PS_EXIT_OK;
+}
+
+static int set_timeout(const char *opt, const char *arg, int64_t *out_ns)
+{
+    double s;
+
+    if (parse_seconds(arg, 0.001, &s) < 0) {
+        fprintf(stderr, "portsniff: %s: '%s' is not a number of seconds >= 0.001\n", opt, arg);
+        return PS_EXIT_USAGE;
+    }
+    *out_ns = (int64_t)(s * 1e9);
+    return PS_EXIT_OK;
+}
+
+static int set_count(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (parse_u64(arg, min, max, out) < 0) {
+        fprintf(stderr, "portsniff: %s: '%s' is not a whole number from %llu to %llu\n", opt, arg,
+                (unsigned long long)min, (unsigned long long)max);
+        return PS_EXIT_USAGE;
+    }
+    return PS_EXIT_OK;
+}
+
+static const struct option long_options[] = {
+    {"flows", required_argument, NULL, OPT_FLOWS},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"report-file", required_argument, NULL, OPT_REPORT_FILE},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"registry", required_argument, NULL, OPT_REGISTRY},
+    {"lookup", required_argument, NULL, OPT_LOOKUP},
+    {"registry-info", no_argument, NULL, OPT_REGISTRY_INFO},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE},
+    {"active-timeout", required_argument, NULL, OPT_ACTIVE},
+    {"close-timeout", required_argument, NULL, OPT_LINGER},
+    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+    {"max-fragments", required_argument, NULL, OPT_MAX_FRAGS},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* One option; returns PS_EXIT_OK, or an exit status (-1 for help/version: exit 0). */
+static int apply_option(int c, const char *arg, options *o)
+{
+    uint64_t n;
+    int rc;
+
+    switch (c) {
+    case 'r':
+        if (o->cap.nfiles == MAX_INPUTS)
+            return usage_error("too many -r files (at most 256): %s", arg);
+        o->files[o->cap.nfiles++] = arg;
+        return PS_EXIT_OK;
+    case 'i': o->cap.iface = arg; return PS_EXIT_OK;
+    case 'c':
+        rc = set_count("-c", arg, 1, UINT64_MAX, &o->cap.count);
+        return rc;
+    case 's':
+        if ((rc = set_count("-s", arg, 0, 262144, &n)) != PS_EXIT_OK)
+            return rc;
+        o->cap.snaplen = (int)n;
+        return PS_EXIT_OK;
+    case 'B':
+        if ((rc = set_count("-B", arg, 1, INT_MAX / 1024, &n)) != PS_EXIT_OK)
+            return rc;
+        o->cap.buffer_kib = (int)n;
+        return PS_EXIT_OK;
+    case 'p': o->cap.promisc = 0; return PS_EXIT_OK;
+    case 'q': o->flow_format = PS_FMT_NONE; return PS_EXIT_OK;
+    case 'D': o->list_interfaces = 1; return PS_EXIT_OK;
+    case 'F': return read_filter_file(arg, o);
+    case 'Z': o->cap.drop_user = arg; return PS_EXIT_OK;
+    case OPT_FLOWS: return set_format("--flows", arg, &o->flow_format);
+    case OPT_REPORT: return set_format("--report", arg, &o->report_format);
+    case OPT_REPORT_FILE: o->report_file = arg; return PS_EXIT_OK;
+    case OPT_INTERVAL:
+        if (parse_seconds(arg, 0.001, &o->cap.interval_s) < 0) {
+            fprintf(stderr, "portsniff: --interval: '%s' is not a number of seconds >= 0.001\n", arg);
+            return PS_EXIT_USAGE;
+        }
+        return PS_EXIT_OK;
+    case OPT_REGISTRY: o->registry_file = arg; return PS_EXIT_OK;
+    case OPT_LOOKUP: o->lookup = arg; return PS_EXIT_OK;
+    case OPT_REGISTRY_INFO: o->registry_info = 1; return PS_EXIT_OK;
+    case OPT_IDLE: return set_timeout("--idle-timeout", arg, &o->flow.idle_timeout_ns);
+    case OPT_ACTIVE: return set_timeout("--active-timeout", arg, &o->flow.active_timeout_ns);
+    case OPT_LINGER: return set_timeout("--close-timeout", arg, &o->flow.close_linger_ns);
+    case OPT_MAX_FLOWS:
+        if ((rc = set_count("--max-flows", arg, 1, 1000000000, &n)) != PS_EXIT_OK)
+            return rc;
+        o->flow.max_flows = (size_t)n;
+        return PS_EXIT_OK;
+    case OPT_MAX_FRAGS:
+        if ((rc = set_count("--max-fragments", arg, 1, 100000000, &n)) != PS_EXIT_OK)
+            return rc;
+        o->flow.max_fragments = (size_t)n;
+        return PS_EXIT_OK;
+    case 'h': usage(stdout); return -1;
+    case 'V': printf("portsniff %s (%s)\n", PORTSNIFF_VERSION, pcap_lib_version()); return -1;
+    default: return PS_EXIT_USAGE;
+    }
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    int c, rc;
+
+    opterr = 0;
+    /* '+' stops at the first word: the rest is the filter expression, as in tcpdump. */
+    while ((c = getopt_long(argc, argv, "+r:i:c:s:B:F:Z:pqDhV", long_options, NULL)) != -1) {
+        if (c == '?') {
+            /* optopt holds the short option letter, or a long option's value
+             * when its argument is missing, or 0 for an unknown long option. */
+            if (optopt > 0 && optopt < 128 && strchr("ricsBFZ", optopt))
+                return usage_error("option -%c needs an argument", optopt);
+            if (optopt > 0 && optopt < 128)
+                return usage_error("unknown option -%c", optopt);
+            if (optopt >= OPT_FLOWS)
+                return usage_error("option '%s' needs an argument", argv[optind - 1]);
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+        if ((rc = apply_option(c, optarg, o)) != PS_EXIT_OK)
+            return rc;
+    }
+    if ((rc = join_filter_words(argc, argv, o)) != PS_EXIT_OK)
+        return rc;
+    o->cap.files = o->files;
+    if (o->lookup || o->registry_info || o->list_interfaces)
+        return PS_EXIT_OK;
+    if (o->cap.nfiles && o->cap.iface)
+        return usage_error("%s", "give -r FILE or -i IFACE, not both");
+    if (!o->cap.nfiles && !o->cap.iface)
+        return usage_error("%s", "nothing to read: give -r FILE or -i IFACE");
+    if (o->cap.drop_user && !o->cap.iface)
+        return usage_error("%s", "-Z applies to live capture (-i) only");
+    return PS_EXIT_OK;
+}
+
+static ps_registry *open_registry(const options *o)
+{
+    char err[512];
+    ps_registry *reg;
+
+    if (!o->registry_file)
+        return registry_load_builtin();
+    reg = registry_load_file(o->registry_file, err, sizeof(err));
+    if (!reg)
+        fprintf(stderr, "portsniff: %s\n", err);
+    return reg;
+}
+
+typedef struct run_ctx {
+    const options *o;
+    const ps_registry *reg;
+} run_ctx;
+
+/* Write to a temporary file beside the target, then rename, so a reader never
+ * sees a half-written report. */
+static int write_report_file(const char *path, const ps_report *r, const ps_report_context *ctx,
+                             ps_format fmt)
+{
+    size_t len = strlen(path) + 16;
+    char *tmp = malloc(len);
+    int fd, rc = -1;
+    FILE *f;
+
+    if (!tmp)
+        return -1;
+    snprintf(tmp, len, "%s.tmpXXXXXX", path);
+    fd = mkstemp(tmp);
+    if (fd >= 0 && (f = fdopen(fd, "w")) != NULL) {
+        rc = report_write(r, ctx, fmt, f);
+        if (fclose(f) != 0)
+            rc = -1;
+        if (rc == 0 && rename(tmp, path) != 0)
+            rc = -1;
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "portsniff: %s: cannot write report: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            unlink(tmp);
+    }
+    free(tmp);
+    return rc;
+}
+
+static int emit_report(const run_ctx *rc, ps_pipeline *p, const ps_report *r, int live, int final)
+{
+    const options *o = rc->o;
+    ps_report_context ctx = {
+        .run = &p->stats,
+        .flows = flow_table_counters(p->flows),
+        .registry_source = registry_source(rc->reg),
+        .registry_date = registry_date(rc->reg),
+        .inputs = live ? &o->cap.iface : o->cap.files,
+        .ninputs = live ? 1 : o->cap.nfiles,
+        .live = live,
+        .open_flows = flow_table_count(p->flows),
+        .final = final,
+    };
+
+    if (o->report_format == PS_FMT_NONE)
+        return 0;
+    if (o->report_file)
+        return write_report_file(o->report_file, r, &ctx, o->report_format);
+    if (o->flow_format == PS_FMT_TEXT && p->flow_records)
+        fputc('\n', stdout);
+    if (report_write(r, &ctx, o->report_format, stdout) != 0)
+        return -1;
+    return fflush(stdout) == 0 ? 0 : -1;
+}
+
+static void on_interval(ps_pipeline *p, int live, void *ctx)
+{
+    ps_report *snap = pipeline_snapshot(p);
+
+    if (snap) {
+        emit_report(ctx, p, snap, live, 0);
+        report_free(snap);
+    }
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    capture_request_stop();
+}
+
+static void install_signal_handlers(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: poll() must return so the loop sees the request. */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static int run_capture(const options *o, const ps_registry *reg)
+{
+    static char outbuf[1 << 16];
+    run_ctx ctx = {o, reg};
+    ps_pipeline p;
+    int rc, live = o->cap.iface != NULL;
+
+    /* Flow records are line-buffered live so each appears as its flow ends. */
+    setvbuf(stdout, outbuf, live ? _IOLBF : _IOFBF, sizeof(outbuf));
+    if (pipeline_init(&p, reg, &o->flow, o->flow_format, stdout) != 0) {
+        fprintf(stderr, "portsniff: out of memory\n");
+        return PS_EXIT_INPUT;
+    }
+    install_signal_handlers();
+    rc = capture_run(&o->cap, &p, on_interval, &ctx);
+    if (rc == PS_EXIT_OK || rc == PS_EXIT_TRUNCATED) {
+        if (emit_report(&ctx, &p, p.report, live, 1) != 0 && rc == PS_EXIT_OK)
+            rc = PS_EXIT_INPUT;
+    }
+    if (ferror(stdout) && rc == PS_EXIT_OK) {
+        fprintf(stderr, "portsniff: error writing to standard output\n");
+        rc = PS_EXIT_INPUT;
+    }
+    if (capture_deferred_error())
+        fprintf(stderr, "%s\n", capture_deferred_error());
+    pipeline_free(&p);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    ps_registry *reg;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    o.cap.promisc = 1;
+    o.flow_format = PS_FMT_TEXT;
+    o.report_format = PS_FMT_TEXT;
+    flow_config_defaults(&o.flow);
+    rc = parse_args(argc, argv, &o);
+    if (rc != PS_EXIT_OK) {
+        free(o.filter_buf);
+        return rc < 0 ? PS_EXIT_OK : rc;
+    }
+    if (o.list_interfaces) {
+        free(o.filter_buf);
+        return capture_list_interfaces();
+    }
+    reg = open_registry(&o);
+    if (!reg) {
+        free(o.filter_buf);
+        return PS_EXIT_INPUT;
+    }
+    if (o.lookup)
+        rc = registry_print_lookup(reg, o.lookup, stdout, stderr);
+    else if (o.registry_info)
+        registry_print_info(reg, stdout);
+    else
+        rc = run_capture(&o, reg);
+    registry_free(reg);
+    free(o.filter_buf);
+    return rc;
+}

@@ -1,0 +1,120 @@
+/* The report as one JSON document (one line). Timestamps are seconds with
+ * six decimals like the flow records; shares are fractions of all frame
+ * bytes with four decimals; the caveat travels as plain text. */
+#include <inttypes.h>
+
+#include "output/common.h"
+#include "portsniff/output.h"
+#include "portsniff/registry.h"
+#include "report_rows.h"
+
+static void write_ts_or_null(FILE *out, int have, int64_t ts_ns)
+{
+    char buf[PS_TS_LEN];
+    if (!have) {
+        fputs("null", out);
+        return;
+    }
+    format_ts(buf, sizeof(buf), ts_ns);
+    fputs(buf, out);
+}
+
+static void write_header(const report_view *v, FILE *out)
+{
+    fprintf(out, "{\"report\":\"%s\",\"first_ts\":", v->ctx->final ? "final" : "interval");
+    write_ts_or_null(out, v->run->packets > 0, v->run->first_ns);
+    fputs(",\"last_ts\":", out);
+    write_ts_or_null(out, v->run->packets > 0, v->run->last_ns);
+    fputs(",\"inputs\":[", out);
+    for (int i = 0; i < v->ctx->ninputs; i++) {
+        if (i)
+            putc(',', out);
+        json_write_string(out, v->ctx->inputs[i]);
+    }
+    fputs("],\"registry\":{\"source\":", out);
+    json_write_string_or_null(out, v->ctx->registry_source);
+    fputs(",\"date\":", out);
+    json_write_string_or_null(out, v->ctx->registry_date);
+    putc('}', out);
+}
+
+static void write_services(const report_view *v, FILE *out)
+{
+    fputs(",\"services\":[", out);
+    for (size_t i = 0; i < v->nrows; i++) {
+        const report_row *r = v->rows[i];
+        fputs(i ? ",{\"service\":" : "{\"service\":", out);
+        json_write_string_or_null(out, r->status == PS_REG_NAMED ? r->key.label : NULL);
+        fputs(",\"label\":", out);
+        json_write_string(out, r->key.label);
+        fprintf(out, ",\"status\":\"%s\",\"transport\":\"%s\",\"flows\":%" PRIu64
+                ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"ip_bytes\":%" PRIu64
+                ",\"share\":%.4f}",
+                ps_reg_status_name(r->status), ps_transport_name(r->key.transport), r->flows,
+                r->packets, r->bytes, r->ip_bytes, report_share(v, r->bytes));
+    }
+    putc(']', out);
+}
+
+static void write_other(const report_view *v, FILE *out)
+{
+    char buf[16];
+    fputs(",\"other_protocols\":[", out);
+    for (size_t i = 0; i < v->nother; i++) {
+        const other_proto_row *o = &v->other[i];
+        fprintf(out, "%s{\"protocol\":%u,\"name\":\"%s\",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+                ",\"share\":%.4f}",
+                i ? "," : "", (unsigned)o->proto, report_proto_name(o->proto, buf, sizeof(buf)),
+                o->packets, o->bytes, report_share(v, o->bytes));
+    }
+    fprintf(out, "],\"non_ip\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"share\":%.4f}",
+            v->run->non_ip_packets, v->run->non_ip_bytes, report_share(v, v->run->non_ip_bytes));
+    fprintf(out, ",\"unsupported_link\":{\"packets\":%" PRIu64 ",\"dlt\":",
+            v->run->unsupported_link_packets);
+    if (v->run->unsupported_dlt >= 0)
+        fprintf(out, "%d}", v->run->unsupported_dlt);
+    else
+        fputs("null}", out);
+}
+
+static void write_totals(const report_view *v, FILE *out)
+{
+    const ps_flow_counters *f = v->flows;
+    fprintf(out, ",\"totals\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+            ",\"flows_created\":%" PRIu64 ",\"flows_ended\":%" PRIu64 ",\"open_flows\":%zu"
+            ",\"flows_evicted\":%" PRIu64 ",\"peak_flows\":%zu,\"fragments_matched\":%" PRIu64
+            ",\"fragments_unmatched\":%" PRIu64 ",\"fragment_cache_evictions\":%" PRIu64
+            ",\"malformed\":%" PRIu64 "}",
+            v->run->packets, v->run->frame_bytes, f->flows_created, v->flows_ended,
+            v->ctx->open_flows, f->flows_evicted, f->peak_flows, f->fragments_matched,
+            f->fragments_unmatched, f->fragment_cache_evictions, v->run->malformed_total);
+}
+
+static void write_malformed_and_kernel(const report_view *v, FILE *out)
+{
+    const char *sep = "";
+    fputs(",\"malformed\":{", out);
+    for (int m = PS_MAL_NONE + 1; m < PS_MAL_COUNT; m++) {
+        if (!v->run->malformed[m])
+            continue;
+        fprintf(out, "%s\"%s\":%" PRIu64, sep, ps_malformed_name(m), v->run->malformed[m]);
+        sep = ",";
+    }
+    putc('}', out);
+    if (v->ctx->live)
+        fprintf(out, ",\"kernel\":{\"received\":%" PRIu64 ",\"dropped\":%" PRIu64
+                ",\"interface_dropped\":%" PRIu64 "}",
+                v->run->kernel_received, v->run->kernel_dropped, v->run->interface_dropped);
+}
+
+void report_write_json(const report_view *v, FILE *out)
+{
+    write_header(v, out);
+    write_services(v, out);
+    write_other(v, out);
+    write_totals(v, out);
+    write_malformed_and_kernel(v, out);
+    fputs(",\"caveat\":", out);
+    json_write_string(out, registry_caveat_text);
+    fputs("}\n", out);
+}

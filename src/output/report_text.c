@@ -1,0 +1,152 @@
+/* The report for people: title, inputs and registry; the service table;
+ * protocols without ports; totals, malformed frames, kernel counters; and
+ * last, after a blank line, the registry's caveat box, so the caveat is the
+ * final thing read. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "output/common.h"
+#include "portsniff/output.h"
+#include "portsniff/registry.h"
+#include "report_rows.h"
+
+static int digits(uint64_t n)
+{
+    int d = 1;
+    while (n >= 10) {
+        n /= 10;
+        d++;
+    }
+    return d;
+}
+
+static int max_int(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+static void write_title(const report_view *v, FILE *out)
+{
+    fprintf(out, "portsniff report (%s)", v->ctx->final ? "final" : "interval");
+    if (v->run->packets) {
+        char first[PS_TS_LEN], last[PS_TS_LEN];
+        format_iso_ts(first, sizeof(first), v->run->first_ns);
+        format_iso_ts(last, sizeof(last), v->run->last_ns);
+        fprintf(out, ": %s to %s\n", first, last);
+    } else {
+        fputs(": no packets\n", out);
+    }
+    fputs("inputs:", out);
+    for (int i = 0; i < v->ctx->ninputs; i++)
+        fprintf(out, "%s %s", i ? "," : "", v->ctx->inputs[i]);
+    fputs(v->ctx->ninputs > 0 ? "\n" : " -\n", out);
+    fprintf(out, "registry: %s, %s%s\n",
+            v->ctx->registry_source ? v->ctx->registry_source : "-",
+            v->ctx->registry_date ? "updated " : "date unknown",
+            v->ctx->registry_date ? v->ctx->registry_date : "");
+}
+
+typedef struct widths {
+    int name, transport, flows, packets, bytes;
+} widths;
+
+static widths service_widths(const report_view *v)
+{
+    widths w = {(int)strlen("service"), (int)strlen("transport"), (int)strlen("flows"),
+                (int)strlen("packets"), (int)strlen("bytes")};
+    for (size_t i = 0; i < v->nrows; i++) {
+        const report_row *r = v->rows[i];
+        w.name = max_int(w.name, (int)strlen(r->key.label));
+        w.transport = max_int(w.transport, (int)strlen(ps_transport_name(r->key.transport)));
+        w.flows = max_int(w.flows, digits(r->flows));
+        w.packets = max_int(w.packets, digits(r->packets));
+        w.bytes = max_int(w.bytes, digits(r->bytes));
+    }
+    return w;
+}
+
+static void write_services(const report_view *v, FILE *out)
+{
+    widths w = service_widths(v);
+    fprintf(out, "\n%-*s  %-*s  %*s  %*s  %*s  %6s\n", w.name, "service", w.transport, "transport",
+            w.flows, "flows", w.packets, "packets", w.bytes, "bytes", "share");
+    for (size_t i = 0; i < v->nrows; i++) {
+        const report_row *r = v->rows[i];
+        fprintf(out, "%-*s  %-*s  %*" PRIu64 "  %*" PRIu64 "  %*" PRIu64 "  %5.1f%%\n",
+                w.name, r->key.label, w.transport, ps_transport_name(r->key.transport),
+                w.flows, r->flows, w.packets, r->packets, w.bytes, r->bytes,
+                100.0 * report_share(v, r->bytes));
+    }
+    if (v->nrows == 0)
+        fputs("(no flows ended)\n", out);
+}
+
+static void write_other_row(const report_view *v, FILE *out, const widths *w, const char *name,
+                            uint64_t packets, uint64_t bytes)
+{
+    fprintf(out, "%-*s  %*" PRIu64 "  %*" PRIu64 "  %5.1f%%\n", w->name, name,
+            w->packets, packets, w->bytes, bytes, 100.0 * report_share(v, bytes));
+}
+
+/* IP protocols without ports, then frames that were not IP at all. */
+static void write_other(const report_view *v, FILE *out)
+{
+    const ps_run_stats *run = v->run;
+    if (v->nother == 0 && run->non_ip_packets == 0)
+        return;
+    char buf[16];
+    widths w = {(int)strlen("ip protocol"), 0, 0, (int)strlen("packets"), (int)strlen("bytes")};
+    for (size_t i = 0; i < v->nother; i++) {
+        w.name = max_int(w.name, (int)strlen(report_proto_name(v->other[i].proto, buf, sizeof(buf))));
+        w.packets = max_int(w.packets, digits(v->other[i].packets));
+        w.bytes = max_int(w.bytes, digits(v->other[i].bytes));
+    }
+    w.packets = max_int(w.packets, digits(run->non_ip_packets));
+    w.bytes = max_int(w.bytes, digits(run->non_ip_bytes));
+    fprintf(out, "\n%-*s  %*s  %*s  %6s\n", w.name, "ip protocol", w.packets, "packets",
+            w.bytes, "bytes", "share");
+    for (size_t i = 0; i < v->nother; i++)
+        write_other_row(v, out, &w, report_proto_name(v->other[i].proto, buf, sizeof(buf)),
+                        v->other[i].packets, v->other[i].bytes);
+    if (run->non_ip_packets)
+        write_other_row(v, out, &w, "non-ip", run->non_ip_packets, run->non_ip_bytes);
+}
+
+static void write_totals(const report_view *v, FILE *out)
+{
+    const ps_run_stats *run = v->run;
+    putc('\n', out);
+    if (run->unsupported_link_packets)
+        fprintf(out, "unsupported link type: %" PRIu64 " packets (DLT %d)\n",
+                run->unsupported_link_packets, run->unsupported_dlt);
+    fprintf(out, "totals: packets %" PRIu64 ", bytes %" PRIu64 ", flows ended %" PRIu64
+            ", open flows %zu, evicted %" PRIu64 ", fragments matched %" PRIu64
+            ", fragments unmatched %" PRIu64 "\n",
+            run->packets, run->frame_bytes, v->flows_ended, v->ctx->open_flows,
+            v->flows->flows_evicted, v->flows->fragments_matched, v->flows->fragments_unmatched);
+    fprintf(out, "malformed: %" PRIu64 "\n", run->malformed_total);
+    for (int m = PS_MAL_NONE + 1; m < PS_MAL_COUNT; m++)
+        if (run->malformed[m])
+            fprintf(out, "  %s: %" PRIu64 "\n", ps_malformed_name(m), run->malformed[m]);
+    if (v->ctx->live)
+        fprintf(out, "kernel: received %" PRIu64 ", dropped %" PRIu64 ", interface dropped %" PRIu64 "\n",
+                run->kernel_received, run->kernel_dropped, run->interface_dropped);
+}
+
+static void write_caveat(FILE *out)
+{
+    size_t n = strlen(registry_caveat_box);
+    putc('\n', out);
+    fputs(registry_caveat_box, out);
+    if (n == 0 || registry_caveat_box[n - 1] != '\n')
+        putc('\n', out);
+}
+
+void report_write_text(const report_view *v, FILE *out)
+{
+    write_title(v, out);
+    write_services(v, out);
+    write_other(v, out);
+    write_totals(v, out);
+    write_caveat(out);
+}

@@ -1,0 +1,83 @@
+/* Frame -> dissector -> flow table; flow end -> attribution -> writers. */
+#include <stdlib.h>
+
+#include "portsniff/dissect.h"
+#include "portsniff/pipeline.h"
+
+static void on_flow_end(const ps_flow *flow, void *ctx)
+{
+    ps_pipeline *p = ctx;
+    ps_label label;
+
+    /* Attribution happens here, once per flow, never per packet. */
+    attribute_flow(p->registry, flow, &label);
+    if (p->flow_format != PS_FMT_NONE) {
+        output_flow(p->flow_out, p->flow_format, flow, &label);
+        p->flow_records++;
+    }
+    report_add_flow(p->report, flow, &label);
+}
+
+int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *cfg,
+                  ps_format flow_format, FILE *flow_out)
+{
+    p->registry = reg;
+    p->flow_format = flow_format;
+    p->flow_out = flow_out;
+    p->flow_records = 0;
+    run_stats_init(&p->stats);
+    p->report = report_create();
+    p->flows = flow_table_create(cfg, on_flow_end, p);
+    if (!p->report || !p->flows) {
+        pipeline_free(p);
+        return -1;
+    }
+    if (flow_format != PS_FMT_NONE)
+        output_flow_begin(flow_out, flow_format);
+    return 0;
+}
+
+void pipeline_free(ps_pipeline *p)
+{
+    if (p->flows)
+        flow_table_destroy(p->flows);
+    if (p->report)
+        report_free(p->report);
+    p->flows = NULL;
+    p->report = NULL;
+}
+
+void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caplen,
+                    uint32_t wire_len, int64_t ts_ns)
+{
+    ps_packet pkt;
+
+    dissect_frame(dlt, data, caplen, wire_len, ts_ns, &pkt);
+    run_stats_add(&p->stats, &pkt);
+    if (pkt.kind == PS_PKT_TRANSPORT || pkt.kind == PS_PKT_FRAGMENT)
+        flow_table_packet(p->flows, &pkt);
+}
+
+struct snapshot_ctx {
+    const ps_pipeline *p;
+    ps_report *report;
+};
+
+static void add_open_flow(const ps_flow *flow, void *ctx)
+{
+    struct snapshot_ctx *s = ctx;
+    ps_label label;
+
+    attribute_flow(s->p->registry, flow, &label);
+    report_add_flow(s->report, flow, &label);
+}
+
+ps_report *pipeline_snapshot(const ps_pipeline *p)
+{
+    struct snapshot_ctx s = {p, report_clone(p->report)};
+
+    if (!s.report)
+        return NULL;
+    flow_table_foreach(p->flows, add_open_flow, &s);
+    return s.report;
+}

@@ -1,0 +1,949 @@
+/* The IANA Service Name and Transport Protocol Port Number Registry (RFC 6335)
+ * read from IANA's CSV or from a services(5) file, indexed by (transport,
+ * port) and by service name. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <uthash.h>
+
+#include "portsniff/csv.h"
+#include "portsniff/packet.h"
+#include "portsniff/registry.h"
+#include "registry_impl.h"
+
+#define NO_LINK UINT32_MAX
+#define MAX_COVERING 64   /* rows on one port; the real registry has at most 6 */
+
+typedef struct reg_link {
+    uint32_t entry;
+    uint32_t next;
+} reg_link;
+
+typedef struct port_node {
+    uint32_t key;               /* transport << 16 | port */
+    uint32_t head, tail;        /* reg_link chain in file order */
+    UT_hash_handle hh;
+} port_node;
+
+typedef struct name_node {
+    const char *key;            /* lower-cased service name */
+    uint32_t head, tail;
+    UT_hash_handle hh;
+} name_node;
+
+typedef struct reg_range {
+    uint16_t lo, hi;
+    uint32_t entry;
+} reg_range;
+
+/* Ranges of one transport sorted by low end; max_hi[i] is the highest high
+ * end among v[0..i], which bounds the backward scan for covering ranges even
+ * when ranges overlap. */
+typedef struct range_list {
+    reg_range *v;
+    uint16_t *max_hi;
+    size_t n;
+} range_list;
+
+typedef struct str_block {
+    struct str_block *next;
+    size_t used, cap;
+    char data[];
+} str_block;
+
+struct ps_registry {
+    const ps_reg_entry *entries;
+    ps_reg_entry *owned;        /* rows read at run time; NULL for static rows */
+    size_t count, owned_cap;
+    str_block *strings;
+    char *source;
+    char date[11];
+    ps_reg_format format;
+
+    reg_link *links;
+    size_t nlinks;
+    port_node *port_pool;
+    size_t nports;
+    port_node *by_port;
+    port_node *last_port[PS_TRANSPORT_COUNT];   /* highest port indexed, per transport */
+    name_node *name_pool;
+    size_t nnames;
+    name_node *by_name;
+    name_node *last_name;
+    char *lower_names;
+    range_list ranges[PS_TRANSPORT_COUNT];
+};
+
+/* ---- storage ---------------------------------------------------------- */
+
+static const char *store_string(ps_registry *reg, const char *s, size_t len)
+{
+    if (len == 0)
+        return "";
+    str_block *b = reg->strings;
+    if (!b || b->cap - b->used < len + 1) {
+        size_t cap = len + 1 > 65536 ? len + 1 : 65536;
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->next = reg->strings;
+        b->used = 0;
+        b->cap = cap;
+        reg->strings = b;
+    }
+    char *p = b->data + b->used;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    b->used += len + 1;
+    return p;
+}
+
+static ps_reg_entry *append_entry(ps_registry *reg)
+{
+    if (reg->count == reg->owned_cap) {
+        size_t cap = reg->owned_cap ? reg->owned_cap * 2 : 1024;
+        ps_reg_entry *p = realloc(reg->owned, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        reg->owned = p;
+        reg->owned_cap = cap;
+    }
+    ps_reg_entry *e = &reg->owned[reg->count++];
+    memset(e, 0, sizeof *e);
+    e->description = "";
+    e->reference = "";
+    return e;
+}
+
+static void free_index(ps_registry *reg)
+{
+    HASH_CLEAR(hh, reg->by_port);
+    HASH_CLEAR(hh, reg->by_name);
+    free(reg->links);
+    free(reg->port_pool);
+    free(reg->name_pool);
+    free(reg->lower_names);
+    for (int t = 0; t < PS_TRANSPORT_COUNT; t++) {
+        free(reg->ranges[t].v);
+        free(reg->ranges[t].max_hi);
+    }
+}
+
+void registry_free(ps_registry *reg)
+{
+    if (!reg)
+        return;
+    free_index(reg);
+    while (reg->strings) {
+        str_block *next = reg->strings->next;
+        free(reg->strings);
+        reg->strings = next;
+    }
+    free(reg->owned);
+    free(reg->source);
+    free(reg);
+}
+
+/* ---- indexes ---------------------------------------------------------- */
+
+/* Rows without a transport (IANA's Reserved/Unassigned blocks and a few
+ * historic assignments) are registered for the port number as such, so they
+ * apply to every transport. */
+static int transports_of(const ps_reg_entry *e, int out[PS_TRANSPORT_COUNT])
+{
+    if (e->transport != PS_TRANSPORT_NONE) {
+        out[0] = e->transport;
+        return 1;
+    }
+    int n = 0;
+    for (int t = PS_TRANSPORT_TCP; t < PS_TRANSPORT_COUNT; t++)
+        out[n++] = t;
+    return n;
+}
+
+static void chain_append(ps_registry *reg, uint32_t *head, uint32_t *tail, uint32_t entry)
+{
+    uint32_t l = (uint32_t)reg->nlinks++;
+    reg->links[l].entry = entry;
+    reg->links[l].next = NO_LINK;
+    if (*head == NO_LINK)
+        *head = l;
+    else
+        reg->links[*tail].next = l;
+    *tail = l;
+}
+
+/* IANA lists rows in port order, so a port above every one indexed so far
+ * for its transport is new and needs no hash probe, and a repeat of the
+ * highest is the node made last: that saves most probes of the build. */
+static port_node *port_node_for(ps_registry *reg, int transport, uint16_t port)
+{
+    uint32_t key = (uint32_t)transport << 16 | port;
+    port_node *n = reg->last_port[transport];
+    if (n && n->key == key)
+        return n;
+    if (!n || port < (n->key & 0xffff))
+        HASH_FIND(hh, reg->by_port, &key, sizeof key, n);
+    else
+        n = NULL;
+    if (!n) {
+        n = &reg->port_pool[reg->nports++];
+        n->key = key;
+        n->head = n->tail = NO_LINK;
+        HASH_ADD(hh, reg->by_port, key, sizeof n->key, n);
+    }
+    if (!reg->last_port[transport] || port > (reg->last_port[transport]->key & 0xffff))
+        reg->last_port[transport] = n;
+    return n;
+}
+
+static void index_port(ps_registry *reg, int transport, uint16_t port, uint32_t entry)
+{
+    port_node *n = port_node_for(reg, transport, port);
+    chain_append(reg, &n->head, &n->tail, entry);
+}
+
+static void index_name(ps_registry *reg, char **lower_next, const char *name, uint32_t entry)
+{
+    size_t len = strlen(name);
+    char *lower = *lower_next;
+    for (size_t i = 0; i < len; i++)
+        lower[i] = (char)tolower((unsigned char)name[i]);
+    lower[len] = '\0';
+    /* Most names come as a tcp row then a udp row: try the last one first. */
+    name_node *n = reg->last_name;
+    if (!n || strcmp(n->key, lower) != 0)
+        HASH_FIND(hh, reg->by_name, lower, len, n);
+    if (!n) {
+        *lower_next += len + 1;
+        n = &reg->name_pool[reg->nnames++];
+        n->key = lower;
+        n->head = n->tail = NO_LINK;
+        HASH_ADD_KEYPTR(hh, reg->by_name, n->key, len, n);
+    }
+    reg->last_name = n;
+    chain_append(reg, &n->head, &n->tail, entry);
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+    const reg_range *x = a, *y = b;
+    if (x->lo != y->lo)
+        return x->lo < y->lo ? -1 : 1;
+    return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+static int finish_ranges(range_list *rl)
+{
+    if (rl->n == 0)
+        return 1;
+    qsort(rl->v, rl->n, sizeof *rl->v, range_cmp);
+    rl->max_hi = malloc(rl->n * sizeof *rl->max_hi);
+    if (!rl->max_hi)
+        return 0;
+    uint16_t m = 0;
+    for (size_t i = 0; i < rl->n; i++) {
+        if (rl->v[i].hi > m)
+            m = rl->v[i].hi;
+        rl->max_hi[i] = m;
+    }
+    return 1;
+}
+
+static int alloc_index(ps_registry *reg, size_t *name_bytes)
+{
+    size_t nrange[PS_TRANSPORT_COUNT] = {0};
+    *name_bytes = 1;
+    for (size_t i = 0; i < reg->count; i++) {
+        const ps_reg_entry *e = &reg->entries[i];
+        if (e->name)
+            *name_bytes += strlen(e->name) + 1;
+        int ts[PS_TRANSPORT_COUNT];
+        int nt = transports_of(e, ts);
+        for (int k = 0; e->has_port && e->port_lo != e->port_hi && k < nt; k++)
+            nrange[ts[k]]++;
+    }
+    size_t n = reg->count ? reg->count : 1;
+    reg->links = malloc(n * (PS_TRANSPORT_COUNT + 1) * sizeof *reg->links);
+    reg->port_pool = malloc(n * PS_TRANSPORT_COUNT * sizeof *reg->port_pool);
+    reg->name_pool = malloc(n * sizeof *reg->name_pool);
+    reg->lower_names = malloc(*name_bytes);
+    if (!reg->links || !reg->port_pool || !reg->name_pool || !reg->lower_names)
+        return 0;
+    for (int t = 0; t < PS_TRANSPORT_COUNT; t++) {
+        if (nrange[t] && !(reg->ranges[t].v = malloc(nrange[t] * sizeof(reg_range))))
+            return 0;
+    }
+    return 1;
+}
+
+static void index_entry(ps_registry *reg, uint32_t i, char **lower_next)
+{
+    const ps_reg_entry *e = &reg->entries[i];
+    if (e->name)
+        index_name(reg, lower_next, e->name, i);
+    if (!e->has_port)
+        return;
+    int ts[PS_TRANSPORT_COUNT];
+    int nt = transports_of(e, ts);
+    for (int k = 0; k < nt; k++) {
+        if (e->port_lo == e->port_hi) {
+            index_port(reg, ts[k], e->port_lo, i);
+        } else {
+            range_list *rl = &reg->ranges[ts[k]];
+            rl->v[rl->n++] = (reg_range){e->port_lo, e->port_hi, i};
+        }
+    }
+}
+
+static int build_index(ps_registry *reg)
+{
+    size_t name_bytes;
+    if (!alloc_index(reg, &name_bytes))
+        return 0;
+    char *lower_next = reg->lower_names;
+    for (size_t i = 0; i < reg->count; i++)
+        index_entry(reg, (uint32_t)i, &lower_next);
+    for (int t = 0; t < PS_TRANSPORT_COUNT; t++)
+        if (!finish_ranges(&reg->ranges[t]))
+            return 0;
+    return 1;
+}
+
+static ps_registry *new_registry(const char *source, ps_reg_format format)
+{
+    ps_registry *reg = calloc(1, sizeof *reg);
+    if (!reg)
+        return NULL;
+    reg->source = strdup(source ? source : "");
+    reg->format = format;
+    if (!reg->source) {
+        free(reg);
+        return NULL;
+    }
+    return reg;
+}
+
+ps_registry *registry_from_rows(const ps_reg_entry *rows, size_t count, const char *source,
+                                const char *date, ps_reg_format format)
+{
+    ps_registry *reg = new_registry(source, format);
+    if (!reg)
+        return NULL;
+    reg->entries = rows;
+    reg->count = count;
+    if (date && strlen(date) < sizeof reg->date)
+        strcpy(reg->date, date);
+    if (!build_index(reg)) {
+        registry_free(reg);
+        return NULL;
+    }
+    return reg;
+}
+
+/* ---- parsing: shared ---------------------------------------------------- */
+
+typedef struct parser {
+    ps_registry *reg;
+    const char *source;
+    char *err;
+    size_t errlen;
+} parser;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int row_error(parser *p, unsigned long line, const char *fmt, ...)
+{
+    char reason[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    snprintf(p->err, p->errlen, "%s:%lu: %s", p->source, line, reason);
+    return 0;
+}
+
+static int all_digits(const char *s, size_t len)
+{
+    if (len == 0)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* The value of a decimal field of at most max, or -1 when it is not a
+ * number, -2 when it is larger than max. */
+static long long parse_decimal(const char *s, size_t len, long long max)
+{
+    if (!all_digits(s, len))
+        return -1;
+    long long v = 0;
+    for (size_t i = 0; i < len; i++) {
+        v = v * 10 + (s[i] - '0');
+        if (v > max)
+            return -2;
+    }
+    return v;
+}
+
+static int parse_port(parser *p, unsigned long line, const char *s, size_t len, uint16_t *out)
+{
+    long long v = parse_decimal(s, len, 65535);
+    if (v == -1)
+        return row_error(p, line, "port number '%.*s' is not a number", (int)len, s);
+    if (v == -2)
+        return row_error(p, line, "port number %.*s is out of range (0-65535)", (int)len, s);
+    *out = (uint16_t)v;
+    return 1;
+}
+
+/* "80" or "6000-6063". */
+static int parse_port_span(parser *p, unsigned long line, const char *s, size_t len,
+                           ps_reg_entry *e)
+{
+    const char *dash = memchr(s, '-', len);
+    size_t lo_len = dash ? (size_t)(dash - s) : len;
+    if (!parse_port(p, line, s, lo_len, &e->port_lo))
+        return 0;
+    e->port_hi = e->port_lo;
+    if (dash && !parse_port(p, line, dash + 1, len - lo_len - 1, &e->port_hi))
+        return 0;
+    if (e->port_lo > e->port_hi)
+        return row_error(p, line, "port range %.*s runs backwards", (int)len, s);
+    e->has_port = 1;
+    return 1;
+}
+
+static int parse_transport(parser *p, unsigned long line, const char *s, ps_reg_entry *e)
+{
+    if (*s == '\0') {
+        e->transport = PS_TRANSPORT_NONE;
+        return 1;
+    }
+    int t = ps_transport_from_name(s);
+    if (t == PS_TRANSPORT_NONE)
+        return row_error(p, line, "unknown transport protocol '%s'", s);
+    e->transport = (uint8_t)t;
+    return 1;
+}
+
+static int starts_with_word(const char *s, const char *word)
+{
+    return strncasecmp(s, word, strlen(word)) == 0;
+}
+
+/* RFC 6335 section 8.1 gives the vocabulary: ports are Assigned, Unassigned
+ * or Reserved. Retired assignments are written in several ways over the
+ * registry's history; all of them leave the port free. */
+static ps_reg_status status_of_unnamed(const char *description)
+{
+    static const char *const free_words[] = {
+        "unassigned", "(unassigned)", "de-registered", "deregistered", "removed",
+        "deprecated", "decomissioned", "decommissioned", "de-commissioned",
+    };
+    if (starts_with_word(description, "reserved"))
+        return PS_REG_RESERVED;
+    for (size_t i = 0; i < sizeof free_words / sizeof free_words[0]; i++)
+        if (starts_with_word(description, free_words[i]))
+            return PS_REG_UNASSIGNED;
+    return PS_REG_UNNAMED;
+}
+
+static const char *store_or_fail(parser *p, unsigned long line, const char *s, size_t len,
+                                 int *ok)
+{
+    const char *out = store_string(p->reg, s, len);
+    if (!out) {
+        *ok = 0;
+        row_error(p, line, "out of memory");
+    }
+    return out;
+}
+
+/* ---- parsing: IANA CSV ------------------------------------------------ */
+
+enum {
+    COL_NAME, COL_PORT, COL_TRANSPORT, COL_DESCRIPTION, COL_ASSIGNEE, COL_CONTACT,
+    COL_REGISTERED, COL_MODIFIED, COL_REFERENCE, COL_SERVICE_CODE, COL_UNAUTHORIZED,
+    COL_NOTES, IANA_COLUMNS
+};
+
+static const char *const iana_columns[IANA_COLUMNS] = {
+    "Service Name", "Port Number", "Transport Protocol", "Description", "Assignee",
+    "Contact", "Registration Date", "Modification Date", "Reference", "Service Code",
+    "Unauthorized Use Reported", "Assignment Notes",
+};
+
+static int check_iana_header(parser *p, const csv_record *rec)
+{
+    if (rec->nfields != IANA_COLUMNS)
+        return row_error(p, rec->line, "header has %zu columns, expected %d",
+                         rec->nfields, IANA_COLUMNS);
+    for (int c = 0; c < IANA_COLUMNS; c++)
+        if (strcasecmp(rec->field[c], iana_columns[c]) != 0)
+            return row_error(p, rec->line, "column %d is '%s', expected '%s'", c + 1,
+                             rec->field[c], iana_columns[c]);
+    return 1;
+}
+
+/* IANA marks the old spelling of a renamed service with this sentence in
+ * the Assignment Notes. */
+static int parse_alias(parser *p, const csv_record *rec, ps_reg_entry *e)
+{
+    static const char marker[] = "This entry is an alias to \"";
+    const char *m = strstr(rec->field[COL_NOTES], marker);
+    if (!m)
+        return 1;
+    const char *target = m + sizeof marker - 1;
+    const char *end = strchr(target, '"');
+    if (!end || end == target)
+        return 1;
+    int ok = 1;
+    e->alias_of = store_or_fail(p, rec->line, target, (size_t)(end - target), &ok);
+    return ok;
+}
+
+static int parse_service_code(parser *p, const csv_record *rec, ps_reg_entry *e)
+{
+    const char *s = rec->field[COL_SERVICE_CODE];
+    size_t len = rec->field_len[COL_SERVICE_CODE];
+    if (len == 0)
+        return 1;
+    long long v = parse_decimal(s, len, UINT32_MAX);
+    if (v < 0)
+        return row_error(p, rec->line, "service code '%s' is not a 32-bit number", s);
+    e->has_service_code = 1;
+    e->service_code = (uint32_t)v;
+    return 1;
+}
+
+static int store_iana_strings(parser *p, const csv_record *rec, ps_reg_entry *e)
+{
+    int ok = 1;
+    if (rec->field_len[COL_NAME])
+        e->name = store_or_fail(p, rec->line, rec->field[COL_NAME], rec->field_len[COL_NAME], &ok);
+    e->description = store_or_fail(p, rec->line, rec->field[COL_DESCRIPTION],
+                                   rec->field_len[COL_DESCRIPTION], &ok);
+    e->reference = store_or_fail(p, rec->line, rec->field[COL_REFERENCE],
+                                 rec->field_len[COL_REFERENCE], &ok);
+    return ok;
+}
+
+static int parse_iana_row(parser *p, const csv_record *rec)
+{
+    if (rec->nfields != IANA_COLUMNS)
+        return row_error(p, rec->line, "row has %zu fields, expected %d", rec->nfields,
+                         IANA_COLUMNS);
+    if (rec->field_len[COL_NAME] == 0 && rec->field_len[COL_PORT] == 0)
+        return row_error(p, rec->line, "row has neither a service name nor a port number");
+    ps_reg_entry *e = append_entry(p->reg);
+    if (!e)
+        return row_error(p, rec->line, "out of memory");
+    if (rec->field_len[COL_PORT] &&
+        !parse_port_span(p, rec->line, rec->field[COL_PORT], rec->field_len[COL_PORT], e))
+        return 0;
+    if (!parse_transport(p, rec->line, rec->field[COL_TRANSPORT], e) ||
+        !parse_service_code(p, rec, e) || !store_iana_strings(p, rec, e) ||
+        !parse_alias(p, rec, e))
+        return 0;
+    e->status = (uint8_t)(e->name ? PS_REG_NAMED : status_of_unnamed(e->description));
+    return 1;
+}
+
+static int parse_iana(parser *p, const char *buf, size_t len)
+{
+    csv_reader r;
+    csv_record rec;
+    char why[128];
+    int rc, ok = 1, first = 1;
+    csv_init(&r, buf, len);
+    while (ok && (rc = csv_next(&r, &rec, why, sizeof why)) == CSV_OK) {
+        ok = first ? check_iana_header(p, &rec) : parse_iana_row(p, &rec);
+        first = 0;
+    }
+    if (ok && rc == CSV_ERROR)
+        ok = row_error(p, rec.line, "%s", why);
+    csv_free(&r);
+    return ok;
+}
+
+/* ---- parsing: services(5) --------------------------------------------- */
+
+typedef struct text_line {
+    const char *s;
+    size_t len;
+} text_line;
+
+static size_t split_words(text_line line, text_line words[], size_t max)
+{
+    size_t n = 0, i = 0;
+    while (i < line.len && n < max) {
+        while (i < line.len && isspace((unsigned char)line.s[i]))
+            i++;
+        size_t start = i;
+        while (i < line.len && !isspace((unsigned char)line.s[i]))
+            i++;
+        if (i > start)
+            words[n++] = (text_line){line.s + start, i - start};
+    }
+    return n;
+}
+
+static text_line trim(text_line t)
+{
+    while (t.len && isspace((unsigned char)t.s[0])) {
+        t.s++;
+        t.len--;
+    }
+    while (t.len && isspace((unsigned char)t.s[t.len - 1]))
+        t.len--;
+    return t;
+}
+
+/* services(5) also lists protocols that carry no registry ports here
+ * (AppleTalk ddp and the like); those lines are skipped, not refused. */
+static int parse_port_proto(parser *p, unsigned long line, text_line w, ps_reg_entry *e,
+                            int *skip)
+{
+    const char *slash = memchr(w.s, '/', w.len);
+    if (!slash)
+        return row_error(p, line, "expected PORT/PROTOCOL, found '%.*s'", (int)w.len, w.s);
+    size_t plen = (size_t)(slash - w.s);
+    if (!parse_port(p, line, w.s, plen, &e->port_lo))
+        return 0;
+    e->port_hi = e->port_lo;
+    e->has_port = 1;
+    char proto[16];
+    size_t tlen = w.len - plen - 1;
+    snprintf(proto, sizeof proto, "%.*s", (int)(tlen < sizeof proto ? tlen : sizeof proto - 1),
+             slash + 1);
+    int t = ps_transport_from_name(proto);
+    *skip = t == PS_TRANSPORT_NONE || tlen >= sizeof proto;
+    e->transport = (uint8_t)t;
+    return 1;
+}
+
+static int add_services_entry(parser *p, unsigned long line, const ps_reg_entry *proto,
+                              text_line name, const char *alias_of)
+{
+    ps_reg_entry *e = append_entry(p->reg);
+    if (!e)
+        return row_error(p, line, "out of memory");
+    *e = *proto;
+    int ok = 1;
+    e->name = store_or_fail(p, line, name.s, name.len, &ok);
+    e->alias_of = alias_of;
+    e->status = PS_REG_NAMED;
+    return ok;
+}
+
+static int parse_services_line(parser *p, unsigned long line, text_line text)
+{
+    const char *hash = memchr(text.s, '#', text.len);
+    text_line body = {text.s, hash ? (size_t)(hash - text.s) : text.len};
+    text_line words[64];
+    size_t n = split_words(body, words, 64);
+    if (n == 0)
+        return 1;
+    if (n == 1)
+        return row_error(p, line, "missing PORT/PROTOCOL after '%.*s'", (int)words[0].len,
+                         words[0].s);
+    ps_reg_entry proto = {.description = "", .reference = ""};
+    int skip = 0, ok = 1;
+    if (!parse_port_proto(p, line, words[1], &proto, &skip))
+        return 0;
+    if (skip)
+        return 1;
+    if (hash) {
+        text_line comment = trim((text_line){hash + 1, text.len - (size_t)(hash - text.s) - 1});
+        proto.description = store_or_fail(p, line, comment.s, comment.len, &ok);
+    }
+    if (!ok || !add_services_entry(p, line, &proto, words[0], NULL))
+        return 0;
+    const char *canonical = p->reg->owned[p->reg->count - 1].name;
+    for (size_t i = 2; i < n; i++)
+        if (!add_services_entry(p, line, &proto, words[i], canonical))
+            return 0;
+    return 1;
+}
+
+static int parse_services(parser *p, const char *buf, size_t len)
+{
+    unsigned long line = 1;
+    size_t i = 0;
+    while (i < len) {
+        const char *nl = memchr(buf + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - buf) : len;
+        if (!parse_services_line(p, line, (text_line){buf + i, end - i}))
+            return 0;
+        i = end + 1;
+        line++;
+    }
+    return 1;
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+static int looks_like_iana_csv(const char *buf, size_t len)
+{
+    static const char header[] = "Service Name,";
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+        buf += 3;
+        len -= 3;
+    }
+    return len >= sizeof header - 1 && strncasecmp(buf, header, sizeof header - 1) == 0;
+}
+
+ps_registry *registry_parse(const char *buf, size_t len, const char *source, char *err,
+                            size_t errlen)
+{
+    int iana = looks_like_iana_csv(buf, len);
+    if (iana && len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+        buf += 3;
+        len -= 3;
+    }
+    ps_registry *reg = new_registry(source, iana ? PS_REG_FORMAT_IANA_CSV : PS_REG_FORMAT_SERVICES);
+    if (!reg) {
+        snprintf(err, errlen, "%s: out of memory", source);
+        return NULL;
+    }
+    parser p = {reg, source, err, errlen};
+    int ok = iana ? parse_iana(&p, buf, len) : parse_services(&p, buf, len);
+    reg->entries = reg->owned;
+    if (ok && !build_index(reg)) {
+        snprintf(err, errlen, "%s: out of memory", source);
+        ok = 0;
+    }
+    if (!ok) {
+        registry_free(reg);
+        return NULL;
+    }
+    return reg;
+}
+
+static char *read_whole_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger)
+                free(buf);
+            buf = bigger;
+        }
+    }
+    int failed = !buf || ferror(f);
+    int saved = errno;
+    fclose(f);
+    if (failed) {
+        snprintf(err, errlen, "%s: %s", path, buf ? strerror(saved) : "out of memory");
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+/* IANA publishes the registry's date only in the XML rendering; the first
+ * <updated> element in the file is the registry's own. */
+int registry_sibling_date(const char *csv_path, char date[11])
+{
+    size_t len = strlen(csv_path);
+    char *xml = malloc(len + 5);
+    if (!xml)
+        return 0;
+    strcpy(xml, csv_path);
+    if (len >= 4 && strcasecmp(xml + len - 4, ".csv") == 0)
+        xml[len - 4] = '\0';
+    strcat(xml, ".xml");
+    FILE *f = fopen(xml, "rb");
+    free(xml);
+    if (!f)
+        return 0;
+    char head[8192];
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = '\0';
+    const char *u = strstr(head, "<updated>");
+    if (!u)
+        return 0;
+    u += strlen("<updated>");
+    if (strlen(u) < 10 || u[10] != '<')
+        return 0;
+    for (int i = 0; i < 10; i++) {
+        int dash = i == 4 || i == 7;
+        if (dash ? u[i] != '-' : !isdigit((unsigned char)u[i]))
+            return 0;
+    }
+    memcpy(date, u, 10);
+    date[10] = '\0';
+    return 1;
+}
+
+ps_registry *registry_load_file(const char *path, char *err, size_t errlen)
+{
+    size_t len;
+    char *buf = read_whole_file(path, &len, err, errlen);
+    if (!buf)
+        return NULL;
+    ps_registry *reg = registry_parse(buf, len, path, err, errlen);
+    free(buf);
+    if (reg && reg->format == PS_REG_FORMAT_IANA_CSV)
+        registry_sibling_date(path, reg->date);
+    return reg;
+}
+
+/* ---- queries ---------------------------------------------------------- */
+
+/* Which of several rows on one port labels it: lower wins, ties go to file
+ * order, so the first non-alias named row is the canonical one. */
+static int entry_rank(const ps_reg_entry *e)
+{
+    int rank;
+    switch (e->status) {
+    case PS_REG_NAMED: rank = e->alias_of ? 1 : 0; break;
+    case PS_REG_UNNAMED: rank = 2; break;
+    case PS_REG_RESERVED: rank = 3; break;
+    default: rank = 4; break;
+    }
+    /* A row for this one port is more specific than a block that covers it. */
+    return rank * 2 + (e->port_lo != e->port_hi);
+}
+
+static size_t covering_ranges(const ps_registry *reg, int transport, uint16_t port,
+                              uint32_t *out, size_t max)
+{
+    const range_list *rl = &reg->ranges[transport];
+    size_t lo = 0, hi = rl->n;
+    while (lo < hi) {   /* first range with v.lo > port */
+        size_t mid = lo + (hi - lo) / 2;
+        if (rl->v[mid].lo <= port)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = 0;
+    for (size_t j = lo; j-- > 0 && rl->max_hi[j] >= port;)
+        if (rl->v[j].hi >= port && n < max)
+            out[n++] = rl->v[j].entry;
+    return n;
+}
+
+static void sort_indices(uint32_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+/* Every row covering (transport, port), in file order. */
+static size_t covering_rows(const ps_registry *reg, int transport, uint16_t port, uint32_t *out)
+{
+    if (transport <= PS_TRANSPORT_NONE || transport >= PS_TRANSPORT_COUNT)
+        return 0;
+    size_t n = 0;
+    uint32_t key = (uint32_t)transport << 16 | port;
+    port_node *node;
+    HASH_FIND(hh, reg->by_port, &key, sizeof key, node);
+    for (uint32_t l = node ? node->head : NO_LINK; l != NO_LINK && n < MAX_COVERING;
+         l = reg->links[l].next)
+        out[n++] = reg->links[l].entry;
+    n += covering_ranges(reg, transport, port, out + n, MAX_COVERING - n);
+    sort_indices(out, n);
+    return n;
+}
+
+static size_t best_row(const ps_registry *reg, const uint32_t *rows, size_t n)
+{
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++)
+        if (entry_rank(&reg->entries[rows[i]]) <
+            entry_rank(&reg->entries[rows[best]]))
+            best = i;
+    return best;
+}
+
+const ps_reg_entry *registry_find_port(const ps_registry *reg, int transport, uint16_t port,
+                                       ps_reg_status *status)
+{
+    uint32_t rows[MAX_COVERING];
+    size_t n = covering_rows(reg, transport, port, rows);
+    if (n == 0) {
+        *status = PS_REG_UNREGISTERED;
+        return NULL;
+    }
+    const ps_reg_entry *e = &reg->entries[rows[best_row(reg, rows, n)]];
+    *status = (ps_reg_status)e->status;
+    return e;
+}
+
+size_t registry_port_entries(const ps_registry *reg, int transport, uint16_t port,
+                             const ps_reg_entry **out, size_t max)
+{
+    uint32_t rows[MAX_COVERING];
+    size_t n = covering_rows(reg, transport, port, rows);
+    if (n == 0)
+        return 0;
+    size_t best = best_row(reg, rows, n), k = 0;
+    if (max > 0)
+        out[k++] = &reg->entries[rows[best]];
+    for (size_t i = 0; i < n && k < max; i++)
+        if (i != best)
+            out[k++] = &reg->entries[rows[i]];
+    return n;
+}
+
+size_t registry_find_name(const ps_registry *reg, const char *name, const ps_reg_entry **out,
+                          size_t max)
+{
+    char lower[256];
+    size_t len = strlen(name);
+    if (len >= sizeof lower)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        lower[i] = (char)tolower((unsigned char)name[i]);
+    name_node *node;
+    HASH_FIND(hh, reg->by_name, lower, len, node);
+    size_t n = 0;
+    for (uint32_t l = node ? node->head : NO_LINK; l != NO_LINK; l = reg->links[l].next) {
+        if (n < max)
+            out[n] = &reg->entries[reg->links[l].entry];
+        n++;
+    }
+    return n;
+}
+
+const char *registry_source(const ps_registry *reg) { return reg->source; }
+
+const char *registry_date(const ps_registry *reg) { return reg->date[0] ? reg->date : NULL; }
+
+ps_reg_format registry_format(const ps_registry *reg) { return reg->format; }
+
+size_t registry_entry_count(const ps_registry *reg) { return reg->count; }
+
+size_t registry_name_count(const ps_registry *reg) { return reg->nnames; }
+
+const ps_reg_entry *registry_entry(const ps_registry *reg, size_t i)
+{
+    return i < reg->count ? &reg->entries[i] : NULL;
+}

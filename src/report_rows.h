@@ -1,0 +1,57 @@
+/* The report's aggregation, as its writers see it. */
+#ifndef PORTSNIFF_REPORT_ROWS_H
+#define PORTSNIFF_REPORT_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uthash.h>
+
+#include "portsniff/report.h"
+
+/* Service names are at most 15 characters (RFC 6335 section 5.1); the room
+ * is for services(5) files, which follow no such rule. */
+#define REPORT_LABEL_MAX 64
+
+typedef struct report_key {
+    char    label[REPORT_LABEL_MAX];   /* label_service_text(), NUL-padded */
+    uint8_t transport;
+} report_key;
+
+typedef struct report_row {
+    report_key key;
+    uint8_t  status;                    /* ps_reg_status */
+    uint64_t flows, packets, bytes, ip_bytes;
+    UT_hash_handle hh;
+} report_row;
+
+typedef struct other_proto_row {
+    uint8_t  proto;
+    uint64_t packets, bytes;
+} other_proto_row;
+
+/* Everything a writer needs, gathered and sorted once: services by bytes
+ * descending, then label, then transport; other IP protocols the same way. */
+typedef struct report_view {
+    const ps_report_context *ctx;
+    const ps_run_stats *run;
+    const ps_flow_counters *flows;
+    const report_row **rows;
+    size_t nrows;
+    other_proto_row other[256];
+    size_t nother;
+    uint64_t total_bytes;               /* denominator of every share */
+    uint64_t flows_ended;
+} report_view;
+
+int report_view_init(report_view *v, const ps_report *r, const ps_report_context *ctx);
+void report_view_free(report_view *v);
+/* Fraction of all frame bytes, 0 when nothing was seen. */
+double report_share(const report_view *v, uint64_t bytes);
+/* ps_ip_proto_name(), or "proto-N". */
+const char *report_proto_name(uint8_t proto, char *buf, size_t len);
+
+void report_write_text(const report_view *v, FILE *out);
+void report_write_json(const report_view *v, FILE *out);
+void report_write_csv(const report_view *v, FILE *out);
+
+#endif

@@ -1,0 +1,668 @@
+/* Flow table: canonical keys, per-direction counters, originator rules,
+ * protocol endings, timeouts, eviction under --max-flows. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "portsniff/flow.h"
+
+#define S INT64_C(1000000000)
+#define MAX_RECORDED 16
+
+typedef struct recorder {
+    ps_flow flows[MAX_RECORDED];
+    size_t n;
+    size_t total;
+} recorder;
+
+static void record_flow(const ps_flow *f, void *ctx)
+{
+    recorder *r = ctx;
+    if (r->n < MAX_RECORDED)
+        r->flows[r->n++] = *f;
+    r->total++;
+}
+
+static ps_packet make_pkt(int64_t ts, int transport, const char *src, uint16_t sport,
+                          const char *dst, uint16_t dport)
+{
+    ps_packet p;
+    memset(&p, 0, sizeof(p));
+    p.ts_ns = ts;
+    p.kind = PS_PKT_TRANSPORT;
+    p.transport = (uint8_t)transport;
+    p.ip_proto = ps_transport_ip_proto(transport);
+    int v6 = strchr(src, ':') != NULL;
+    p.family = v6 ? 6 : 4;
+    assert_int_equal(inet_pton(v6 ? AF_INET6 : AF_INET, src, p.src), 1);
+    assert_int_equal(inet_pton(v6 ? AF_INET6 : AF_INET, dst, p.dst), 1);
+    p.sport = sport;
+    p.dport = dport;
+    p.wire_len = 100;
+    p.ip_bytes = 86;
+    return p;
+}
+
+/* Client 10.0.0.1:40000 and server 10.0.0.2:80 (client is endpoint a). */
+static ps_packet c2s(int64_t ts, uint8_t flags)
+{
+    ps_packet p = make_pkt(ts, PS_TRANSPORT_TCP, "10.0.0.1", 40000, "10.0.0.2", 80);
+    p.tcp_flags = flags;
+    return p;
+}
+
+static ps_packet s2c(int64_t ts, uint8_t flags)
+{
+    ps_packet p = make_pkt(ts, PS_TRANSPORT_TCP, "10.0.0.2", 80, "10.0.0.1", 40000);
+    p.tcp_flags = flags;
+    return p;
+}
+
+static ps_flow_config config(void)
+{
+    ps_flow_config cfg;
+    flow_config_defaults(&cfg);
+    cfg.idle_timeout_ns = 60 * S;
+    cfg.active_timeout_ns = 1800 * S;
+    cfg.close_linger_ns = 2 * S;
+    return cfg;
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    ps_flow_config cfg;
+    flow_config_defaults(&cfg);
+    assert_true(cfg.idle_timeout_ns == 60 * S);
+    assert_true(cfg.active_timeout_ns == 1800 * S);
+    assert_true(cfg.close_linger_ns == 2 * S);
+    assert_int_equal(cfg.max_flows, 1000000);
+    assert_int_equal(cfg.max_fragments, 8192);
+    assert_true(cfg.fragment_timeout_ns == 30 * S);
+    assert_string_equal(ps_end_reason_name(PS_END_FIN), "fin");
+    assert_string_equal(ps_end_reason_name(PS_END_DCCP_RESET), "dccp-reset");
+    assert_string_equal(ps_end_reason_name(PS_END_EVICTED), "evicted");
+    assert_string_equal(ps_end_reason_name(99), "unknown");
+}
+
+static void test_key_canonical_both_directions(void **state)
+{
+    (void)state;
+    ps_packet fwd = c2s(0, 0), rev = s2c(0, 0);
+    ps_flow_key k1, k2;
+    int b1 = -1, b2 = -1;
+    memset(&k1, 0xaa, sizeof(k1));
+    flow_key_from_packet(&fwd, &k1, &b1);
+    flow_key_from_packet(&rev, &k2, &b2);
+    assert_memory_equal(&k1, &k2, sizeof(k1));
+    assert_int_equal(b1, 0);
+    assert_int_equal(b2, 1);
+    assert_int_equal(k1.port_a, 40000);
+    assert_int_equal(k1.port_b, 80);
+    assert_int_equal(k1.addr_a[3], 1);
+    assert_int_equal(k1.addr_b[3], 2);
+    assert_int_equal(k1.pad[0], 0);
+    assert_int_equal(k1.pad[1], 0);
+    assert_int_equal(k1.family, 4);
+    assert_int_equal(k1.transport, PS_TRANSPORT_TCP);
+
+    /* Same address: the lower port is endpoint a. */
+    ps_packet same = make_pkt(0, PS_TRANSPORT_UDP, "::1", 5000, "::1", 53);
+    flow_key_from_packet(&same, &k1, &b1);
+    assert_int_equal(b1, 1);
+    assert_int_equal(k1.port_a, 53);
+    assert_int_equal(k1.port_b, 5000);
+    assert_int_equal(k1.family, 6);
+
+    /* Transport is part of the key. */
+    ps_packet udp = make_pkt(0, PS_TRANSPORT_UDP, "10.0.0.1", 40000, "10.0.0.2", 80);
+    flow_key_from_packet(&udp, &k2, &b2);
+    flow_key_from_packet(&fwd, &k1, &b1);
+    assert_memory_not_equal(&k1, &k2, sizeof(k1));
+}
+
+static void test_counters_per_direction(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    ps_packet p = c2s(10 * S, PS_TCP_SYN);
+    p.wire_len = 74;
+    p.ip_bytes = 60;
+    const ps_flow *f = flow_table_packet(t, &p);
+    assert_non_null(f);
+    p = s2c(10 * S + 1000, PS_TCP_SYN | PS_TCP_ACK);
+    p.wire_len = 78;
+    p.ip_bytes = 64;
+    assert_ptr_equal(flow_table_packet(t, &p), f);
+    p = c2s(10 * S + 5000, PS_TCP_ACK | PS_TCP_PSH);
+    p.wire_len = 1514;
+    p.ip_bytes = 1500;
+    assert_ptr_equal(flow_table_packet(t, &p), f);
+    /* Time going backwards moves no timestamp back. */
+    p = c2s(10 * S + 3000, PS_TCP_ACK);
+    p.wire_len = 66;
+    p.ip_bytes = 52;
+    flow_table_packet(t, &p);
+    assert_int_equal(flow_table_count(t), 1);
+
+    assert_int_equal(f->dir[0].pkts, 3);
+    assert_int_equal(f->dir[0].frame_bytes, 74 + 1514 + 66);
+    assert_int_equal(f->dir[0].ip_bytes, 60 + 1500 + 52);
+    assert_int_equal(f->dir[0].tcp_flags, PS_TCP_SYN | PS_TCP_ACK | PS_TCP_PSH);
+    assert_int_equal(f->dir[1].pkts, 1);
+    assert_int_equal(f->dir[1].frame_bytes, 78);
+    assert_int_equal(f->dir[1].ip_bytes, 64);
+    assert_int_equal(f->dir[1].tcp_flags, PS_TCP_SYN | PS_TCP_ACK);
+    assert_true(f->first_ns == 10 * S);
+    assert_true(f->last_ns == 10 * S + 5000);
+
+    flow_table_flush(t, PS_END_EOF);
+    assert_int_equal(rec.n, 1);
+    assert_int_equal(rec.flows[0].end_reason, PS_END_EOF);
+    assert_int_equal(flow_table_count(t), 0);
+    assert_int_equal(flow_table_counters(t)->flows_created, 1);
+    assert_int_equal(flow_table_counters(t)->flows_ended, 1);
+    flow_table_destroy(t);
+}
+
+/* Feeds packets and returns the flow's orig/basis at the end. */
+static void originator_after(const ps_packet *pkts, size_t n, int *orig_is_client, int *basis)
+{
+    ps_flow_config cfg = config();
+    ps_flow_table *t = flow_table_create(&cfg, NULL, NULL);
+    const ps_flow *f = NULL;
+    for (size_t i = 0; i < n; i++)
+        f = flow_table_packet(t, &pkts[i]);
+    assert_non_null(f);
+    assert_int_equal(flow_table_count(t), 1);
+    /* The client is always the packet source of pkts[0] or its peer; report in
+     * terms of the address 10.0.0.1 / 192.0.2.1. */
+    const uint8_t *oa = flow_orig_addr(f);
+    *orig_is_client = oa[3] == 1;
+    *basis = f->orig_basis;
+    flow_table_destroy(t);
+}
+
+static void test_originator_tcp(void **state)
+{
+    (void)state;
+    int client, basis;
+    ps_packet syn_first[] = {c2s(1, PS_TCP_SYN), s2c(2, PS_TCP_SYN | PS_TCP_ACK), c2s(3, PS_TCP_ACK)};
+    originator_after(syn_first, 3, &client, &basis);
+    assert_true(client);
+    assert_int_equal(basis, PS_ORIG_HANDSHAKE);
+
+    /* The SYN was missed: the SYN-ACK's receiver originated. */
+    ps_packet synack_first[] = {s2c(2, PS_TCP_SYN | PS_TCP_ACK), c2s(3, PS_TCP_ACK)};
+    originator_after(synack_first, 2, &client, &basis);
+    assert_true(client);
+    assert_int_equal(basis, PS_ORIG_HANDSHAKE);
+
+    /* Mid-stream: the first packet's sender, by that basis only. */
+    ps_packet mid[] = {s2c(2, PS_TCP_ACK | PS_TCP_PSH), c2s(3, PS_TCP_ACK)};
+    originator_after(mid, 2, &client, &basis);
+    assert_false(client);
+    assert_int_equal(basis, PS_ORIG_FIRST_PACKET);
+
+    /* A handshake seen later overrides the guess. */
+    ps_packet late[] = {s2c(2, PS_TCP_ACK), c2s(3, PS_TCP_SYN)};
+    originator_after(late, 2, &client, &basis);
+    assert_true(client);
+    assert_int_equal(basis, PS_ORIG_HANDSHAKE);
+
+    /* Once decided by a handshake, a later SYN-ACK does not flip it. */
+    ps_packet settled[] = {c2s(1, PS_TCP_SYN), c2s(2, PS_TCP_SYN | PS_TCP_ACK)};
+    originator_after(settled, 2, &client, &basis);
+    assert_true(client);
+}
+
+static ps_packet sctp_pkt(int64_t ts, int from_client, uint32_t chunks)
+{
+    ps_packet p = from_client
+                      ? make_pkt(ts, PS_TRANSPORT_SCTP, "192.0.2.1", 5000, "192.0.2.2", 38412)
+                      : make_pkt(ts, PS_TRANSPORT_SCTP, "192.0.2.2", 38412, "192.0.2.1", 5000);
+    p.sctp_chunks = chunks;
+    return p;
+}
+
+static ps_packet dccp_pkt(int64_t ts, int from_client, uint8_t type)
+{
+    ps_packet p = from_client
+                      ? make_pkt(ts, PS_TRANSPORT_DCCP, "192.0.2.1", 5001, "192.0.2.2", 6000)
+                      : make_pkt(ts, PS_TRANSPORT_DCCP, "192.0.2.2", 6000, "192.0.2.1", 5001);
+    p.dccp_type = type;
+    return p;
+}
+
+static void test_originator_sctp_dccp(void **state)
+{
+    (void)state;
+    int client, basis;
+    /* The server (higher address) is endpoint b; INIT from the client. */
+    ps_packet init[] = {sctp_pkt(1, 1, 1u << PS_SCTP_INIT), sctp_pkt(2, 0, 1u << PS_SCTP_INIT_ACK)};
+    originator_after(init, 2, &client, &basis);
+    assert_true(client);
+    assert_int_equal(basis, PS_ORIG_HANDSHAKE);
+
+    ps_packet init_ack[] = {sctp_pkt(2, 0, 1u << PS_SCTP_INIT_ACK), sctp_pkt(3, 1, 1u << PS_SCTP_COOKIE_ECHO)};
+    originator_after(init_ack, 2, &client, &basis);
+    assert_true(client);
+    assert_int_equal(basis, PS_ORIG_HANDSHAKE);
+
+    ps_packet sctp_mid[] = {sctp_pkt(2, 0, 1u << PS_SCTP_DATA)};
+    originator_after(sctp_mid, 1, &client, &basis);
+    assert_false(client);
+    assert_int_equal(basis, PS_ORIG_FIRST_PACKET);
+
+    ps_packet req[] = {dccp_pkt(1, 1, PS_DCCP_REQUEST), dccp_pkt(2, 0, PS_DCCP_RESPONSE)};
+    originator_after(req, 2, &client, &basis);
+    assert_true(client);
+    assert_int_equal(basis, PS_ORIG_HANDSHAKE);
+
+    ps_packet resp[] = {dccp_pkt(2, 0, PS_DCCP_RESPONSE)};
+    originator_after(resp, 1, &client, &basis);
+    assert_true(client);
+    assert_int_equal(basis, PS_ORIG_HANDSHAKE);
+
+    ps_packet data[] = {dccp_pkt(2, 0, PS_DCCP_DATA), dccp_pkt(3, 1, PS_DCCP_ACK)};
+    originator_after(data, 2, &client, &basis);
+    assert_false(client);
+    assert_int_equal(basis, PS_ORIG_FIRST_PACKET);
+}
+
+static void test_fin_fin_final_ack_one_flow(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    ps_packet arp = {.kind = PS_PKT_NON_IP, .ts_ns = 1};
+    assert_null(flow_table_packet(t, &arp));
+    ps_packet seq[] = {
+        c2s(1 * S, PS_TCP_SYN), s2c(1 * S + 10, PS_TCP_SYN | PS_TCP_ACK), c2s(1 * S + 20, PS_TCP_ACK),
+        c2s(2 * S, PS_TCP_FIN | PS_TCP_ACK), s2c(2 * S + 10, PS_TCP_FIN | PS_TCP_ACK),
+        c2s(2 * S + 20, PS_TCP_ACK),   /* the final ACK, after both FINs */
+    };
+    for (size_t i = 0; i < 6; i++)
+        flow_table_packet(t, &seq[i]);
+    assert_int_equal(flow_table_count(t), 1);
+    assert_int_equal(rec.n, 0);
+
+    /* Linger is counted from the final ACK: 2 s after 2 s + 20 ns. */
+    flow_table_expire(t, 4 * S + 19);
+    assert_int_equal(rec.n, 0);
+    flow_table_expire(t, 4 * S + 20);
+    assert_int_equal(rec.n, 1);
+    assert_int_equal(rec.flows[0].end_reason, PS_END_FIN);
+    assert_int_equal(rec.flows[0].dir[0].pkts, 4);
+    assert_int_equal(rec.flows[0].dir[1].pkts, 2);
+    assert_int_equal(rec.flows[0].fin_seen, 3);
+    assert_int_equal(rec.flows[0].dir[0].tcp_flags, PS_TCP_SYN | PS_TCP_ACK | PS_TCP_FIN);
+    assert_int_equal(flow_table_count(t), 0);
+    flow_table_destroy(t);
+}
+
+static void test_rst_and_one_sided_fin(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    ps_packet p = c2s(1 * S, PS_TCP_SYN);
+    flow_table_packet(t, &p);
+    p = s2c(1 * S + 5, PS_TCP_RST | PS_TCP_ACK);
+    flow_table_packet(t, &p);
+    flow_table_expire(t, 3 * S + 5);
+    assert_int_equal(rec.n, 1);
+    assert_int_equal(rec.flows[0].end_reason, PS_END_RST);
+    assert_int_equal(rec.flows[0].closing, 1);
+
+    /* One FIN is a half-close: the flow stays open until its idle timeout. */
+    p = make_pkt(10 * S, PS_TRANSPORT_TCP, "10.0.0.3", 40001, "10.0.0.2", 80);
+    p.tcp_flags = PS_TCP_FIN | PS_TCP_ACK;
+    flow_table_packet(t, &p);
+    flow_table_expire(t, 69 * S);
+    assert_int_equal(rec.n, 1);
+    flow_table_expire(t, 70 * S);
+    assert_int_equal(rec.n, 2);
+    assert_int_equal(rec.flows[1].end_reason, PS_END_IDLE);
+    flow_table_destroy(t);
+}
+
+static void test_sctp_dccp_endings(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    ps_packet p = sctp_pkt(1 * S, 1, 1u << PS_SCTP_INIT);
+    flow_table_packet(t, &p);
+    p = sctp_pkt(1 * S + 1, 0, 1u << PS_SCTP_ABORT);
+    flow_table_packet(t, &p);
+
+    p = sctp_pkt(1 * S + 2, 1, 1u << PS_SCTP_DATA);
+    p.sport = 5002;
+    flow_table_packet(t, &p);
+    p = sctp_pkt(1 * S + 3, 0, 1u << PS_SCTP_SHUTDOWN_COMPLETE);
+    p.dport = 5002;
+    flow_table_packet(t, &p);
+
+    p = dccp_pkt(1 * S + 4, 1, PS_DCCP_REQUEST);
+    p.dccp_has_service_code = 1;
+    p.dccp_service_code = 1685351985;
+    flow_table_packet(t, &p);
+    p = dccp_pkt(1 * S + 5, 0, PS_DCCP_RESET);
+    flow_table_packet(t, &p);
+
+    assert_int_equal(flow_table_count(t), 3);
+    flow_table_expire(t, 10 * S);
+    assert_int_equal(rec.n, 3);
+    assert_int_equal(rec.flows[0].end_reason, PS_END_ABORT);
+    assert_int_equal(rec.flows[0].sctp_chunks, (1u << PS_SCTP_INIT) | (1u << PS_SCTP_ABORT));
+    assert_int_equal(rec.flows[1].end_reason, PS_END_SHUTDOWN);
+    assert_int_equal(rec.flows[2].end_reason, PS_END_DCCP_RESET);
+    assert_int_equal(rec.flows[2].dccp_has_service_code, 1);
+    assert_int_equal(rec.flows[2].dccp_service_code, 1685351985);
+    assert_int_equal(rec.flows[2].dccp_types, (1u << PS_DCCP_REQUEST) | (1u << PS_DCCP_RESET));
+    flow_table_destroy(t);
+}
+
+static void test_tuple_reuse_after_close(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    ps_packet seq[] = {
+        c2s(1 * S, PS_TCP_SYN), s2c(1 * S + 1, PS_TCP_SYN | PS_TCP_ACK),
+        c2s(1 * S + 2, PS_TCP_FIN | PS_TCP_ACK), s2c(1 * S + 3, PS_TCP_FIN | PS_TCP_ACK),
+        c2s(1 * S + 4, PS_TCP_SYN),   /* within the linger: a new connection */
+        s2c(1 * S + 5, PS_TCP_SYN | PS_TCP_ACK),
+    };
+    for (size_t i = 0; i < 6; i++)
+        flow_table_packet(t, &seq[i]);
+    assert_int_equal(rec.n, 1);
+    assert_int_equal(rec.flows[0].end_reason, PS_END_FIN);
+    assert_int_equal(rec.flows[0].dir[0].pkts + rec.flows[0].dir[1].pkts, 4);
+    assert_true(rec.flows[0].last_ns == 1 * S + 3);
+    assert_int_equal(flow_table_count(t), 1);
+    flow_table_flush(t, PS_END_EOF);
+    assert_int_equal(rec.n, 2);
+    assert_int_equal(rec.flows[1].end_reason, PS_END_EOF);
+    assert_int_equal(rec.flows[1].dir[0].pkts + rec.flows[1].dir[1].pkts, 2);
+    assert_true(rec.flows[1].first_ns == 1 * S + 4);
+    assert_int_equal(rec.flows[1].orig_basis, PS_ORIG_HANDSHAKE);
+    assert_int_equal(flow_table_counters(t)->flows_created, 2);
+    assert_int_equal(flow_table_counters(t)->flows_ended, 2);
+    flow_table_destroy(t);
+}
+
+static void test_idle_timeout_exact(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    cfg.idle_timeout_ns = 10 * S;
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    ps_packet a = c2s(100 * S, PS_TCP_ACK);
+    flow_table_packet(t, &a);
+    a.ts_ns = 103 * S;
+    flow_table_packet(t, &a);
+    ps_packet other = make_pkt(113 * S - 1, PS_TRANSPORT_UDP, "10.9.9.9", 53, "10.9.9.8", 5353);
+    flow_table_packet(t, &other);
+    assert_int_equal(rec.n, 0);
+    assert_int_equal(flow_table_count(t), 2);
+
+    /* The packet arriving exactly at the deadline finds the first flow gone. */
+    other.ts_ns = 113 * S;
+    flow_table_packet(t, &other);
+    assert_int_equal(rec.n, 1);
+    assert_int_equal(rec.flows[0].end_reason, PS_END_IDLE);
+    assert_true(rec.flows[0].last_ns == 103 * S);
+    assert_int_equal(flow_table_count(t), 1);
+
+    flow_table_expire(t, 123 * S - 1);
+    assert_int_equal(rec.n, 1);
+    flow_table_expire(t, 123 * S);
+    assert_int_equal(rec.n, 2);
+    assert_int_equal(flow_table_count(t), 0);
+    flow_table_destroy(t);
+}
+
+static void test_active_timeout_continues_in_place(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    cfg.idle_timeout_ns = 60 * S;
+    cfg.active_timeout_ns = 100 * S;
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    ps_packet p = c2s(0, PS_TCP_SYN);
+    flow_table_packet(t, &p);
+    for (int64_t ts = 30; ts <= 90; ts += 30) {
+        p = s2c(ts * S, PS_TCP_ACK);
+        flow_table_packet(t, &p);
+    }
+    p = c2s(100 * S - 1, PS_TCP_ACK);
+    flow_table_packet(t, &p);
+    assert_int_equal(rec.n, 0);
+
+    p = s2c(100 * S, PS_TCP_ACK | PS_TCP_PSH);
+    const ps_flow *f = flow_table_packet(t, &p);
+    assert_int_equal(rec.n, 1);
+    assert_int_equal(rec.flows[0].end_reason, PS_END_ACTIVE);
+    assert_int_equal(rec.flows[0].dir[0].pkts, 2);
+    assert_int_equal(rec.flows[0].dir[1].pkts, 3);
+    assert_true(rec.flows[0].first_ns == 0);
+    assert_true(rec.flows[0].last_ns == 100 * S - 1);
+
+    /* The same flow goes on, counting from the packet that found it expired. */
+    assert_int_equal(flow_table_count(t), 1);
+    assert_int_equal(f->end_reason, PS_END_NONE);
+    assert_true(f->first_ns == 100 * S);
+    assert_int_equal(f->dir[0].pkts, 0);
+    assert_int_equal(f->dir[1].pkts, 1);
+    assert_int_equal(f->dir[1].tcp_flags, PS_TCP_ACK | PS_TCP_PSH);
+    assert_int_equal(f->orig, 0);
+    assert_int_equal(f->orig_basis, PS_ORIG_HANDSHAKE);
+
+    flow_table_flush(t, PS_END_EOF);
+    assert_int_equal(rec.n, 2);
+    assert_int_equal(rec.flows[1].end_reason, PS_END_EOF);
+    assert_int_equal(flow_table_counters(t)->flows_created, 2);
+    assert_int_equal(flow_table_counters(t)->flows_ended, 2);
+    flow_table_destroy(t);
+}
+
+/* Deadlines are taken in time order: the active one came first here, so the
+ * record says "active" and the emptied flow then leaves without a record. */
+static void test_active_before_idle(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    cfg.idle_timeout_ns = 60 * S;
+    cfg.active_timeout_ns = 100 * S;
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    ps_packet p = c2s(0, PS_TCP_ACK);
+    flow_table_packet(t, &p);
+    p.ts_ns = 50 * S;
+    flow_table_packet(t, &p);
+    p.ts_ns = 90 * S;
+    flow_table_packet(t, &p);
+    flow_table_expire(t, 500 * S);
+    assert_int_equal(rec.total, 1);
+    assert_int_equal(rec.flows[0].end_reason, PS_END_ACTIVE);
+    assert_int_equal(flow_table_count(t), 0);
+    assert_int_equal(flow_table_counters(t)->flows_ended, 1);
+    flow_table_destroy(t);
+}
+
+static void add_udp_flow(ps_flow_table *t, int64_t ts, uint16_t sport)
+{
+    ps_packet p = make_pkt(ts, PS_TRANSPORT_UDP, "10.1.0.1", sport, "10.1.0.2", 53);
+    flow_table_packet(t, &p);
+}
+
+static void test_max_flows_evicts_oldest_idle(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    cfg.max_flows = 3;
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    add_udp_flow(t, 1 * S, 1001);
+    add_udp_flow(t, 2 * S, 1002);
+    add_udp_flow(t, 3 * S, 1003);
+    add_udp_flow(t, 4 * S, 1001);   /* 1001 is active again: 1002 is the oldest idle */
+    assert_int_equal(flow_table_count(t), 3);
+    add_udp_flow(t, 5 * S, 1004);
+    assert_int_equal(flow_table_count(t), 3);
+    assert_int_equal(rec.n, 1);
+    assert_int_equal(rec.flows[0].end_reason, PS_END_EVICTED);
+    assert_int_equal(rec.flows[0].key.port_a, 1002);
+    assert_int_equal(rec.flows[0].key.port_b, 53);
+    assert_int_equal(rec.flows[0].dir[0].pkts, 1);
+    add_udp_flow(t, 6 * S, 1005);
+    assert_int_equal(rec.flows[1].key.port_a, 1003);
+    const ps_flow_counters *c = flow_table_counters(t);
+    assert_int_equal(c->flows_evicted, 2);
+    assert_int_equal(c->peak_flows, 3);
+
+    /* Flush goes oldest first by start time: 1001 (1 s), 1004, 1005. */
+    flow_table_flush(t, PS_END_EOF);
+    assert_int_equal(rec.n, 5);
+    assert_int_equal(rec.flows[2].key.port_a, 1001);
+    assert_int_equal(rec.flows[2].dir[0].pkts, 2);
+    assert_int_equal(rec.flows[3].key.port_a, 1004);
+    assert_int_equal(rec.flows[4].key.port_a, 1005);
+    assert_int_equal(c->flows_created, 5);
+    assert_int_equal(c->flows_ended, 5);
+    flow_table_destroy(t);
+}
+
+/* A closed flow only waiting out its linger makes room first and keeps the
+ * reason it closed with. */
+static void test_eviction_prefers_closed_flow(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    cfg.max_flows = 2;
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    add_udp_flow(t, 1 * S, 1001);
+    ps_packet p = c2s(2 * S, PS_TCP_SYN);
+    flow_table_packet(t, &p);
+    p = s2c(2 * S + 1, PS_TCP_RST | PS_TCP_ACK);
+    flow_table_packet(t, &p);
+    add_udp_flow(t, 2 * S + 2, 1001);
+    add_udp_flow(t, 2 * S + 3, 1002);
+    assert_int_equal(rec.n, 1);
+    assert_int_equal(rec.flows[0].end_reason, PS_END_RST);
+    assert_int_equal(flow_table_counters(t)->flows_evicted, 0);
+    assert_int_equal(flow_table_count(t), 2);
+    flow_table_destroy(t);
+}
+
+static void test_flush_keeps_close_reason(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    ps_packet p = c2s(1 * S, PS_TCP_RST);
+    flow_table_packet(t, &p);
+    add_udp_flow(t, 2 * S, 1001);
+    flow_table_flush(t, PS_END_EOF);
+    assert_int_equal(rec.n, 2);
+    assert_int_equal(rec.flows[0].end_reason, PS_END_RST);
+    assert_int_equal(rec.flows[1].end_reason, PS_END_EOF);
+    flow_table_destroy(t);
+}
+
+static void count_open(const ps_flow *f, void *ctx)
+{
+    (void)f;
+    (*(size_t *)ctx)++;
+}
+
+static void test_eviction_stress(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    cfg.max_flows = 1000;
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    const uint32_t nflows = 200000;
+    for (uint32_t i = 0; i < nflows; i++) {
+        ps_packet p = make_pkt((int64_t)i * 1000, PS_TRANSPORT_UDP, "10.0.0.1", 1, "10.0.0.2", 2);
+        p.src[2] = (uint8_t)(i >> 16);
+        p.sport = (uint16_t)i;
+        const ps_flow *f = flow_table_packet(t, &p);
+        assert_non_null(f);
+        if (flow_table_count(t) > 1000)
+            fail_msg("flow table holds %zu flows", flow_table_count(t));
+    }
+    const ps_flow_counters *c = flow_table_counters(t);
+    assert_int_equal(flow_table_count(t), 1000);
+    assert_int_equal(c->flows_evicted, nflows - 1000);
+    assert_int_equal(c->flows_ended, nflows - 1000);
+    assert_int_equal(c->peak_flows, 1000);
+    assert_int_equal(rec.total, nflows - 1000);
+    assert_int_equal(rec.flows[0].key.port_a, 0);   /* the very first flow went first */
+    assert_int_equal(rec.flows[0].end_reason, PS_END_EVICTED);
+    size_t open = 0;
+    flow_table_foreach(t, count_open, &open);
+    assert_int_equal(open, 1000);
+    flow_table_flush(t, PS_END_EOF);
+    assert_int_equal(c->flows_created, nflows);
+    assert_int_equal(c->flows_ended, nflows);
+    assert_int_equal(rec.total, nflows);
+    assert_int_equal(flow_table_count(t), 0);
+    flow_table_destroy(t);
+}
+
+static void test_vlan_of_first_packet(void **state)
+{
+    (void)state;
+    ps_flow_config cfg = config();
+    ps_flow_table *t = flow_table_create(&cfg, NULL, NULL);
+    ps_packet p = c2s(1, PS_TCP_SYN);
+    p.vlan_id = 42;
+    const ps_flow *f = flow_table_packet(t, &p);
+    p = s2c(2, PS_TCP_SYN | PS_TCP_ACK);
+    p.vlan_id = 43;
+    flow_table_packet(t, &p);
+    assert_int_equal(f->vlan_id, 42);
+    flow_table_destroy(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_key_canonical_both_directions),
+        cmocka_unit_test(test_counters_per_direction),
+        cmocka_unit_test(test_originator_tcp),
+        cmocka_unit_test(test_originator_sctp_dccp),
+        cmocka_unit_test(test_fin_fin_final_ack_one_flow),
+        cmocka_unit_test(test_rst_and_one_sided_fin),
+        cmocka_unit_test(test_sctp_dccp_endings),
+        cmocka_unit_test(test_tuple_reuse_after_close),
+        cmocka_unit_test(test_idle_timeout_exact),
+        cmocka_unit_test(test_active_timeout_continues_in_place),
+        cmocka_unit_test(test_active_before_idle),
+        cmocka_unit_test(test_max_flows_evicts_oldest_idle),
+        cmocka_unit_test(test_eviction_prefers_closed_flow),
+        cmocka_unit_test(test_flush_keeps_close_reason),
+        cmocka_unit_test(test_eviction_stress),
+        cmocka_unit_test(test_vlan_of_first_packet),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

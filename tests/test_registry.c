@@ -1,0 +1,833 @@
+/* The registry: IANA CSV and services(5) parsing, port and name lookups,
+ * the built-in copy, errors, dates and what --lookup prints. Values are
+ * those of the 2026-08-17 registry the build uses. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "portsniff/packet.h"
+#include "portsniff/registry.h"
+
+enum { TCP = PS_TRANSPORT_TCP, UDP = PS_TRANSPORT_UDP, SCTP = PS_TRANSPORT_SCTP,
+       DCCP = PS_TRANSPORT_DCCP };
+
+static ps_registry *file_reg;
+static ps_registry *builtin_reg;
+
+static int load_both(void **state)
+{
+    (void)state;
+    char err[512];
+    file_reg = registry_load_file(PS_REGISTRY_CSV, err, sizeof err);
+    if (!file_reg) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    builtin_reg = registry_load_builtin();
+    return builtin_reg ? 0 : -1;
+}
+
+static int free_both(void **state)
+{
+    (void)state;
+    registry_free(file_reg);
+    registry_free(builtin_reg);
+    return 0;
+}
+
+/* The name the port resolves to, or NULL; asserts the status on the way. */
+static const char *name_at(const ps_registry *reg, int t, uint16_t port, ps_reg_status want)
+{
+    ps_reg_status st = (ps_reg_status)-1;
+    const ps_reg_entry *e = registry_find_port(reg, t, port, &st);
+    assert_int_equal(st, want);
+    if (want == PS_REG_UNREGISTERED)
+        assert_null(e);
+    else
+        assert_non_null(e);
+    return e ? e->name : NULL;
+}
+
+/* ---- the real registry ------------------------------------------------ */
+
+static void test_well_known_ports(void **state)
+{
+    (void)state;
+    assert_string_equal(name_at(file_reg, TCP, 80, PS_REG_NAMED), "http");
+    assert_string_equal(name_at(file_reg, TCP, 443, PS_REG_NAMED), "https");
+    assert_string_equal(name_at(file_reg, UDP, 53, PS_REG_NAMED), "domain");
+    assert_string_equal(name_at(file_reg, SCTP, 3868, PS_REG_NAMED), "diameter");
+    assert_string_equal(name_at(file_reg, SCTP, 80, PS_REG_NAMED), "http");
+
+    ps_reg_status st;
+    const ps_reg_entry *e = registry_find_port(file_reg, TCP, 443, &st);
+    assert_string_equal(e->description, "http protocol over TLS/SSL");
+    assert_string_equal(e->reference, "[RFC9110]");
+    assert_int_equal(e->port_lo, 443);
+    assert_int_equal(e->port_hi, 443);
+    assert_int_equal(e->transport, TCP);
+    assert_null(e->alias_of);
+}
+
+static void test_port_80_names_in_order(void **state)
+{
+    (void)state;
+    const ps_reg_entry *rows[8];
+    assert_int_equal(registry_port_entries(file_reg, TCP, 80, rows, 8), 3);
+    assert_string_equal(rows[0]->name, "http");
+    assert_string_equal(rows[1]->name, "www");
+    assert_string_equal(rows[2]->name, "www-http");
+    /* Only what fits is stored; the count still says how many exist. */
+    assert_int_equal(registry_port_entries(file_reg, TCP, 80, rows, 1), 3);
+    assert_string_equal(rows[0]->name, "http");
+}
+
+static void test_first_named_row_wins(void **state)
+{
+    (void)state;
+    const ps_reg_entry *rows[8];
+    assert_string_equal(name_at(file_reg, TCP, 42, PS_REG_NAMED), "name");
+    assert_int_equal(registry_port_entries(file_reg, TCP, 42, rows, 8), 2);
+    assert_string_equal(rows[1]->name, "nameserver");
+}
+
+static void test_dccp_service_code(void **state)
+{
+    (void)state;
+    ps_reg_status st;
+    const ps_reg_entry *e = registry_find_port(file_reg, DCCP, 4556, &st);
+    assert_int_equal(st, PS_REG_NAMED);
+    assert_string_equal(e->name, "dtn-bundle");
+    assert_int_equal(e->has_service_code, 1);
+    assert_int_equal(e->service_code, 1685351985u);
+    e = registry_find_port(file_reg, TCP, 4556, &st);
+    assert_string_equal(e->name, "dtn-bundle");
+    assert_int_equal(e->has_service_code, 0);
+}
+
+static void test_x11_range(void **state)
+{
+    (void)state;
+    for (int t = TCP; t <= UDP; t++) {
+        assert_string_equal(name_at(file_reg, t, 6000, PS_REG_NAMED), "x11");
+        assert_string_equal(name_at(file_reg, t, 6031, PS_REG_NAMED), "x11");
+        assert_string_equal(name_at(file_reg, t, 6063, PS_REG_NAMED), "x11");
+        assert_string_equal(name_at(file_reg, t, 6064, PS_REG_NAMED), "ndl-ahp-svc");
+    }
+    ps_reg_status st;
+    const ps_reg_entry *e = registry_find_port(file_reg, TCP, 6031, &st);
+    assert_int_equal(e->port_lo, 6000);
+    assert_int_equal(e->port_hi, 6063);
+    name_at(file_reg, SCTP, 6031, PS_REG_UNREGISTERED);
+}
+
+static void test_alias_rows(void **state)
+{
+    (void)state;
+    const ps_reg_entry *rows[8];
+    assert_int_equal(registry_find_name(file_reg, "whois++", rows, 8), 2);
+    assert_string_equal(rows[0]->alias_of, "whoispp");
+    assert_int_equal(rows[0]->port_lo, 63);
+    assert_string_equal(name_at(file_reg, TCP, 63, PS_REG_NAMED), "whoispp");
+    assert_int_equal(registry_port_entries(file_reg, TCP, 63, rows, 8), 2);
+    assert_string_equal(rows[1]->name, "whois++");
+}
+
+static void test_unnamed_reserved_unassigned(void **state)
+{
+    (void)state;
+    ps_reg_status st;
+    const ps_reg_entry *e = registry_find_port(file_reg, TCP, 24, &st);
+    assert_int_equal(st, PS_REG_UNNAMED);
+    assert_null(e->name);
+    assert_string_equal(e->description, "any private mail system");
+
+    assert_null(name_at(file_reg, UDP, 4316, PS_REG_RESERVED));
+    assert_string_equal(name_at(file_reg, TCP, 4316, PS_REG_NAMED), "choiceview-clt");
+    assert_null(name_at(file_reg, TCP, 0, PS_REG_RESERVED));
+    assert_null(name_at(file_reg, UDP, 0, PS_REG_RESERVED));
+
+    /* "272-279" with no transport covers all four. */
+    for (int t = TCP; t <= DCCP; t++) {
+        e = registry_find_port(file_reg, t, 272, &st);
+        assert_int_equal(st, PS_REG_UNASSIGNED);
+        assert_int_equal(e->port_lo, 272);
+        assert_int_equal(e->port_hi, 279);
+        assert_int_equal(e->transport, PS_TRANSPORT_NONE);
+    }
+    assert_null(name_at(file_reg, TCP, 49151, PS_REG_RESERVED));
+}
+
+static void test_dynamic_ports_and_gaps_are_unregistered(void **state)
+{
+    (void)state;
+    static const uint16_t ports[] = {49152, 50000, 60000, 65535};
+    for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
+        for (int t = TCP; t <= DCCP; t++)
+            name_at(file_reg, t, ports[i], PS_REG_UNREGISTERED);
+    name_at(file_reg, DCCP, 80, PS_REG_UNREGISTERED);
+    name_at(file_reg, SCTP, 53, PS_REG_UNREGISTERED);
+    const ps_reg_entry *rows[4];
+    assert_int_equal(registry_port_entries(file_reg, DCCP, 80, rows, 4), 0);
+    name_at(file_reg, PS_TRANSPORT_NONE, 80, PS_REG_UNREGISTERED);
+}
+
+static void test_rows_without_transport_cover_all(void **state)
+{
+    (void)state;
+    /* "active-net,3322-3325,," was registered for the port number alone. */
+    assert_string_equal(name_at(file_reg, SCTP, 3323, PS_REG_NAMED), "active-net");
+    assert_string_equal(name_at(file_reg, DCCP, 3325, PS_REG_NAMED), "active-net");
+    assert_string_equal(name_at(file_reg, TCP, 6400, PS_REG_NAMED), "boe-cms");
+}
+
+static void test_name_only_rows(void **state)
+{
+    (void)state;
+    const ps_reg_entry *rows[4];
+    assert_int_equal(registry_find_name(file_reg, "dccp-ping", rows, 4), 1);
+    assert_int_equal(rows[0]->has_port, 0);
+    assert_int_equal(rows[0]->transport, DCCP);
+    assert_int_equal(rows[0]->service_code, 1885957735u);
+}
+
+static void test_name_lookup_is_case_insensitive(void **state)
+{
+    (void)state;
+    const ps_reg_entry *a[8], *b[8];
+    assert_int_equal(registry_find_name(file_reg, "http", a, 8), 3);
+    assert_int_equal(registry_find_name(file_reg, "HTTP", b, 8), 3);
+    for (int i = 0; i < 3; i++)
+        assert_ptr_equal(a[i], b[i]);
+    assert_int_equal(a[0]->transport, TCP);
+    assert_int_equal(a[1]->transport, UDP);
+    assert_int_equal(a[2]->transport, SCTP);
+    assert_int_equal(registry_find_name(file_reg, "X11", a, 8), 2);
+    assert_int_equal(registry_find_name(file_reg, "no-such-service", a, 8), 0);
+}
+
+/* Rows of the registry page the project started from. */
+static void test_seed_rows(void **state)
+{
+    (void)state;
+    const ps_reg_entry *rows[8];
+    assert_string_equal(name_at(file_reg, TCP, 2167, PS_REG_NAMED), "raw-serial");
+    assert_string_equal(name_at(file_reg, UDP, 2167, PS_REG_NAMED), "raw-serial");
+
+    assert_string_equal(name_at(file_reg, TCP, 2916, PS_REG_NAMED), "elvin-server");
+    assert_int_equal(registry_port_entries(file_reg, UDP, 2916, rows, 8), 2);
+    assert_string_equal(rows[1]->name, "elvin_server");
+    assert_string_equal(rows[1]->alias_of, "elvin-server");
+
+    assert_string_equal(name_at(file_reg, UDP, 3016, PS_REG_NAMED), "notify-srvr");
+    assert_int_equal(registry_find_name(file_reg, "notify_srvr", rows, 8), 2);
+    assert_string_equal(rows[0]->alias_of, "notify-srvr");
+
+    assert_string_equal(name_at(file_reg, SCTP, 3565, PS_REG_NAMED), "m2pa");
+    assert_null(name_at(file_reg, UDP, 3565, PS_REG_RESERVED));
+
+    assert_string_equal(name_at(file_reg, TCP, 4169, PS_REG_NAMED), "iadt");
+    assert_string_equal(name_at(file_reg, UDP, 4169, PS_REG_NAMED), "iadt-disc");
+    assert_string_equal(name_at(file_reg, DCCP, 4556, PS_REG_NAMED), "dtn-bundle");
+}
+
+static void test_source_date_and_counts(void **state)
+{
+    (void)state;
+    assert_string_equal(registry_source(file_reg), PS_REGISTRY_CSV);
+    assert_string_equal(registry_date(file_reg), "2026-08-17");
+    assert_int_equal(registry_format(file_reg), PS_REG_FORMAT_IANA_CSV);
+    assert_int_equal(registry_entry_count(file_reg), 14533);
+    assert_null(registry_entry(file_reg, 14533));
+    assert_null(registry_entry(file_reg, 0)->name);
+    assert_string_equal(registry_source(builtin_reg),
+                        "built-in (service-names-port-numbers.csv)");
+    assert_string_equal(registry_date(builtin_reg), "2026-08-17");
+    assert_int_equal(registry_format(builtin_reg), PS_REG_FORMAT_IANA_CSV);
+}
+
+/* ---- the built-in copy ------------------------------------------------ */
+
+static void assert_same_string(const char *a, const char *b)
+{
+    if (!a || !b)
+        assert_ptr_equal(a, b);
+    else
+        assert_string_equal(a, b);
+}
+
+static void test_builtin_rows_match_file(void **state)
+{
+    (void)state;
+    size_t n = registry_entry_count(file_reg);
+    assert_int_equal(registry_entry_count(builtin_reg), n);
+    for (size_t i = 0; i < n; i++) {
+        const ps_reg_entry *a = registry_entry(file_reg, i), *b = registry_entry(builtin_reg, i);
+        assert_same_string(a->name, b->name);
+        assert_same_string(a->description, b->description);
+        assert_same_string(a->alias_of, b->alias_of);
+        assert_same_string(a->reference, b->reference);
+        assert_int_equal(a->port_lo, b->port_lo);
+        assert_int_equal(a->port_hi, b->port_hi);
+        assert_int_equal(a->transport, b->transport);
+        assert_int_equal(a->status, b->status);
+        assert_int_equal(a->has_port, b->has_port);
+        assert_int_equal(a->has_service_code, b->has_service_code);
+        assert_int_equal(a->service_code, b->service_code);
+    }
+}
+
+static long row_index(const ps_registry *reg, const ps_reg_entry *e)
+{
+    return e ? (long)(e - registry_entry(reg, 0)) : -1;
+}
+
+static void test_builtin_answers_match_file(void **state)
+{
+    (void)state;
+    for (int t = TCP; t <= DCCP; t++) {
+        for (long p = 0; p <= 65535; p += 7) {
+            ps_reg_status sa, sb;
+            const ps_reg_entry *a = registry_find_port(file_reg, t, (uint16_t)p, &sa);
+            const ps_reg_entry *b = registry_find_port(builtin_reg, t, (uint16_t)p, &sb);
+            assert_int_equal(sa, sb);
+            assert_int_equal(row_index(file_reg, a), row_index(builtin_reg, b));
+        }
+    }
+    assert_string_equal(name_at(builtin_reg, TCP, 80, PS_REG_NAMED), "http");
+    assert_string_equal(name_at(builtin_reg, TCP, 6031, PS_REG_NAMED), "x11");
+    const ps_reg_entry *rows[4];
+    assert_int_equal(registry_find_name(builtin_reg, "WHOIS++", rows, 4), 2);
+    assert_string_equal(rows[0]->alias_of, "whoispp");
+}
+
+/* ---- malformed input -------------------------------------------------- */
+
+#define HEADER "Service Name,Port Number,Transport Protocol,Description,Assignee,Contact," \
+               "Registration Date,Modification Date,Reference,Service Code," \
+               "Unauthorized Use Reported,Assignment Notes\n"
+#define GOOD_ROW "http,80,tcp,World Wide Web HTTP,,,,,[RFC9110],,,\n"
+
+static void assert_parse_error(const char *text, const char *want)
+{
+    char err[256] = "";
+    ps_registry *reg = registry_parse(text, strlen(text), "x.csv", err, sizeof err);
+    assert_null(reg);
+    assert_string_equal(err, want);
+}
+
+static void test_malformed_iana_rows(void **state)
+{
+    (void)state;
+    assert_parse_error(HEADER GOOD_ROW "www,80,tcp,World Wide Web HTTP,,,,,,,\n",
+                       "x.csv:3: row has 11 fields, expected 12");
+    assert_parse_error(HEADER "http,7x,tcp,d,,,,,,,,\n",
+                       "x.csv:2: port number '7x' is not a number");
+    assert_parse_error(HEADER "http,70000,tcp,d,,,,,,,,\n",
+                       "x.csv:2: port number 70000 is out of range (0-65535)");
+    assert_parse_error(HEADER "http,6000-70000,tcp,d,,,,,,,,\n",
+                       "x.csv:2: port number 70000 is out of range (0-65535)");
+    assert_parse_error(HEADER "x,90-80,tcp,d,,,,,,,,\n", "x.csv:2: port range 90-80 runs backwards");
+    assert_parse_error(HEADER "x,-80,tcp,d,,,,,,,,\n", "x.csv:2: port number '' is not a number");
+    assert_parse_error(HEADER GOOD_ROW GOOD_ROW "x,80,xyz,d,,,,,,,,\n",
+                       "x.csv:4: unknown transport protocol 'xyz'");
+    assert_parse_error(HEADER ",,tcp,d,,,,,,,,\n",
+                       "x.csv:2: row has neither a service name nor a port number");
+    assert_parse_error(HEADER "x,9,dccp,d,,,,,,12ab,,\n",
+                       "x.csv:2: service code '12ab' is not a 32-bit number");
+    assert_parse_error(HEADER "x,9,dccp,d,,,,,,4294967296,,\n",
+                       "x.csv:2: service code '4294967296' is not a 32-bit number");
+}
+
+static void test_malformed_iana_structure(void **state)
+{
+    (void)state;
+    /* The record opens on line 3 and its quote never closes. */
+    assert_parse_error(HEADER GOOD_ROW "x,81,tcp,\"open,,,,,,,,\nmore\n",
+                       "x.csv:3: unterminated quoted field");
+    assert_parse_error(HEADER "x,81,tcp,a\"b,,,,,,,,\n", "x.csv:2: quote inside an unquoted field");
+    assert_parse_error("Service Name,Port Number,Proto,Description,Assignee,Contact,"
+                       "Registration Date,Modification Date,Reference,Service Code,"
+                       "Unauthorized Use Reported,Assignment Notes\n",
+                       "x.csv:1: column 3 is 'Proto', expected 'Transport Protocol'");
+    assert_parse_error("Service Name,Port Number\n", "x.csv:1: header has 2 columns, expected 12");
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    char err[256];
+    assert_null(registry_load_file("/nonexistent/registry.csv", err, sizeof err));
+    assert_string_equal(err, "/nonexistent/registry.csv: No such file or directory");
+}
+
+static void test_minimal_iana_text(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "\xEF\xBB\xBF" HEADER GOOD_ROW
+        "www,80,tcp,World Wide Web HTTP,,,,,[RFC9110],,,\r\n"
+        "old_www,80,tcp,Old,,,,,,,,\"This entry is an alias to \"\"www\"\".\nHistoric.\"\n"
+        ",81-83,,Unassigned,,,,,,,,\n"
+        ",82,udp,De-registered,,,,,,,,\n"
+        ",84,tcp,Reserved - IANA,,,,,,,,\n"
+        ",85,tcp,any private thing,,,,,,,,\n";
+    char err[256] = "";
+    ps_registry *reg = registry_parse(text, sizeof text - 1, "mem", err, sizeof err);
+    assert_non_null(reg);
+    assert_int_equal(registry_entry_count(reg), 7);
+    assert_null(registry_date(reg));
+    assert_string_equal(registry_source(reg), "mem");
+    const ps_reg_entry *rows[8];
+    assert_int_equal(registry_port_entries(reg, TCP, 80, rows, 8), 3);
+    assert_string_equal(rows[2]->alias_of, "www");
+    assert_string_equal(rows[1]->reference, "[RFC9110]");
+    assert_null(name_at(reg, DCCP, 83, PS_REG_UNASSIGNED));
+    assert_null(name_at(reg, UDP, 82, PS_REG_UNASSIGNED));
+    assert_int_equal(registry_port_entries(reg, UDP, 82, rows, 8), 2);
+    assert_null(name_at(reg, TCP, 84, PS_REG_RESERVED));
+    assert_null(name_at(reg, TCP, 85, PS_REG_UNNAMED));
+    name_at(reg, TCP, 86, PS_REG_UNREGISTERED);
+    registry_free(reg);
+}
+
+/* A single-port name inside a block of Unassigned ports labels its port,
+ * a single port beats a range that comes first, and an alias row that comes
+ * first does not displace the name it is an alias of. */
+static void test_single_port_beats_covering_block(void **state)
+{
+    (void)state;
+    static const char text[] = HEADER ",100-200,,Unassigned,,,,,,,,\n"
+                                      "wide,140-160,tcp,Wide,,,,,,,,\n"
+                                      "late,150,tcp,Late,,,,,,,,\n"
+                                      "old,150,udp,Old,,,,,,,,\"This entry is an alias to \"\"new\"\".\"\n"
+                                      "new,150,udp,New,,,,,,,,\n";
+    char err[256] = "";
+    ps_registry *reg = registry_parse(text, sizeof text - 1, "mem", err, sizeof err);
+    assert_non_null(reg);
+    assert_string_equal(name_at(reg, TCP, 150, PS_REG_NAMED), "late");
+    assert_string_equal(name_at(reg, TCP, 151, PS_REG_NAMED), "wide");
+    assert_string_equal(name_at(reg, TCP, 140, PS_REG_NAMED), "wide");
+    assert_null(name_at(reg, TCP, 139, PS_REG_UNASSIGNED));
+    assert_null(name_at(reg, TCP, 170, PS_REG_UNASSIGNED));
+    assert_null(name_at(reg, UDP, 151, PS_REG_UNASSIGNED));
+    assert_string_equal(name_at(reg, UDP, 150, PS_REG_NAMED), "new");
+    const ps_reg_entry *rows[8];
+    assert_int_equal(registry_port_entries(reg, TCP, 150, rows, 8), 3);
+    assert_string_equal(rows[0]->name, "late");
+    assert_null(rows[1]->name);
+    assert_string_equal(rows[2]->name, "wide");
+    assert_int_equal(registry_port_entries(reg, UDP, 150, rows, 8), 3);
+    assert_string_equal(rows[0]->name, "new");
+    assert_null(rows[1]->name);
+    assert_string_equal(rows[2]->name, "old");
+    name_at(reg, TCP, 201, PS_REG_UNREGISTERED);
+    name_at(reg, TCP, 99, PS_REG_UNREGISTERED);
+    registry_free(reg);
+}
+
+/* Rows out of port order still gather on their port. */
+static void test_rows_out_of_port_order(void **state)
+{
+    (void)state;
+    static const char text[] = HEADER "a,10,tcp,A,,,,,,,,\n"
+                                      "b,20,tcp,B,,,,,,,,\n"
+                                      "c,10,tcp,C,,,,,,,,\n"
+                                      "d,20,tcp,D,,,,,,,,\n"
+                                      "e,5,tcp,E,,,,,,,,\n";
+    char err[256] = "";
+    ps_registry *reg = registry_parse(text, sizeof text - 1, "mem", err, sizeof err);
+    assert_non_null(reg);
+    const ps_reg_entry *rows[8];
+    assert_int_equal(registry_port_entries(reg, TCP, 10, rows, 8), 2);
+    assert_string_equal(rows[0]->name, "a");
+    assert_string_equal(rows[1]->name, "c");
+    assert_int_equal(registry_port_entries(reg, TCP, 20, rows, 8), 2);
+    assert_string_equal(rows[1]->name, "d");
+    assert_string_equal(name_at(reg, TCP, 5, PS_REG_NAMED), "e");
+    registry_free(reg);
+}
+
+/* ---- services(5) ------------------------------------------------------ */
+
+static void test_services_format(void **state)
+{
+    (void)state;
+    static const char text[] = "# Network services, Internet style\n"
+                               "\n"
+                               "tcpmux\t\t1/tcp\t\t\t\t# TCP port service multiplexer\n"
+                               "http\t\t80/tcp\t\twww webserver\t# WorldWideWeb HTTP\n"
+                               "rtmp\t\t1/ddp\t\t\t# Routing Table Maintenance Protocol\n"
+                               "m2pa 3565/sctp\r\n"
+                               "https\t\t443/udp\n";
+    char err[256] = "";
+    ps_registry *reg = registry_parse(text, sizeof text - 1, "svc", err, sizeof err);
+    assert_non_null(reg);
+    assert_int_equal(registry_format(reg), PS_REG_FORMAT_SERVICES);
+    assert_null(registry_date(reg));
+    assert_int_equal(registry_entry_count(reg), 6);
+    const ps_reg_entry *rows[8];
+    assert_int_equal(registry_port_entries(reg, TCP, 80, rows, 8), 3);
+    assert_string_equal(rows[0]->name, "http");
+    assert_null(rows[0]->alias_of);
+    assert_string_equal(rows[0]->description, "WorldWideWeb HTTP");
+    assert_string_equal(rows[1]->name, "www");
+    assert_string_equal(rows[1]->alias_of, "http");
+    assert_string_equal(rows[2]->name, "webserver");
+    assert_string_equal(rows[2]->alias_of, "http");
+    assert_string_equal(name_at(reg, TCP, 1, PS_REG_NAMED), "tcpmux");
+    assert_string_equal(name_at(reg, SCTP, 3565, PS_REG_NAMED), "m2pa");
+    assert_string_equal(name_at(reg, UDP, 443, PS_REG_NAMED), "https");
+    name_at(reg, UDP, 80, PS_REG_UNREGISTERED);
+    assert_int_equal(registry_find_name(reg, "rtmp", rows, 8), 0);
+    assert_int_equal(registry_find_name(reg, "WWW", rows, 8), 1);
+    registry_free(reg);
+}
+
+static void assert_services_error(const char *text, const char *want)
+{
+    char err[256] = "";
+    assert_null(registry_parse(text, strlen(text), "svc", err, sizeof err));
+    assert_string_equal(err, want);
+}
+
+static void test_services_errors(void **state)
+{
+    (void)state;
+    assert_services_error("http 80/tcp\nlonely\n", "svc:2: missing PORT/PROTOCOL after 'lonely'");
+    assert_services_error("http 80\n", "svc:1: expected PORT/PROTOCOL, found '80'");
+    assert_services_error("# c\nhttp abc/tcp\n", "svc:2: port number 'abc' is not a number");
+    assert_services_error("http 65536/udp\n", "svc:1: port number 65536 is out of range (0-65535)");
+}
+
+static void test_etc_services(void **state)
+{
+    (void)state;
+    if (access("/etc/services", R_OK) != 0)
+        skip();
+    char err[256] = "";
+    ps_registry *reg = registry_load_file("/etc/services", err, sizeof err);
+    assert_non_null(reg);
+    assert_int_equal(registry_format(reg), PS_REG_FORMAT_SERVICES);
+    assert_null(registry_date(reg));
+    assert_string_equal(name_at(reg, TCP, 22, PS_REG_NAMED), "ssh");
+    assert_string_equal(name_at(reg, UDP, 53, PS_REG_NAMED), "domain");
+    assert_true(registry_entry_count(reg) > 100);
+    registry_free(reg);
+}
+
+/* ---- dates from the XML beside the CSV --------------------------------- */
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_date_from_sibling_xml(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ps-registry-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char csv[128], xml[128], err[256];
+    snprintf(csv, sizeof csv, "%s/reg.csv", dir);
+    snprintf(xml, sizeof xml, "%s/reg.xml", dir);
+    write_text(csv, HEADER GOOD_ROW);
+
+    ps_registry *reg = registry_load_file(csv, err, sizeof err);
+    assert_non_null(reg);
+    assert_null(registry_date(reg));
+    registry_free(reg);
+
+    write_text(xml, "<?xml version='1.0'?>\n<registry>\n  <updated>2031-02-03</updated>\n"
+                    "  <record><updated>1999-01-01</updated></record>\n</registry>\n");
+    reg = registry_load_file(csv, err, sizeof err);
+    assert_non_null(reg);
+    assert_string_equal(registry_date(reg), "2031-02-03");
+    registry_free(reg);
+
+    write_text(xml, "<registry><updated>soon</updated></registry>\n");
+    reg = registry_load_file(csv, err, sizeof err);
+    assert_null(registry_date(reg));
+    registry_free(reg);
+    remove(xml);
+    remove(csv);
+    rmdir(dir);
+}
+
+/* ---- the caveat -------------------------------------------------------- */
+
+static void test_caveat_box_is_iana_text(void **state)
+{
+    (void)state;
+    size_t len = strlen(registry_caveat_box);
+    assert_int_equal(len, 12 * 73);
+    for (size_t line = 0; line < 12; line++) {
+        const char *l = registry_caveat_box + line * 73;
+        assert_int_equal(l[0], '*');
+        assert_int_equal(l[71], '*');
+        assert_int_equal(l[72], '\n');
+    }
+    /* The box as the XML rendering of the registry prints it. */
+    char xml[1024];
+    snprintf(xml, sizeof xml, "%s", PS_REGISTRY_CSV);
+    strcpy(xml + strlen(xml) - 4, ".xml");
+    FILE *f = fopen(xml, "r");
+    if (!f)
+        skip();
+    static char text[1 << 16];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    assert_non_null(strstr(text, registry_caveat_box));
+}
+
+static void test_caveat_text_is_the_box_unwrapped(void **state)
+{
+    (void)state;
+    char words[1024] = "";
+    const char *p = registry_caveat_box;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        const char *s = p + 1, *e = eol - 1;   /* inside the asterisks */
+        while (s < e && (*s == ' ' || *s == '*'))
+            s++;
+        while (e > s && (e[-1] == ' ' || e[-1] == '*'))
+            e--;
+        if (e > s) {
+            if (words[0])
+                strcat(words, " ");
+            strncat(words, s, (size_t)(e - s));
+        }
+        p = eol + 1;
+    }
+    assert_string_equal(registry_caveat_text, words);
+    assert_int_equal(strncmp(registry_caveat_text, "PLEASE NOTE THE FOLLOWING: ASSIGNMENT", 37), 0);
+}
+
+/* ---- printing ----------------------------------------------------------- */
+
+typedef struct capture {
+    char *out, *err;
+    size_t out_len, err_len;
+    int rc;
+} capture;
+
+static capture lookup(const ps_registry *reg, const char *query)
+{
+    capture c = {0};
+    FILE *out = open_memstream(&c.out, &c.out_len);
+    FILE *err = open_memstream(&c.err, &c.err_len);
+    assert_non_null(out);
+    assert_non_null(err);
+    c.rc = registry_print_lookup(reg, query, out, err);
+    fclose(out);
+    fclose(err);
+    return c;
+}
+
+static void release(capture *c)
+{
+    free(c->out);
+    free(c->err);
+}
+
+static void test_lookup_port_and_transport(void **state)
+{
+    (void)state;
+    capture c = lookup(file_reg, "443/tcp");
+    assert_int_equal(c.rc, 0);
+    assert_string_equal(c.out, "443/tcp          service       https             "
+                               "\"http protocol over TLS/SSL\"  [RFC9110]\n");
+    assert_string_equal(c.err, "");
+    release(&c);
+
+    c = lookup(file_reg, "80/TCP");
+    assert_int_equal(c.rc, 0);
+    assert_string_equal(c.out,
+        "80/tcp           service       http              \"World Wide Web HTTP\"  [RFC9110]\n"
+        "80/tcp           alias         www               \"World Wide Web HTTP\"  [RFC9110]\n"
+        "80/tcp           alias         www-http          \"World Wide Web HTTP\"\n");
+    release(&c);
+
+    c = lookup(builtin_reg, "4556/dccp");
+    assert_int_equal(c.rc, 0);
+    assert_string_equal(c.out, "4556/dccp        service       dtn-bundle        "
+                               "\"DTN Bundle DCCP CL Protocol\"  [RFC7122]  service-code=1685351985\n");
+    release(&c);
+}
+
+static void test_lookup_statuses(void **state)
+{
+    (void)state;
+    capture c = lookup(file_reg, "24/tcp");
+    assert_int_equal(c.rc, 0);
+    assert_string_equal(c.out, "24/tcp           unnamed       -                 "
+                               "\"any private mail system\"\n");
+    release(&c);
+
+    c = lookup(file_reg, "275/sctp");
+    assert_int_equal(c.rc, 0);
+    assert_string_equal(c.out, "272-279/any      unassigned    -                 \"Unassigned\"\n");
+    release(&c);
+
+    c = lookup(file_reg, "50000/udp");
+    assert_int_equal(c.rc, 1);
+    assert_string_equal(c.out, "50000/udp        unregistered  -                 "
+                               "\"no registry row covers this port\"\n");
+    release(&c);
+}
+
+static void test_lookup_every_transport(void **state)
+{
+    (void)state;
+    capture c = lookup(file_reg, "4316");
+    assert_int_equal(c.rc, 0);
+    assert_string_equal(c.out,
+        "4316/tcp         service       choiceview-clt    \"ChoiceView Client\"\n"
+        "4316/udp         reserved      -                 \"Reserved\"\n"
+        "4316/sctp        unregistered  -                 \"no registry row covers this port\"\n"
+        "4316/dccp        unregistered  -                 \"no registry row covers this port\"\n");
+    release(&c);
+
+    c = lookup(file_reg, "65000");
+    assert_int_equal(c.rc, 1);
+    release(&c);
+}
+
+static void test_lookup_by_name(void **state)
+{
+    (void)state;
+    capture c = lookup(file_reg, "x11");
+    assert_int_equal(c.rc, 0);
+    assert_string_equal(c.out,
+        "6000-6063/tcp    service       x11               \"X Window System\"\n"
+        "6000-6063/udp    service       x11               \"X Window System\"\n");
+    release(&c);
+
+    c = lookup(file_reg, "Whois++");
+    assert_int_equal(c.rc, 0);
+    assert_string_equal(c.out,
+        "63/tcp           alias         whois++           \"whois++\"  alias-of=whoispp\n"
+        "63/udp           alias         whois++           \"whois++\"  alias-of=whoispp\n");
+    release(&c);
+
+    c = lookup(file_reg, "www");
+    assert_string_equal(c.out,
+        "80/tcp           alias         www               \"World Wide Web HTTP\"  [RFC9110]\n"
+        "80/udp           alias         www               \"World Wide Web HTTP\"  [RFC9110]\n");
+    release(&c);
+
+    c = lookup(file_reg, "dccp-ping");
+    assert_string_equal(c.out, "-/dccp           service       dccp-ping         "
+                               "\"ping/traceroute using DCCP\"  service-code=1885957735\n");
+    release(&c);
+}
+
+static void test_lookup_failures(void **state)
+{
+    (void)state;
+    capture c = lookup(file_reg, "no-such-service");
+    assert_int_equal(c.rc, 1);
+    assert_string_equal(c.out, "");
+    assert_string_equal(c.err, "portsniff: no service named 'no-such-service' in " PS_REGISTRY_CSV "\n");
+    release(&c);
+
+    c = lookup(file_reg, "99999/tcp");
+    assert_int_equal(c.rc, 2);
+    assert_string_equal(c.err, "portsniff: bad lookup '99999/tcp': port must be a number from 0 to 65535\n");
+    release(&c);
+
+    c = lookup(file_reg, "80/foo");
+    assert_int_equal(c.rc, 2);
+    assert_string_equal(c.err, "portsniff: bad lookup '80/foo': transport must be tcp, udp, sctp or dccp\n");
+    release(&c);
+
+    c = lookup(file_reg, "/tcp");
+    assert_int_equal(c.rc, 2);
+    release(&c);
+
+    c = lookup(file_reg, "");
+    assert_int_equal(c.rc, 2);
+    assert_string_equal(c.out, "");
+    release(&c);
+}
+
+static void test_print_info(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    registry_print_info(builtin_reg, out);
+    fclose(out);
+    assert_non_null(strstr(text, "source:         built-in (service-names-port-numbers.csv)\n"));
+    assert_non_null(strstr(text, "date:           2026-08-17\n"));
+    assert_non_null(strstr(text, "rows:           14533\n"));
+    assert_non_null(strstr(text, "alias rows:     184\n"));
+    assert_non_null(strstr(text, "name-only rows: 1070\n"));
+    assert_non_null(strstr(text, "  tcp      6606   6374        7       207          18"));
+    free(text);
+
+    char err[256];
+    static const char svc[] = "http 80/tcp www\n";
+    ps_registry *reg = registry_parse(svc, sizeof svc - 1, "svc", err, sizeof err);
+    out = open_memstream(&text, &len);
+    registry_print_info(reg, out);
+    fclose(out);
+    assert_non_null(strstr(text, "format:         services(5)\ndate:           unknown\n"
+                                 "rows:           2\n"));
+    assert_non_null(strstr(text, "  tcp         2      2        0         0           0"
+                                 "            1              1\n"));
+    free(text);
+    registry_free(reg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_well_known_ports),
+        cmocka_unit_test(test_port_80_names_in_order),
+        cmocka_unit_test(test_first_named_row_wins),
+        cmocka_unit_test(test_dccp_service_code),
+        cmocka_unit_test(test_x11_range),
+        cmocka_unit_test(test_alias_rows),
+        cmocka_unit_test(test_unnamed_reserved_unassigned),
+        cmocka_unit_test(test_dynamic_ports_and_gaps_are_unregistered),
+        cmocka_unit_test(test_rows_without_transport_cover_all),
+        cmocka_unit_test(test_name_only_rows),
+        cmocka_unit_test(test_name_lookup_is_case_insensitive),
+        cmocka_unit_test(test_seed_rows),
+        cmocka_unit_test(test_source_date_and_counts),
+        cmocka_unit_test(test_builtin_rows_match_file),
+        cmocka_unit_test(test_builtin_answers_match_file),
+        cmocka_unit_test(test_malformed_iana_rows),
+        cmocka_unit_test(test_malformed_iana_structure),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_minimal_iana_text),
+        cmocka_unit_test(test_single_port_beats_covering_block),
+        cmocka_unit_test(test_rows_out_of_port_order),
+        cmocka_unit_test(test_services_format),
+        cmocka_unit_test(test_services_errors),
+        cmocka_unit_test(test_etc_services),
+        cmocka_unit_test(test_date_from_sibling_xml),
+        cmocka_unit_test(test_caveat_box_is_iana_text),
+        cmocka_unit_test(test_caveat_text_is_the_box_unwrapped),
+        cmocka_unit_test(test_lookup_port_and_transport),
+        cmocka_unit_test(test_lookup_statuses),
+        cmocka_unit_test(test_lookup_every_transport),
+        cmocka_unit_test(test_lookup_by_name),
+        cmocka_unit_test(test_lookup_failures),
+        cmocka_unit_test(test_print_info),
+    };
+    return cmocka_run_group_tests(tests, load_both, free_both);
+}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Install what building portsniff needs on Debian 12 (run as root).
+#   tools/install-deps.sh          build dependencies
+#   tools/install-deps.sh --test   build and test dependencies (tshark, cmocka, ...)
+set -eu
+
+pkgs="gcc make cmake pkg-config libpcap-dev uthash-dev"
+if [ "${1:-}" = "--test" ]; then
+    pkgs="$pkgs libcmocka-dev tshark tcpdump iproute2 python3 procps"
+fi
+
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages:$missing (run as root, or install them with apt-get)" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
