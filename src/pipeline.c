@@ -54,8 +54,11 @@ void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caple
 
     dissect_frame(dlt, data, caplen, wire_len, ts_ns, &pkt);
     run_stats_add(&p->stats, &pkt);
-    if (pkt.kind == PS_PKT_TRANSPORT || pkt.kind == PS_PKT_FRAGMENT)
-        flow_table_packet(p->flows, &pkt);
+    if (pkt.kind == PS_PKT_UNSUPPORTED_LINK)
+        p->stats.unsupported_dlt = dlt;
+    /* Every frame moves packet time forward, so flows expire on time even
+     * while only ARP or ICMP is arriving. */
+    flow_table_packet(p->flows, &pkt);
 }
 
 struct snapshot_ctx {
