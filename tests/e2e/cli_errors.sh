@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Every user error gets one clear line on stderr and the documented exit status.
+set -uo pipefail
+: "${PORTSNIFF:?}" "${PS_SOURCE_DIR:?}"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 failed=0
+
+# expect STATUS 'STDERR LINE' -- ARGS...
+expect() {
+    local want_rc="$1" want_err="$2"; shift 3
+    local rc=0
+    "$PORTSNIFF" "$@" >"$work/out" 2>"$work/err" || rc=$?
+    local got_err
+    got_err=$(cat "$work/err")
+    if [ "$rc" -ne "$want_rc" ] || [ "$got_err" != "$want_err" ]; then
+        echo "FAIL: portsniff $*"
+        echo "  exit $rc (want $want_rc)"
+        echo "  stderr: $got_err"
+        echo "  want:   $want_err"
+        failed=$((failed + 1))
+    else
+        pass=$((pass + 1))
+    fi
+}
+
+cap="$PS_SOURCE_DIR/captures/tcp-http.pcap"
+printf 'this is not a capture file\n' >"$work/notcap.txt"
+
+expect 2 "portsniff: unknown option '--frobnicate' (see portsniff --help)" -- --frobnicate
+expect 2 "portsniff: unknown option -y (see portsniff --help)" -- -y
+expect 2 "portsniff: option -r needs an argument (see portsniff --help)" -- -r
+expect 2 "portsniff: option '--flows' needs an argument (see portsniff --help)" -- --flows
+expect 2 "portsniff: nothing to read: give -r FILE or -i IFACE (see portsniff --help)" --
+expect 2 "portsniff: give -r FILE or -i IFACE, not both (see portsniff --help)" -- -r "$cap" -i lo
+expect 2 "portsniff: --flows: unknown format 'xml' (text, csv, json or none)" -- -r "$cap" --flows=xml
+expect 2 "portsniff: --report: unknown format 'pdf' (text, csv, json or none)" -- -r "$cap" --report=pdf
+expect 2 "portsniff: -c: '0' is not a whole number from 1 to 18446744073709551615" -- -r "$cap" -c 0
+expect 2 "portsniff: --max-flows: 'lots' is not a whole number from 1 to 1000000000" -- -r "$cap" --max-flows lots
+expect 2 "portsniff: --idle-timeout: '-5' is not a number of seconds >= 0.001" -- -r "$cap" --idle-timeout -5
+expect 2 "portsniff: -Z applies to live capture (-i) only (see portsniff --help)" -- -r "$cap" -Z nobody
+expect 1 "portsniff: $work/missing.pcap: No such file or directory" -- -r "$work/missing.pcap"
+expect 1 "portsniff: $work/notcap.txt: unknown file format" -- -r "$work/notcap.txt"
+expect 2 "portsniff: bad filter expression 'tcp port': can't parse filter expression: syntax error" -- -r "$cap" tcp port
+expect 1 "portsniff: $work/nofilter: No such file or directory" -- -r "$cap" -F "$work/nofilter"
+expect 1 "portsniff: ps-no-such-if0: no such interface (portsniff -D lists them)" -- -i ps-no-such-if0
+expect 0 "" -- -r "$cap" -q --report=none
+
+hdr='Service Name,Port Number,Transport Protocol,Description,Assignee,Contact,Registration Date,Modification Date,Reference,Service Code,Unauthorized Use Reported,Assignment Notes'
+printf '%s\nhttp,80,tcp,WWW,,,,,,,,\nbad,7x,tcp,Bad,,,,,,,,\n' "$hdr" >"$work/bad.csv"
+printf 'ssh 22/tcp\nbroken line\n' >"$work/bad.services"
+expect 1 "portsniff: $work/bad.csv:3: port number '7x' is not a number" -- --registry "$work/bad.csv" -r "$cap"
+expect 1 "portsniff: $work/bad.services:2: expected PORT/PROTOCOL, found 'line'" -- --registry "$work/bad.services" --lookup 22
+expect 1 "portsniff: $work/none.csv: No such file or directory" -- --registry "$work/none.csv" --lookup 22
+expect 1 "portsniff: no service named 'no-such-service' in built-in (service-names-port-numbers.csv)" -- --lookup no-such-service
+expect 2 "portsniff: bad lookup '99999/tcp': port must be a number from 0 to 65535" -- --lookup 99999/tcp
+expect 2 "portsniff: bad lookup '80/xyz': transport must be tcp, udp, sctp or dccp" -- --lookup 80/xyz
+expect 0 "" -- --lookup 443/tcp
+grep -q '^443/tcp  *service  *https  *"http protocol over TLS/SSL"' "$work/out" && pass=$((pass + 1)) ||
+    { echo "FAIL: --lookup 443/tcp printed: $(cat "$work/out")"; failed=$((failed + 1)); }
+
+echo "$pass passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Live capture on a veth pair between two network namespaces: real TCP and UDP
+# traffic, stopped with SIGINT; checks the flows, the report, and -Z.
+set -euo pipefail
+: "${PORTSNIFF:?}" "${PS_SOURCE_DIR:?}"
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "live_capture: needs root for network namespaces" >&2
+    exit 1
+fi
+
+tag="ps$$"
+cli="${tag}c" srv="${tag}s"
+work=$(mktemp -d)
+# -Z nobody must still be able to write its report here.
+chmod 1777 "$work"
+traffic="$PS_SOURCE_DIR/tests/e2e/live_traffic.py"
+server_pid=""
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+    ip netns del "$cli" 2>/dev/null || true
+    ip netns del "$srv" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() { echo "live_capture: FAIL: $*" >&2; exit 1; }
+
+ip netns add "$cli"
+ip netns add "$srv"
+ip link add "${tag}a" netns "$cli" type veth peer name "${tag}b" netns "$srv"
+ip -n "$cli" addr add 10.231.0.1/30 dev "${tag}a"
+ip -n "$srv" addr add 10.231.0.2/30 dev "${tag}b"
+for ns in "$cli" "$srv"; do
+    ip -n "$ns" link set lo up
+    # Keep the capture to the traffic under test: no IPv6 neighbour discovery.
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+done
+ip -n "$cli" link set "${tag}a" up
+ip -n "$srv" link set "${tag}b" up
+
+ip netns exec "$srv" python3 "$traffic" server 10.231.0.2 &
+server_pid=$!
+
+# $1: extra portsniff options; runs a capture with 3 TCP + 3 UDP exchanges.
+run_capture() {
+    local out="$1"; shift
+    ip netns exec "$srv" "$PORTSNIFF" -i "${tag}b" "$@" --flows=json --report=json \
+        --report-file "$out.report.json" "ip" >"$out.flows.json" 2>"$out.err" &
+    local pid=$!
+    for _ in $(seq 100); do
+        grep -q "listening on" "$out.err" 2>/dev/null && break
+        sleep 0.1
+    done
+    grep -q "listening on ${tag}b" "$out.err" || fail "capture did not start: $(cat "$out.err")"
+    echo "$pid" >"$out.pid"
+    ip netns exec "$cli" python3 "$traffic" client 10.231.0.2 3
+    sleep 0.5
+}
+
+stop_capture() {
+    local out="$1" pid
+    pid=$(cat "$out.pid")
+    kill -INT "$pid"
+    local rc=0
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 0 ] || fail "portsniff exited $rc after SIGINT: $(cat "$out.err")"
+}
+
+sleep 0.3
+run_capture "$work/a"
+stop_capture "$work/a"
+
+python3 - "$work/a.flows.json" "$work/a.report.json" <<'PY'
+import json, sys
+flows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rep = json.load(open(sys.argv[2]))
+def fail(msg):
+    print("live_capture: FAIL:", msg, file=sys.stderr)
+    print(open(sys.argv[1]).read(), file=sys.stderr)
+    sys.exit(1)
+tcp = [f for f in flows if f["proto"] == "tcp" and f["id.resp_p"] == 80]
+udp = [f for f in flows if f["proto"] == "udp" and f["id.resp_p"] == 53]
+if len(tcp) != 3: fail("expected 3 TCP flows to port 80, got %d" % len(tcp))
+if len(udp) != 3: fail("expected 3 UDP flows to port 53, got %d" % len(udp))
+for f in tcp:
+    if f["id.orig_h"] != "10.231.0.1" or f["id.resp_h"] != "10.231.0.2": fail("tcp endpoints %r" % f)
+    if f["service"] != "http" or f["label_basis"] != "handshake": fail("tcp label %r" % f)
+    if f["end_reason"] not in ("fin", "eof"): fail("tcp end %r" % f)
+    # SYN, ACK, request, FIN and its ACKs: a complete exchange is at least 4 packets each way.
+    if f["orig_pkts"] < 4 or f["resp_pkts"] < 4: fail("tcp packets %r" % f)
+    # 19-byte request and 43-byte response over IPv4/TCP headers.
+    if f["orig_ip_bytes"] < 19 + 4 * 40 or f["resp_ip_bytes"] < 43 + 4 * 40: fail("tcp bytes %r" % f)
+for f in udp:
+    if f["service"] != "domain" or f["label_basis"] != "registered": fail("udp label %r" % f)
+    if (f["orig_pkts"], f["resp_pkts"]) != (1, 1): fail("udp packets %r" % f)
+    if f["orig_ip_bytes"] != 20 + 8 + 7 or f["resp_ip_bytes"] != 35: fail("udp bytes %r" % f)
+    if f["orig_frame_bytes"] != 14 + 35: fail("udp frame bytes %r" % f)
+rows = {(s["label"], s["transport"]): s for s in rep["services"]}
+if rows.get(("http", "tcp"), {}).get("flows") != 3: fail("report http row %r" % rows.get(("http", "tcp")))
+if rows.get(("domain", "udp"), {}).get("flows") != 3: fail("report domain row %r" % rows.get(("domain", "udp")))
+if rows[("domain", "udp")]["packets"] != 6: fail("report domain packets")
+k = rep.get("kernel")
+if not k or k["received"] < 30 or k["dropped"] != 0: fail("kernel counters %r" % k)
+if "ASSIGNMENT OF A PORT NUMBER DOES NOT IN ANY WAY IMPLY" not in rep["caveat"]: fail("caveat")
+print("live_capture: flows and report ok: %d flows" % len(flows))
+PY
+
+# -Z: the capture keeps running as the named user once the interface is open.
+run_capture "$work/z" -Z nobody
+pid=$(cat "$work/z.pid")
+uid=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$pid/status")
+nobody_uid=$(id -u nobody)
+[ "$uid" = "$nobody_uid $nobody_uid $nobody_uid $nobody_uid" ] || fail "after -Z nobody the uids are '$uid'"
+stop_capture "$work/z"
+n=$(python3 -c 'import json,sys; print(sum(json.loads(l)["proto"] == "tcp" for l in open(sys.argv[1])))' "$work/z.flows.json")
+[ "$n" -eq 3 ] || fail "-Z capture saw $n TCP flows, expected 3"
+echo "live_capture: -Z nobody ok (uid $nobody_uid)"
+# --interval: cumulative reports while capturing; SIGTERM ends it like SIGINT.
+ip netns exec "$srv" "$PORTSNIFF" -i "${tag}b" -q --report=json --interval 0.3 ip \
+    >"$work/i.out" 2>"$work/i.err" &
+ipid=$!
+for _ in $(seq 100); do grep -q "listening on" "$work/i.err" && break; sleep 0.1; done
+ip netns exec "$cli" python3 "$traffic" client 10.231.0.2 2
+sleep 1
+kill -TERM "$ipid"
+rc=0; wait "$ipid" || rc=$?
+[ "$rc" -eq 0 ] || fail "portsniff exited $rc after SIGTERM"
+python3 - "$work/i.out" <<'PY' || fail "interval reports"
+import json, sys
+text = open(sys.argv[1]).read()
+dec, pos, reps = json.JSONDecoder(), 0, []
+while pos < len(text):
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if pos == len(text):
+        break
+    obj, pos = dec.raw_decode(text, pos)
+    reps.append(obj)
+kinds = [r["report"] for r in reps]
+assert kinds[-1] == "final" and kinds.count("final") == 1, kinds
+assert kinds.count("interval") >= 2, kinds
+final = {(s["label"], s["transport"]): s for s in reps[-1]["services"]}
+assert final[("http", "tcp")]["flows"] == 2, final
+assert final[("domain", "udp")]["flows"] == 2, final
+print("live_capture: %d interval reports, then the final one" % kinds.count("interval"))
+PY
+
+echo "1 passed, 0 failed"
