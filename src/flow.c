@@ -347,6 +347,12 @@ static int next_expiry(const ps_flow_table *t, ps_flow **flow, int64_t *when)
     return kind;
 }
 
+static void take_fragment_drops(ps_flow_table *t, const ps_frag_drops *drops)
+{
+    t->counters.fragment_cache_evictions += drops->evictions;
+    t->counters.fragments_unmatched += drops->unmatched;
+}
+
 /* Deadlines are handled in time order, so a long flow that went quiet ends
  * as "active" if its active deadline came before its idle one. */
 void flow_table_expire(ps_flow_table *t, int64_t now_ns)
@@ -364,11 +370,18 @@ void flow_table_expire(ps_flow_table *t, int64_t now_ns)
         else
             flow_active_restart(t, f);
     }
-    frag_cache_expire(t->frags, now_ns);
+    ps_frag_drops drops = {0, 0};
+    frag_cache_expire(t->frags, now_ns, &drops);
+    take_fragment_drops(t, &drops);
 }
 
+/* Fragments still parked will not meet their first fragment now, so they are
+ * counted unmatched here, before the counters are reported. */
 void flow_table_flush(ps_flow_table *t, ps_end_reason reason)
 {
+    ps_frag_drops drops = {0, 0};
+    frag_cache_clear(t->frags, &drops);
+    take_fragment_drops(t, &drops);
     while (t->age.head)
         flow_end(t, t->age.head, end_reason_for(t->age.head, reason));
     /* What is left holds no packets: flows emptied by an active timeout. */
@@ -524,9 +537,17 @@ static ps_flow *flow_new(ps_flow_table *t, const ps_flow_key *key, uint32_t hash
     return f;
 }
 
+/* A later fragment whose first fragment has not come yet is parked in the
+ * cache rather than counted: fragments are often reordered, and the first
+ * fragment will name its flow (remember_first_fragment). */
 static const ps_flow *account_fragment(ps_flow_table *t, const ps_packet *p)
 {
-    const ps_frag_ref *ref = frag_cache_lookup(t->frags, p);
+    ps_frag_drops drops = {0, 0};
+    int parked;
+    const ps_frag_ref *ref = frag_cache_later(t->frags, p, &parked, &drops);
+    take_fragment_drops(t, &drops);
+    if (parked)
+        return NULL;
     ps_flow *f = ref ? hash_find(t, &ref->key, key_hash(&ref->key)) : NULL;
     /* A flow begun since on the same 5-tuple is not the fragment's flow. */
     if (!f || f->first_ns != ref->flow_first_ns) {
@@ -538,13 +559,34 @@ static const ps_flow *account_fragment(ps_flow_table *t, const ps_packet *p)
     return f;
 }
 
-static void remember_first_fragment(ps_flow_table *t, const ps_flow *f, const ps_packet *p, int sender_is_b)
+/* Later fragments parked before this first fragment share its addresses, so
+ * they count in its direction. The first fragment was just counted, so the
+ * flow holds packets and sits at the newest end of its activity list, where
+ * a later last_ns keeps it. first_ns stays the first fragment's time: refs
+ * and the age list are keyed on it. */
+static void credit_parked(ps_flow_table *t, ps_flow *f, const ps_frag_parked *parked, int dir)
+{
+    ps_dir_stats *d = &f->dir[dir];
+    d->pkts += parked->pkts;
+    d->frame_bytes += parked->frame_bytes;
+    d->ip_bytes += parked->ip_bytes;
+    if (parked->last_ns > f->last_ns)
+        f->last_ns = parked->last_ns;
+    t->counters.fragments_matched += parked->pkts;
+}
+
+static void remember_first_fragment(ps_flow_table *t, ps_flow *f, const ps_packet *p, int sender_is_b)
 {
     ps_frag_ref ref;
+    ps_frag_parked parked;
+    ps_frag_drops drops = {0, 0};
     ref.key = f->key;
     ref.flow_first_ns = f->first_ns;
     ref.sender_is_b = (uint8_t)sender_is_b;
-    t->counters.fragment_cache_evictions += (uint64_t)frag_cache_insert(t->frags, p, &ref);
+    frag_cache_insert(t->frags, p, &ref, &parked, &drops);
+    take_fragment_drops(t, &drops);
+    if (parked.pkts > 0)
+        credit_parked(t, f, &parked, sender_is_b);
 }
 
 static const ps_flow *account_transport(ps_flow_table *t, const ps_packet *p)

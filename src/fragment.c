@@ -1,6 +1,9 @@
-/* Fragment cache: a ring of preallocated entries in arrival order (so the
- * oldest is always at the head, for both timeout and eviction) plus a chained
- * hash index over ring slots. Nothing is allocated after creation. */
+/* Fragment cache: a pool of preallocated entries, a doubly linked list of the
+ * live ones in the order they were made (so the oldest is always at its head,
+ * for both timeout and eviction) and a chained hash index over them. An entry
+ * made by parked fragments moves to the newest end when its first fragment
+ * arrives, which a fixed ring could not do; the list keeps that O(1). Nothing
+ * is allocated after creation. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,25 +16,32 @@ typedef struct frag_id_key {
     uint8_t  dst[16];
     uint32_t frag_id;
     uint8_t  family;
-    uint8_t  ip_proto;
+    uint8_t  ip_proto;       /* IPv4 only, 0 for IPv6 */
     uint8_t  pad[2];
 } frag_id_key;
 
 typedef struct frag_entry {
     frag_id_key id;
-    int64_t  ts_ns;
+    int64_t  ts_ns;          /* when the entry was made; its timeout runs from here */
     uint32_t hash;
-    uint32_t next;       /* next slot in the same bucket */
-    ps_frag_ref ref;
+    uint32_t next;           /* next slot in the same bucket, or in the free list */
+    uint32_t older, newer;   /* neighbours in the order entries were made */
+    uint8_t  pending;        /* 1: parked later fragments, first fragment not seen yet */
+    ps_frag_ref ref;         /* valid when !pending */
+    ps_frag_parked parked;   /* valid when pending */
 } frag_entry;
 
 struct ps_frag_cache {
     frag_entry *slots;
     uint32_t *buckets;
-    uint32_t  cap, head, count, mask;
+    uint32_t  cap, count, mask;
+    uint32_t  oldest, newest, free_list;
     int64_t   timeout_ns;
 };
 
+/* IPv6 leaves the protocol out: a later fragment's next header is whatever
+ * follows the fragment header (a destination options header, say), while the
+ * first fragment's is the transport found after walking the whole chain. */
 static void id_from_packet(const ps_packet *p, frag_id_key *id)
 {
     memset(id, 0, sizeof(*id));
@@ -39,7 +49,7 @@ static void id_from_packet(const ps_packet *p, frag_id_key *id)
     memcpy(id->dst, p->dst, sizeof(id->dst));
     id->frag_id = p->frag_id;
     id->family = p->family;
-    id->ip_proto = p->ip_proto;
+    id->ip_proto = p->family == 4 ? p->ip_proto : 0;
 }
 
 static uint32_t id_hash(const frag_id_key *id)
@@ -72,6 +82,7 @@ ps_frag_cache *frag_cache_create(size_t max_entries, int64_t timeout_ns)
         max_entries = UINT32_MAX / 2;
     c->cap = (uint32_t)max_entries;
     c->timeout_ns = timeout_ns;
+    c->oldest = c->newest = c->free_list = NO_SLOT;
     if (c->cap == 0)
         return c;
     uint32_t nbuckets = pow2_at_least(max_entries);
@@ -83,6 +94,10 @@ ps_frag_cache *frag_cache_create(size_t max_entries, int64_t timeout_ns)
     }
     memset(c->buckets, 0xff, nbuckets * sizeof(*c->buckets));
     c->mask = nbuckets - 1;
+    for (uint32_t s = c->cap; s-- > 0;) {
+        c->slots[s].next = c->free_list;
+        c->free_list = s;
+    }
     return c;
 }
 
@@ -95,67 +110,155 @@ void frag_cache_destroy(ps_frag_cache *c)
     free(c);
 }
 
-static void unlink_slot(ps_frag_cache *c, uint32_t slot)
+/* ---- the list in order of making ---- */
+
+static void order_unlink(ps_frag_cache *c, uint32_t slot)
 {
-    uint32_t *link = &c->buckets[c->slots[slot].hash & c->mask];
-    while (*link != slot)
-        link = &c->slots[*link].next;
-    *link = c->slots[slot].next;
+    frag_entry *e = &c->slots[slot];
+    if (e->older != NO_SLOT)
+        c->slots[e->older].newer = e->newer;
+    else
+        c->oldest = e->newer;
+    if (e->newer != NO_SLOT)
+        c->slots[e->newer].older = e->older;
+    else
+        c->newest = e->older;
 }
 
-static void drop_oldest(ps_frag_cache *c)
+static void order_append(ps_frag_cache *c, uint32_t slot)
 {
-    unlink_slot(c, c->head);
-    c->head = (c->head + 1) % c->cap;
+    frag_entry *e = &c->slots[slot];
+    e->older = c->newest;
+    e->newer = NO_SLOT;
+    if (c->newest != NO_SLOT)
+        c->slots[c->newest].newer = slot;
+    else
+        c->oldest = slot;
+    c->newest = slot;
+}
+
+/* ---- entries ---- */
+
+static uint32_t find_slot(const ps_frag_cache *c, const frag_id_key *id, uint32_t hash)
+{
+    for (uint32_t s = c->buckets[hash & c->mask]; s != NO_SLOT; s = c->slots[s].next) {
+        const frag_entry *e = &c->slots[s];
+        if (e->hash == hash && memcmp(&e->id, id, sizeof(*id)) == 0)
+            return s;
+    }
+    return NO_SLOT;
+}
+
+/* Parked fragments leaving without their first fragment are unmatched. */
+static void drop_slot(ps_frag_cache *c, uint32_t slot, ps_frag_drops *drops)
+{
+    frag_entry *e = &c->slots[slot];
+    if (e->pending)
+        drops->unmatched += e->parked.pkts;
+    uint32_t *link = &c->buckets[e->hash & c->mask];
+    while (*link != slot)
+        link = &c->slots[*link].next;
+    *link = e->next;
+    order_unlink(c, slot);
+    e->next = c->free_list;
+    c->free_list = slot;
     c->count--;
 }
 
-/* A timeout of zero or less keeps entries until they are evicted. */
-void frag_cache_expire(ps_frag_cache *c, int64_t now_ns)
+/* A new entry at the newest end; the oldest makes room when the cache is full. */
+static frag_entry *make_entry(ps_frag_cache *c, const frag_id_key *id, uint32_t hash, int64_t ts_ns,
+                              ps_frag_drops *drops)
+{
+    if (c->count == c->cap) {
+        drop_slot(c, c->oldest, drops);
+        drops->evictions++;
+    }
+    uint32_t slot = c->free_list;
+    frag_entry *e = &c->slots[slot];
+    c->free_list = e->next;
+    e->id = *id;
+    e->hash = hash;
+    e->ts_ns = ts_ns;
+    uint32_t *bucket = &c->buckets[hash & c->mask];
+    e->next = *bucket;
+    *bucket = slot;
+    order_append(c, slot);
+    c->count++;
+    return e;
+}
+
+void frag_cache_expire(ps_frag_cache *c, int64_t now_ns, ps_frag_drops *drops)
 {
     if (c->timeout_ns <= 0)
         return;
-    while (c->count > 0 && now_ns - c->slots[c->head].ts_ns >= c->timeout_ns)
-        drop_oldest(c);
+    while (c->oldest != NO_SLOT && now_ns - c->slots[c->oldest].ts_ns >= c->timeout_ns)
+        drop_slot(c, c->oldest, drops);
 }
 
-int frag_cache_insert(ps_frag_cache *c, const ps_packet *first, const ps_frag_ref *ref)
+void frag_cache_clear(ps_frag_cache *c, ps_frag_drops *drops)
 {
+    while (c->oldest != NO_SLOT)
+        drop_slot(c, c->oldest, drops);
+}
+
+/* A repeated first fragment, or one whose later fragments were parked, takes
+ * over the existing entry: one entry per datagram, and its timeout starts
+ * again from the first fragment like a fresh entry's would. */
+void frag_cache_insert(ps_frag_cache *c, const ps_packet *first, const ps_frag_ref *ref,
+                       ps_frag_parked *parked, ps_frag_drops *drops)
+{
+    memset(parked, 0, sizeof(*parked));
     if (c->cap == 0)
-        return 0;
-    frag_cache_expire(c, first->ts_ns);
-    int evicted = 0;
-    if (c->count == c->cap) {
-        drop_oldest(c);
-        evicted = 1;
+        return;
+    frag_cache_expire(c, first->ts_ns, drops);
+    frag_id_key id;
+    id_from_packet(first, &id);
+    uint32_t hash = id_hash(&id);
+    uint32_t slot = find_slot(c, &id, hash);
+    frag_entry *e;
+    if (slot == NO_SLOT) {
+        e = make_entry(c, &id, hash, first->ts_ns, drops);
+    } else {
+        e = &c->slots[slot];
+        if (e->pending)
+            *parked = e->parked;
+        order_unlink(c, slot);
+        order_append(c, slot);
+        e->ts_ns = first->ts_ns;
     }
-    uint32_t slot = (c->head + c->count) % c->cap;
-    frag_entry *e = &c->slots[slot];
-    id_from_packet(first, &e->id);
-    e->ts_ns = first->ts_ns;
-    e->hash = id_hash(&e->id);
+    e->pending = 0;
+    memset(&e->parked, 0, sizeof(e->parked));
     e->ref = *ref;
-    /* Newest first in the bucket, so a repeated first fragment wins. */
-    uint32_t *bucket = &c->buckets[e->hash & c->mask];
-    e->next = *bucket;
-    *bucket = slot;
-    c->count++;
-    return evicted;
 }
 
-const ps_frag_ref *frag_cache_lookup(ps_frag_cache *c, const ps_packet *later)
+const ps_frag_ref *frag_cache_later(ps_frag_cache *c, const ps_packet *later, int *was_parked,
+                                    ps_frag_drops *drops)
 {
+    *was_parked = 0;
     if (c->cap == 0)
         return NULL;
-    frag_cache_expire(c, later->ts_ns);
+    frag_cache_expire(c, later->ts_ns, drops);
     frag_id_key id;
     id_from_packet(later, &id);
     uint32_t hash = id_hash(&id);
-    for (uint32_t s = c->buckets[hash & c->mask]; s != NO_SLOT; s = c->slots[s].next) {
-        const frag_entry *e = &c->slots[s];
-        if (e->hash == hash && memcmp(&e->id, &id, sizeof(id)) == 0)
+    uint32_t slot = find_slot(c, &id, hash);
+    frag_entry *e;
+    if (slot != NO_SLOT) {
+        e = &c->slots[slot];
+        if (!e->pending)
             return &e->ref;
+    } else {
+        e = make_entry(c, &id, hash, later->ts_ns, drops);
+        e->pending = 1;
+        memset(&e->parked, 0, sizeof(e->parked));
+        e->parked.last_ns = later->ts_ns;
     }
+    e->parked.pkts++;
+    e->parked.frame_bytes += later->wire_len;
+    e->parked.ip_bytes += later->ip_bytes;
+    if (later->ts_ns > e->parked.last_ns)
+        e->parked.last_ns = later->ts_ns;
+    *was_parked = 1;
     return NULL;
 }
 

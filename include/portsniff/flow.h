@@ -82,7 +82,8 @@ typedef struct ps_flow_config {
     int64_t close_linger_ns;     /* keep a closed flow this long for its last ACKs */
     size_t  max_flows;           /* table limit; the oldest idle flow is evicted beyond it */
     size_t  max_fragments;       /* fragment cache limit */
-    int64_t fragment_timeout_ns; /* how long a first fragment's ports are remembered */
+    int64_t fragment_timeout_ns; /* how long a first fragment's ports, or later fragments
+                                    waiting for their first, are kept */
 } ps_flow_config;
 
 #define PS_DEFAULT_IDLE_TIMEOUT_S    60
@@ -98,8 +99,10 @@ typedef struct ps_flow_counters {
     uint64_t flows_created;
     uint64_t flows_ended;
     uint64_t flows_evicted;          /* ended by the --max-flows limit */
-    uint64_t fragments_matched;      /* later fragments counted to their first fragment's flow */
-    uint64_t fragments_unmatched;    /* later fragments whose first fragment was not seen */
+    uint64_t fragments_matched;      /* later fragments counted to their first fragment's flow,
+                                        whether they came before or after it */
+    uint64_t fragments_unmatched;    /* later fragments whose first fragment was not seen in time;
+                                        one still waiting counts here once dropped or flushed */
     uint64_t fragment_cache_evictions;
     size_t   peak_flows;
 } ps_flow_counters;
@@ -114,11 +117,13 @@ void flow_table_destroy(ps_flow_table *t);   /* frees without calling on_end */
 
 /* Account one decoded packet of kind PS_PKT_TRANSPORT or PS_PKT_FRAGMENT
  * (other kinds are ignored). Also expires flows whose timeouts passed at pkt->ts_ns.
- * Returns the flow the packet was counted to, or NULL (unmatched fragment). */
+ * Returns the flow the packet was counted to, or NULL: an unmatched fragment,
+ * or a later fragment waiting for its first fragment to name the flow. */
 const ps_flow *flow_table_packet(ps_flow_table *t, const ps_packet *pkt);
 /* End every flow whose idle, active or linger timeout passed at now_ns. */
 void flow_table_expire(ps_flow_table *t, int64_t now_ns);
-/* End every flow with the given reason (PS_END_EOF at end of input). */
+/* End every flow with the given reason (PS_END_EOF at end of input), and count
+ * later fragments still waiting for their first fragment as unmatched. */
 void flow_table_flush(ps_flow_table *t, ps_end_reason reason);
 /* Visit the open flows, oldest first. */
 void flow_table_foreach(const ps_flow_table *t, void (*fn)(const ps_flow *, void *), void *ctx);
