@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Check portsniff's service labels against the IANA registry CSV.
+
+    compare_labels.py FILES_OR_DIRS... [--portsniff PATH] [--registry CSV]
+                      [--portsniff-registry] [-v]
+
+Runs `portsniff -r FILE --flows=json --report=none` on every capture file
+(directories are searched recursively, .gz files are decompressed first)
+and, for every flow record, looks its (proto, service_port) up in the
+registry CSV read here with Python's csv module, independently of
+portsniff's own registry code. The rules:
+
+  * A row covers (transport, port) when its Port Number is that port or a
+    range "LO-HI" containing it, and its Transport Protocol is that
+    transport or empty (an empty transport applies to all transports).
+  * The canonical entry is the first covering row, in file order, with a
+    non-empty Service Name whose Assignment Notes do not say "This entry is
+    an alias to". Its name is "service", its Description is
+    "service_description", and "service_status" is "registered".
+  * Without one, the covering rows with an empty Service Name decide, a
+    single-port row before a range row that covers it (so a one-port
+    "Reserved" inside an "Unassigned" range is reserved), then file order:
+    a Description starting with "Reserved" (any case) is "reserved"; one
+    starting with "Unassigned" (any case), "(unassigned)", "De-registered",
+    "Removed", "Deprecated", "Decomissioned" or "De-Commissioned" is
+    "unassigned"; any other is "unnamed". service is null, the description
+    is that row's.
+  * No covering row: "unregistered", service and description null.
+
+Also checked: service_port is one of the flow's two ports. portsniff prints
+an empty Description as null; the two count as equal.
+
+Prints one `FAIL file flow field portsniff=X registry=Y` line per
+disagreement and a closing `N passed, M failed` line (flow records); the
+exit status is 1 when any failed, 2 on a usage or tool error.
+"""
+
+import argparse
+import csv
+import gzip
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+
+TRANSPORTS = ("tcp", "udp", "sctp", "dccp")
+ALIAS_NOTE = "this entry is an alias to"
+UNASSIGNED_PREFIXES = ("unassigned", "(unassigned)", "de-registered", "removed",
+                       "deprecated", "decomissioned", "de-commissioned")
+CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".cap.gz")
+
+
+class Registry:
+    """(transport, port) -> covering rows, in file order."""
+
+    def __init__(self, path):
+        self.single = defaultdict(list)   # (transport, port) -> [(index, row)]
+        self.ranges = []                  # (lo, hi, transport or "", index, row)
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            header = next(reader)
+            col = {name: i for i, name in enumerate(header)}
+            need = ("Service Name", "Port Number", "Transport Protocol", "Description",
+                    "Assignment Notes")
+            missing = [n for n in need if n not in col]
+            if missing:
+                raise SystemExit("compare_labels: %s: no column %s" % (path, ", ".join(missing)))
+            for index, rec in enumerate(reader):
+                rec += [""] * (len(header) - len(rec))
+                row = {
+                    "name": rec[col["Service Name"]].strip(),
+                    "port": rec[col["Port Number"]].strip(),
+                    "transport": rec[col["Transport Protocol"]].strip().lower(),
+                    "description": rec[col["Description"]],
+                    "notes": rec[col["Assignment Notes"]],
+                }
+                if not row["port"]:
+                    continue          # a service name without a port
+                lo, _, hi = row["port"].partition("-")
+                lo, hi = int(lo), int(hi or lo)
+                if lo == hi:
+                    for t in ([row["transport"]] if row["transport"] else TRANSPORTS):
+                        self.single[(t, lo)].append((index, row))
+                else:
+                    self.ranges.append((lo, hi, row["transport"], index, row))
+
+    def covering(self, transport, port):
+        singles = list(self.single.get((transport, port), []))
+        ranges = [(i, r) for lo, hi, t, i, r in self.ranges
+                  if lo <= port <= hi and (not t or t == transport)]
+        return singles, ranges
+
+    def label(self, transport, port):
+        """(service, status, description) as portsniff should print them."""
+        singles, ranges = self.covering(transport, port)
+        rows = sorted(singles + ranges, key=lambda x: x[0])
+        for _, r in rows:
+            if r["name"] and ALIAS_NOTE not in r["notes"].lower():
+                return r["name"], "registered", r["description"]
+        unnamed = [r for _, r in sorted(singles, key=lambda x: x[0]) if not r["name"]] + \
+                  [r for _, r in sorted(ranges, key=lambda x: x[0]) if not r["name"]]
+        if unnamed:
+            r = unnamed[0]
+            return None, empty_name_status(r["description"]), r["description"]
+        return None, "unregistered", None
+
+
+def empty_name_status(description):
+    d = description.strip().lower()
+    if d.startswith("reserved"):
+        return "reserved"
+    if d.startswith(UNASSIGNED_PREFIXES):
+        return "unassigned"
+    return "unnamed"
+
+
+def capture_files(paths):
+    for p in paths:
+        if os.path.isdir(p):
+            for root, dirs, files in os.walk(p):
+                dirs.sort()
+                for f in sorted(files):
+                    if f.endswith(CAPTURE_SUFFIXES):
+                        yield os.path.join(root, f)
+        else:
+            yield p
+
+
+def flow_text(r):
+    def ep(h, p):
+        return ("[%s]:%s" % (h, p)) if ":" in h else ("%s:%s" % (h, p))
+    return "%s %s -> %s" % (r.get("proto"), ep(r.get("id.orig_h"), r.get("id.orig_p")),
+                            ep(r.get("id.resp_h"), r.get("id.resp_p")))
+
+
+def check_file(path, display, args, reg, totals):
+    cmd = [args.portsniff, "-r", path, "--flows=json", "--report=none"]
+    if args.portsniff_registry:
+        cmd += ["--registry", args.registry]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = proc.stderr.decode("utf-8", "replace").strip()
+    lines = [l for l in proc.stdout.decode("utf-8", "replace").splitlines() if l.strip()]
+    if proc.returncode != 0 and not lines:
+        print("SKIP %s portsniff exit %d: %s" % (display, proc.returncode,
+                                                 err.splitlines()[-1] if err else ""))
+        totals["skipped"] += 1
+        return
+    passed = failed = 0
+    for lineno, line in enumerate(lines, 1):
+        try:
+            r = json.loads(line)
+        except ValueError as e:
+            print("FAIL %s line %d not JSON: %s" % (display, lineno, e))
+            failed += 1
+            continue
+        problems = []
+        proto, port = r.get("proto"), r.get("service_port")
+        if proto not in TRANSPORTS:
+            problems.append(("proto", proto, "|".join(TRANSPORTS)))
+        if port not in (r.get("id.orig_p"), r.get("id.resp_p")):
+            problems.append(("service_port", port, "one of %s, %s" % (r.get("id.orig_p"), r.get("id.resp_p"))))
+        if not problems:
+            service, status, description = reg.label(proto, int(port))
+            for field, want in (("service", service), ("service_status", status),
+                                ("service_description", description)):
+                if field == "service_description" and want == "":
+                    want = None       # an empty Description is printed as null
+                if field not in r:
+                    problems.append((field, "(missing)", json.dumps(want)))
+                elif r[field] != want:
+                    problems.append((field, json.dumps(r[field]), json.dumps(want)))
+        if problems:
+            failed += 1
+            for field, got, want in problems:
+                print("FAIL %s %s port %s/%s %s portsniff=%s registry=%s"
+                      % (display, flow_text(r), port, proto, field, got, want))
+        else:
+            passed += 1
+            totals["status:" + r["service_status"]] += 1
+    if args.verbose:
+        print("FILE %s: %d passed, %d failed" % (display, passed, failed))
+    totals["passed"] += passed
+    totals["failed"] += failed
+    totals["files"] += 1
+
+
+def main(argv=None):
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # quiet when piped into head
+    ap = argparse.ArgumentParser(
+        description="Check portsniff's service labels against the IANA registry CSV, "
+                    "read independently of portsniff.")
+    ap.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
+    ap.add_argument("--portsniff", default=os.environ.get("PORTSNIFF", "portsniff"))
+    ap.add_argument("--registry", default=os.environ.get("PS_REGISTRY_CSV"),
+                    help="service-names-port-numbers.csv (default: $PS_REGISTRY_CSV)")
+    ap.add_argument("--portsniff-registry", action="store_true",
+                    help="also pass --registry CSV to portsniff instead of testing its "
+                         "built-in registry")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args(argv)
+    if not args.registry or not os.path.isfile(args.registry):
+        print("compare_labels: registry CSV not found (give --registry or set PS_REGISTRY_CSV)",
+              file=sys.stderr)
+        return 2
+    if not shutil.which(args.portsniff):
+        print("compare_labels: %s not found" % args.portsniff, file=sys.stderr)
+        return 2
+    reg = Registry(args.registry)
+    totals = defaultdict(int)
+    tmpdir = tempfile.mkdtemp(prefix="ps-labels-")
+    try:
+        for path in capture_files(args.paths):
+            if not os.path.isfile(path):
+                print("compare_labels: %s: no such file" % path, file=sys.stderr)
+                totals["failed"] += 1
+                continue
+            real = path
+            if path.endswith(".gz"):
+                real = os.path.join(tmpdir, os.path.basename(path)[:-3])
+                with gzip.open(path, "rb") as src, open(real, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+            check_file(real, path, args, reg, totals)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    statuses = ", ".join("%d %s" % (totals["status:" + s], s)
+                         for s in ("registered", "unnamed", "reserved", "unassigned", "unregistered"))
+    print("labels: %d files, %d skipped; passed by status: %s" % (totals["files"], totals["skipped"], statuses))
+    print("%d passed, %d failed" % (totals["passed"], totals["failed"]))
+    return 1 if totals["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
