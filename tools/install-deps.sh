@@ -4,7 +4,7 @@
 #   tools/install-deps.sh --test   build and test dependencies (tshark, cmocka, ...)
 set -eu
 
-pkgs="gcc make cmake pkg-config libpcap-dev uthash-dev"
+pkgs="gcc libc6-dev make cmake pkg-config libpcap-dev uthash-dev"
 if [ "${1:-}" = "--test" ]; then
     pkgs="$pkgs libcmocka-dev tshark tcpdump iproute2 python3 procps"
 fi
