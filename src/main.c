@@ -293,8 +293,9 @@ static int parse_args(int argc, char **argv, options *o)
     int c, rc;
 
     opterr = 0;
-    /* '+' stops at the first word: the rest is the filter expression, as in tcpdump. */
-    while ((c = getopt_long(argc, argv, "+r:i:c:s:B:F:Z:pqDhV", long_options, NULL)) != -1) {
+    /* Options may come before or after the filter words (getopt permutes them,
+     * as for tcpdump on glibc); "--" ends the options. */
+    while ((c = getopt_long(argc, argv, "r:i:c:s:B:F:Z:pqDhV", long_options, NULL)) != -1) {
         if (c == '?') {
             /* optopt holds the short option letter, or a long option's value
              * when its argument is missing, or 0 for an unknown long option. */

@@ -163,7 +163,51 @@ def check_report(name, want):
         fail("%s: caveat missing from the JSON report" % name)
 
 
+def services_of(args, stdin=None):
+    run = subprocess.run([PORTSNIFF] + args + ["--flows=json", "--report=none"],
+                         capture_output=True, text=True, input=stdin)
+    if run.returncode != 0:
+        fail("portsniff %s: exit %d: %s" % (" ".join(args), run.returncode, run.stderr.strip()))
+        return []
+    return sorted((f["proto"], f["id.resp_p"], f["service"]) for f in map(json.loads, run.stdout.splitlines()))
+
+
+def check_inputs_and_filters():
+    sample = os.path.join(CAPS, "sample.pcapng")
+    dns = [("udp", 53, "domain")] * 3
+    # Trailing words are a BPF expression, as in tcpdump; -F reads it from a file.
+    got = services_of(["-r", sample, "udp", "port", "53"])
+    if got != dns:
+        fail("filter 'udp port 53' gave %r" % got)
+    fpath = os.path.join(os.environ.get("TMPDIR", "/tmp"), "ps-filter-%d" % os.getpid())
+    with open(fpath, "w") as f:
+        f.write("udp and\nport 53\n")
+    got = services_of(["-r", sample, "-F", fpath])
+    os.unlink(fpath)
+    if got != dns:
+        fail("-F filter gave %r" % got)
+    # '-' reads standard input.
+    with open(os.path.join(CAPS, "tcp-http.pcap"), "rb") as f:
+        data = f.read()
+    run = subprocess.run([PORTSNIFF, "-r", "-", "--flows=csv", "--report=none"],
+                         capture_output=True, input=data)
+    lines = run.stdout.decode().splitlines()
+    if run.returncode != 0 or len(lines) != 2 or not lines[0].startswith("ts,duration,proto,id.orig_h"):
+        fail("-r - gave %r" % lines)
+    elif ",http," not in lines[1] or ",49200," not in lines[1]:
+        fail("-r - record %r" % lines[1])
+    # Several -r files form one capture; -c stops after that many packets in all.
+    both = services_of(["-r", os.path.join(CAPS, "tcp-http.pcap"), "-r", os.path.join(CAPS, "sll2.pcap")])
+    if both != [("tcp", 80, "http"), ("tcp", 3306, "mysql")]:
+        fail("two -r files gave %r" % both)
+    run = subprocess.run([PORTSNIFF, "-r", os.path.join(CAPS, "tcp-http.pcap"), "-c", "3", "-q",
+                          "--report=json"], capture_output=True, text=True)
+    if json.loads(run.stdout)["totals"]["packets"] != 3:
+        fail("-c 3 read %r packets" % json.loads(run.stdout)["totals"]["packets"])
+
+
 def main():
+    check_inputs_and_filters()
     on_disk = sorted(f for f in os.listdir(CAPS) if f.endswith((".pcap", ".pcapng")))
     if on_disk != sorted(EXPECTED):
         fail("captures/ holds %s, expectations cover %s" % (on_disk, sorted(EXPECTED)))
@@ -171,7 +215,7 @@ def main():
         check_capture(name, flows)
     for name, want in REPORT.items():
         check_report(name, want)
-    checks = len(EXPECTED) + len(REPORT)
+    checks = len(EXPECTED) + len(REPORT) + 5
     print("%d passed, %d failed" % (checks - failures, failures))
     return 1 if failures else 0
 
