@@ -51,27 +51,49 @@ static int count_reached(const struct loop *l)
     return l->opts->count && l->seen >= l->opts->count;
 }
 
+/* t + d for d >= 0, stopping at the end of representable time. */
+static int64_t add_ns(int64_t t, int64_t d)
+{
+    return t > INT64_MAX - d ? INT64_MAX : t + d;
+}
+
+int64_t capture_timestamp_ns(int64_t sec, int64_t frac, int nano)
+{
+    const int64_t ns_per_s = 1000000000;
+
+    if (sec < 0)
+        return 0;
+    if (frac < 0)
+        frac = 0;
+    if (!nano)
+        frac = frac > INT64_MAX / 1000 ? INT64_MAX : frac * 1000;
+    if (sec > (INT64_MAX - frac) / ns_per_s)
+        return INT64_MAX;
+    return sec * ns_per_s + frac;
+}
+
 static void maybe_interval(struct loop *l, int64_t now_ns)
 {
     if (!l->interval_ns || !l->on_interval)
         return;
     if (!l->next_interval_ns) {
-        l->next_interval_ns = now_ns + l->interval_ns;
+        l->next_interval_ns = add_ns(now_ns, l->interval_ns);
         return;
     }
     if (now_ns < l->next_interval_ns)
         return;
     l->on_interval(l->p, l->live, l->ctx);
-    /* Skip the intervals a quiet period spanned instead of firing them back to back. */
-    while (l->next_interval_ns <= now_ns)
-        l->next_interval_ns += l->interval_ns;
+    /* Skip the intervals a quiet period spanned instead of firing them back
+     * to back. Computed rather than stepped: a file's clock may jump by
+     * centuries, which would be trillions of steps. */
+    int64_t spanned = (now_ns - l->next_interval_ns) / l->interval_ns;
+    l->next_interval_ns = add_ns(l->next_interval_ns + spanned * l->interval_ns, l->interval_ns);
 }
 
 static void handle_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
     struct loop *l = (struct loop *)user;
-    int64_t frac = l->nano ? h->ts.tv_usec : (int64_t)h->ts.tv_usec * 1000;
-    int64_t ts_ns = (int64_t)h->ts.tv_sec * 1000000000LL + frac;
+    int64_t ts_ns = capture_timestamp_ns(h->ts.tv_sec, h->ts.tv_usec, l->nano);
 
     l->seen++;
     pipeline_frame(l->p, l->dlt, data, h->caplen, h->len, ts_ns);
@@ -104,8 +126,14 @@ static void note_link_type(const char *name, int dlt)
 
     if (dissect_link_supported(dlt))
         return;
-    fprintf(stderr, "portsniff: %s: link type %s (%d) is not decoded; its packets are counted as unsupported\n",
-            name, dlt_name ? dlt_name : "unknown", dlt);
+    /* libpcap has no name for many values (USER0-15, newer types): the
+     * number alone then names it. */
+    if (dlt_name)
+        fprintf(stderr, "portsniff: %s: link type %s (%d) is not decoded; its packets are counted as unsupported\n",
+                name, dlt_name, dlt);
+    else
+        fprintf(stderr, "portsniff: %s: link type %d is not decoded; its packets are counted as unsupported\n",
+                name, dlt);
 }
 
 static char deferred_error[PCAP_ERRBUF_SIZE + 256];
@@ -147,9 +175,10 @@ static int run_file(struct loop *l, const char *path)
         } else {
             /* A damaged or truncated file: keep what was read, say where it stopped
              * after the report. */
+            uint64_t got = l->seen - before;
             snprintf(deferred_error, sizeof(deferred_error),
-                     "portsniff: %s: %s (stopped after %llu packets of this file)",
-                     name, pcap_geterr(pc), (unsigned long long)(l->seen - before));
+                     "portsniff: %s: %s (stopped after %llu packet%s of this file)",
+                     name, pcap_geterr(pc), (unsigned long long)got, got == 1 ? "" : "s");
             rc = PS_EXIT_TRUNCATED;
         }
     }

@@ -355,17 +355,38 @@ typedef struct parser {
     size_t errlen;
 } parser;
 
+/* Reasons quote the file's own text, and a quoted CSV field may hold line
+ * breaks or other control bytes: those are written as C escapes (\n, \x01)
+ * so that the message stays one line. */
+static void escape_controls(char *dst, size_t cap, const char *src)
+{
+    size_t o = 0;
+    for (; *src && o + 5 < cap; src++) {
+        unsigned char c = (unsigned char)*src;
+        if (c == '\n' || c == '\r' || c == '\t') {
+            dst[o++] = '\\';
+            dst[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        } else if (c < 0x20 || c == 0x7f) {
+            o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", c);
+        } else {
+            dst[o++] = (char)c;
+        }
+    }
+    dst[o] = '\0';
+}
+
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
 static int row_error(parser *p, unsigned long line, const char *fmt, ...)
 {
-    char reason[256];
+    char reason[256], escaped[sizeof reason * 4];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    snprintf(p->err, p->errlen, "%s:%lu: %s", p->source, line, reason);
+    escape_controls(escaped, sizeof escaped, reason);
+    snprintf(p->err, p->errlen, "%s:%lu: %s", p->source, line, escaped);
     return 0;
 }
 
@@ -718,6 +739,14 @@ ps_registry *registry_parse(const char *buf, size_t len, const char *source, cha
     parser p = {reg, source, err, errlen};
     int ok = iana ? parse_iana(&p, buf, len) : parse_services(&p, buf, len);
     reg->entries = reg->owned;
+    /* An empty file (or one of comments, or a bare CSV header) parses, but
+     * would silently label every port unregistered: most likely the wrong
+     * file, so it is refused. */
+    if (ok && reg->count == 0) {
+        snprintf(err, errlen, "%s: no service entries (expected IANA CSV rows or services(5) lines)",
+                 source);
+        ok = 0;
+    }
     if (ok && !build_index(reg)) {
         snprintf(err, errlen, "%s: out of memory", source);
         ok = 0;

@@ -29,6 +29,13 @@ enum {
     PS_EXIT_TRUNCATED = 3 /* input ended early (truncated or damaged file); the report covers what was read */
 };
 
+/* A record's time in ns since the epoch, from libpcap's seconds and fraction
+ * (ns when `nano`, else us). A file can claim any time (pcapng timestamps
+ * are 64 bits in units of the file's choosing) and int64 ns cannot hold them
+ * all: times before 1970 or after 2262-04-11 are clamped to those ends, so
+ * that the difference of any two packet times stays representable. */
+int64_t capture_timestamp_ns(int64_t sec, int64_t frac, int nano);
+
 /* Run every source through the pipeline. Flushes the flow table at the end.
  * Returns a PS_EXIT_* status; errors are printed to stderr as one line. */
 int capture_run(const ps_capture_opts *opts, ps_pipeline *p, ps_interval_fn on_interval, void *ctx);
