@@ -15,14 +15,50 @@
  * Counting: an active timeout hands a record to the sink and keeps the flow
  * in place, empty, until its next packet opens the next record. So
  * flows_created counts records begun and flows_ended records handed to the
- * sink; created == ended + open flows holding packets, at any time. */
+ * sink; created == ended + open flows holding packets, at any time.
+ *
+ * Queueing: flow_table_queue counts a packet QUEUE_LEN - 1 packets later,
+ * after its bucket and flow have been fetched into cache, in arrival order
+ * and with the result flow_table_packet would have had. Every call that
+ * changes the table first counts what is queued. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "portsniff/flow.h"
 #include "portsniff/fragment.h"
 
 #define INITIAL_BUCKETS 256u
+
+/* Flows come from 2 MiB slabs in 64-byte slots: no per-flow malloc header,
+ * a lookup touches one cache line, and the kernel may back a slab with one
+ * huge page, so a table of a million flows needs few TLB entries. */
+#define SLAB_BYTES (2u << 20)
+#define CACHE_LINE 64u
+#define FLOW_SLOT ((sizeof(ps_flow) + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE)
+#define FLOWS_PER_SLAB (SLAB_BYTES / FLOW_SLOT)
+_Static_assert(offsetof(ps_flow, last_ns) + sizeof(int64_t) <= CACHE_LINE,
+               "a lookup and its timestamp update stay in the first cache line");
+
+/* Packets queued by flow_table_queue, oldest first. A packet waits
+ * QUEUE_LEN - 1 arrivals: its bucket is prefetched on arrival, its flow half
+ * way through, so both are in cache when it is counted. */
+#define QUEUE_LEN 8u
+#define QUEUE_FLOW_STAGE (QUEUE_LEN / 2)
+
+typedef struct queued_packet {
+    ps_packet pkt;
+    ps_flow_key key;          /* valid for PS_PKT_TRANSPORT */
+    uint32_t hash;
+    int sender_is_b;
+} queued_packet;
+
+typedef struct flow_slab flow_slab;
+struct flow_slab {
+    flow_slab *next;
+    void *mem;
+};
 
 typedef struct flow_list {
     ps_flow *head, *tail;
@@ -37,6 +73,11 @@ struct ps_flow_table {
     size_t count;
     flow_list idle, closing, age;
     ps_flow *free_flows;           /* recycled through hash_next */
+    flow_slab *slabs;
+    size_t slab_used;              /* flows handed out from slabs->mem */
+    int64_t next_check_ns;         /* no deadline falls before this */
+    queued_packet queue[QUEUE_LEN];
+    unsigned queue_head, queue_len;
     ps_frag_cache *frags;
     ps_flow_counters counters;
 };
@@ -87,11 +128,17 @@ void flow_key_from_packet(const ps_packet *pkt, ps_flow_key *key, int *sender_is
     *sender_is_b = swap;
 }
 
+/* The last word is put together from its fields rather than loaded: the key
+ * was just written field by field, and a wide load over narrow stores waits
+ * for them to retire. */
 static uint32_t key_hash(const ps_flow_key *key)
 {
     uint64_t w[5];
     _Static_assert(sizeof(ps_flow_key) == sizeof(w), "flow key is five words");
-    memcpy(w, key, sizeof(w));
+    memcpy(w, key->addr_a, 16);
+    memcpy(w + 2, key->addr_b, 16);
+    w[4] = (uint64_t)key->port_a | (uint64_t)key->port_b << 16 |
+           (uint64_t)key->family << 32 | (uint64_t)key->transport << 40;
     uint64_t h = 0x9e3779b97f4a7c15u;
     for (int i = 0; i < 5; i++) {
         h = (h ^ w[i]) * 0xbf58476d1ce4e5b9u;
@@ -108,6 +155,32 @@ static ps_flow *hash_find(const ps_flow_table *t, const ps_flow_key *key, uint32
     return NULL;
 }
 
+/* Large areas are touched at random, one line per packet: huge pages save
+ * a TLB miss on most of those touches. Only advice; it may be refused. */
+static void advise_huge(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+    if (len >= SLAB_BYTES)
+        (void)madvise(p, len, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)len;
+#endif
+}
+
+static ps_flow **buckets_alloc(uint32_t n)
+{
+    size_t len = (size_t)n * sizeof(ps_flow *);
+    if (len < SLAB_BYTES)
+        return calloc(n, sizeof(ps_flow *));
+    ps_flow **b = aligned_alloc(SLAB_BYTES, len);
+    if (b) {
+        advise_huge(b, len);
+        memset(b, 0, len);
+    }
+    return b;
+}
+
 /* Doubling keeps the load at or below one; if memory is short the table
  * keeps working with longer chains. */
 static void hash_grow(ps_flow_table *t)
@@ -115,15 +188,19 @@ static void hash_grow(ps_flow_table *t)
     uint32_t nbuckets = (t->mask + 1) * 2;
     if (nbuckets == 0)
         return;
-    ps_flow **b = calloc(nbuckets, sizeof(*b));
+    ps_flow **b = buckets_alloc(nbuckets);
     if (!b)
         return;
     for (uint32_t i = 0; i <= t->mask; i++) {
         ps_flow *f = t->buckets[i];
         while (f) {
             ps_flow *next = f->hash_next;
-            f->hash_next = b[f->hash & (nbuckets - 1)];
-            b[f->hash & (nbuckets - 1)] = f;
+            ps_flow **head = &b[f->hash & (nbuckets - 1)];
+            f->hash_next = *head;
+            if (*head)
+                (*head)->hash_pprev = &f->hash_next;
+            f->hash_pprev = head;
+            *head = f;
             f = next;
         }
     }
@@ -138,16 +215,20 @@ static void hash_insert(ps_flow_table *t, ps_flow *f)
         hash_grow(t);
     ps_flow **bucket = &t->buckets[f->hash & t->mask];
     f->hash_next = *bucket;
+    if (*bucket)
+        (*bucket)->hash_pprev = &f->hash_next;
+    f->hash_pprev = bucket;
     *bucket = f;
     t->count++;
 }
 
+/* Through the back link: the bucket is written, never read first, so a
+ * flow leaving the table does not wait for its bucket's cache line. */
 static void hash_remove(ps_flow_table *t, ps_flow *f)
 {
-    ps_flow **link = &t->buckets[f->hash & t->mask];
-    while (*link != f)
-        link = &(*link)->hash_next;
-    *link = f->hash_next;
+    *f->hash_pprev = f->hash_next;
+    if (f->hash_next)
+        f->hash_next->hash_pprev = f->hash_pprev;
     t->count--;
 }
 
@@ -221,7 +302,8 @@ ps_flow_table *flow_table_create(const ps_flow_config *cfg, ps_flow_end_fn on_en
     t->cfg = *cfg;
     t->on_end = on_end;
     t->ctx = ctx;
-    t->buckets = calloc(INITIAL_BUCKETS, sizeof(*t->buckets));
+    t->buckets = buckets_alloc(INITIAL_BUCKETS);
+    t->next_check_ns = INT64_MAX;
     t->frags = frag_cache_create(cfg->max_fragments, cfg->fragment_timeout_ns);
     if (!t->buckets || !t->frags) {
         flow_table_destroy(t);
@@ -231,22 +313,16 @@ ps_flow_table *flow_table_create(const ps_flow_config *cfg, ps_flow_end_fn on_en
     return t;
 }
 
-static void free_chain(ps_flow *f, int via_idle)
-{
-    while (f) {
-        ps_flow *next = via_idle ? f->idle_next : f->hash_next;
-        free(f);
-        f = next;
-    }
-}
-
 void flow_table_destroy(ps_flow_table *t)
 {
     if (!t)
         return;
-    free_chain(t->idle.head, 1);
-    free_chain(t->closing.head, 1);
-    free_chain(t->free_flows, 0);
+    while (t->slabs) {
+        flow_slab *next = t->slabs->next;
+        free(t->slabs->mem);
+        free(t->slabs);
+        t->slabs = next;
+    }
     frag_cache_destroy(t->frags);
     free(t->buckets);
     free(t);
@@ -257,10 +333,27 @@ static ps_flow *flow_alloc(ps_flow_table *t)
     ps_flow *f = t->free_flows;
     if (f) {
         t->free_flows = f->hash_next;
-        memset(f, 0, sizeof(*f));
-        return f;
+    } else {
+        if (!t->slabs || t->slab_used == FLOWS_PER_SLAB) {
+            flow_slab *s = malloc(sizeof(*s));
+            void *mem = s ? aligned_alloc(SLAB_BYTES, SLAB_BYTES) : NULL;
+            if (!mem) {
+                free(s);
+                return NULL;
+            }
+            /* The first slab stays in small pages: a short capture should
+             * not pay for a whole huge page. */
+            if (t->slabs)
+                advise_huge(mem, SLAB_BYTES);
+            s->mem = mem;
+            s->next = t->slabs;
+            t->slabs = s;
+            t->slab_used = 0;
+        }
+        f = (ps_flow *)((char *)t->slabs->mem + t->slab_used++ * FLOW_SLOT);
     }
-    return calloc(1, sizeof(*f));
+    memset(f, 0, sizeof(*f));
+    return f;
 }
 
 static void flow_recycle(ps_flow_table *t, ps_flow *f)
@@ -353,13 +446,30 @@ static void take_fragment_drops(ps_flow_table *t, const ps_frag_drops *drops)
     t->counters.fragments_unmatched += drops->unmatched;
 }
 
+/* A deadline entered a list: the next check may have to come sooner. */
+static void note_deadline(ps_flow_table *t, int64_t when)
+{
+    if (when < t->next_check_ns)
+        t->next_check_ns = when;
+}
+
 /* Deadlines are handled in time order, so a long flow that went quiet ends
- * as "active" if its active deadline came before its idle one. */
-void flow_table_expire(ps_flow_table *t, int64_t now_ns)
+ * as "active" if its active deadline came before its idle one.
+ *
+ * next_check_ns is a lower bound on every pending deadline: list heads only
+ * move to later deadlines and every append lowers it to the new entry's, so
+ * most packets skip the walk over the three heads. */
+static void expire_at(ps_flow_table *t, int64_t now_ns)
 {
     ps_flow *f;
     int64_t when;
     int kind;
+    if (now_ns < t->next_check_ns) {
+        ps_frag_drops drops = {0, 0};
+        frag_cache_expire(t->frags, now_ns, &drops);
+        take_fragment_drops(t, &drops);
+        return;
+    }
     while ((kind = next_expiry(t, &f, &when)) != EXP_NONE && when <= now_ns) {
         if (kind == EXP_CLOSING)
             flow_end(t, f, f->end_reason);
@@ -370,6 +480,7 @@ void flow_table_expire(ps_flow_table *t, int64_t now_ns)
         else
             flow_active_restart(t, f);
     }
+    t->next_check_ns = when;
     ps_frag_drops drops = {0, 0};
     frag_cache_expire(t->frags, now_ns, &drops);
     take_fragment_drops(t, &drops);
@@ -379,6 +490,7 @@ void flow_table_expire(ps_flow_table *t, int64_t now_ns)
  * counted unmatched here, before the counters are reported. */
 void flow_table_flush(ps_flow_table *t, ps_end_reason reason)
 {
+    flow_table_sync(t);
     ps_frag_drops drops = {0, 0};
     frag_cache_clear(t->frags, &drops);
     take_fragment_drops(t, &drops);
@@ -461,6 +573,7 @@ static void flow_start_closing(ps_flow_table *t, ps_flow *f, int reason)
     f->closing = 1;
     f->end_reason = (uint8_t)reason;
     idle_append(&t->closing, f);
+    note_deadline(t, linger_deadline(t, f));
 }
 
 static void update_protocol_state(ps_flow_table *t, ps_flow *f, const ps_packet *p, int sender_is_b)
@@ -505,6 +618,7 @@ static void count_packet(ps_flow_table *t, ps_flow *f, const ps_packet *p, int d
         f->first_ns = p->ts_ns;
         f->last_ns = p->ts_ns;
         age_append(&t->age, f);
+        note_deadline(t, deadline(f->first_ns, t->cfg.active_timeout_ns));
         t->counters.flows_created++;
     }
     ps_dir_stats *d = &f->dir[dir];
@@ -514,9 +628,14 @@ static void count_packet(ps_flow_table *t, ps_flow *f, const ps_packet *p, int d
     d->tcp_flags |= p->tcp_flags;
     if (p->ts_ns > f->last_ns)
         f->last_ns = p->ts_ns;
+    /* Back of its activity list; a flow already there (a burst) stays put
+     * without touching its neighbours' cache lines. */
     flow_list *l = activity_list(t, f);
-    idle_remove(l, f);
-    idle_append(l, f);
+    if (l->tail != f) {
+        idle_remove(l, f);
+        idle_append(l, f);
+    }
+    note_deadline(t, f->closing ? linger_deadline(t, f) : deadline(f->last_ns, t->cfg.idle_timeout_ns));
 }
 
 static ps_flow *flow_new(ps_flow_table *t, const ps_flow_key *key, uint32_t hash, const ps_packet *p)
@@ -589,13 +708,10 @@ static void remember_first_fragment(ps_flow_table *t, ps_flow *f, const ps_packe
         credit_parked(t, f, &parked, sender_is_b);
 }
 
-static const ps_flow *account_transport(ps_flow_table *t, const ps_packet *p)
+static const ps_flow *account_transport(ps_flow_table *t, const ps_packet *p,
+                                        const ps_flow_key *key, uint32_t hash, int sender_is_b)
 {
-    ps_flow_key key;
-    int sender_is_b;
-    flow_key_from_packet(p, &key, &sender_is_b);
-    uint32_t hash = key_hash(&key);
-    ps_flow *f = hash_find(t, &key, hash);
+    ps_flow *f = hash_find(t, key, hash);
     int hs = handshake_kind(p);
     /* A new connection on the 5-tuple of a closed one: the old record ends
      * now, under the reason it closed with. */
@@ -604,7 +720,7 @@ static const ps_flow *account_transport(ps_flow_table *t, const ps_packet *p)
         f = NULL;
     }
     int is_new = f == NULL;
-    if (is_new && !(f = flow_new(t, &key, hash, p)))
+    if (is_new && !(f = flow_new(t, key, hash, p)))
         return NULL;
     update_originator(f, hs, sender_is_b, is_new);
     count_packet(t, f, p, sender_is_b);
@@ -614,15 +730,77 @@ static const ps_flow *account_transport(ps_flow_table *t, const ps_packet *p)
     return f;
 }
 
-const ps_flow *flow_table_packet(ps_flow_table *t, const ps_packet *pkt)
+static const ps_flow *account_packet(ps_flow_table *t, const ps_packet *pkt,
+                                     const ps_flow_key *key, uint32_t hash, int sender_is_b)
 {
     /* Every frame carries the time forward, whatever it turned out to be. */
-    flow_table_expire(t, pkt->ts_ns);
-    if (pkt->kind != PS_PKT_TRANSPORT && pkt->kind != PS_PKT_FRAGMENT)
-        return NULL;
+    expire_at(t, pkt->ts_ns);
     if (pkt->kind == PS_PKT_FRAGMENT)
         return account_fragment(t, pkt);
-    return account_transport(t, pkt);
+    if (pkt->kind != PS_PKT_TRANSPORT)
+        return NULL;
+    return account_transport(t, pkt, key, hash, sender_is_b);
+}
+
+const ps_flow *flow_table_packet(ps_flow_table *t, const ps_packet *pkt)
+{
+    ps_flow_key key;
+    int sender_is_b = 0;
+    uint32_t hash = 0;
+    flow_table_sync(t);
+    if (pkt->kind == PS_PKT_TRANSPORT) {
+        flow_key_from_packet(pkt, &key, &sender_is_b);
+        hash = key_hash(&key);
+    }
+    return account_packet(t, pkt, &key, hash, sender_is_b);
+}
+
+void flow_table_expire(ps_flow_table *t, int64_t now_ns)
+{
+    flow_table_sync(t);
+    expire_at(t, now_ns);
+}
+
+/* ---- the queue: the same accounting, with its memory fetched ahead ---- */
+
+static void queue_pop(ps_flow_table *t)
+{
+    queued_packet *q = &t->queue[t->queue_head];
+    t->queue_head = (t->queue_head + 1) % QUEUE_LEN;
+    t->queue_len--;
+    account_packet(t, &q->pkt, &q->key, q->hash, q->sender_is_b);
+}
+
+void flow_table_queue(ps_flow_table *t, const ps_packet *pkt)
+{
+    if (t->queue_len == QUEUE_LEN)
+        queue_pop(t);
+    queued_packet *q = &t->queue[(t->queue_head + t->queue_len) % QUEUE_LEN];
+    q->pkt = *pkt;
+    if (pkt->kind == PS_PKT_TRANSPORT) {
+        flow_key_from_packet(pkt, &q->key, &q->sender_is_b);
+        q->hash = key_hash(&q->key);
+        __builtin_prefetch(&t->buckets[q->hash & t->mask]);
+    }
+    t->queue_len++;
+    /* The packet that arrived QUEUE_FLOW_STAGE ago: its bucket is in cache
+     * by now, so fetch the flow it leads to (its three cache lines). */
+    if (t->queue_len > QUEUE_FLOW_STAGE) {
+        const queued_packet *m =
+            &t->queue[(t->queue_head + t->queue_len - 1 - QUEUE_FLOW_STAGE) % QUEUE_LEN];
+        const ps_flow *f = m->pkt.kind == PS_PKT_TRANSPORT ? t->buckets[m->hash & t->mask] : NULL;
+        if (f) {
+            __builtin_prefetch(f, 1);
+            __builtin_prefetch((const char *)f + CACHE_LINE, 1);
+            __builtin_prefetch((const char *)f + 2 * CACHE_LINE, 1);
+        }
+    }
+}
+
+void flow_table_sync(ps_flow_table *t)
+{
+    while (t->queue_len)
+        queue_pop(t);
 }
 
 /* ---- inspection ---- */

@@ -58,7 +58,7 @@ void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caple
         p->stats.unsupported_dlt = dlt;
     /* Every frame moves packet time forward, so flows expire on time even
      * while only ARP or ICMP is arriving. */
-    flow_table_packet(p->flows, &pkt);
+    flow_table_queue(p->flows, &pkt);
 }
 
 struct snapshot_ctx {
@@ -77,6 +77,8 @@ static void add_open_flow(const ps_flow *flow, void *ctx)
 
 ps_report *pipeline_snapshot(const ps_pipeline *p)
 {
+    /* Frames handed over so far count before the table is read. */
+    flow_table_sync(p->flows);
     struct snapshot_ctx s = {p, report_clone(p->report)};
 
     if (!s.report)

@@ -6,8 +6,20 @@
 
 #include "report_rows.h"
 
+/* Labels come from a few registry rows and fixed strings, so the row for a
+ * (label text, transport) is remembered by the text's address: most flows
+ * skip building and hashing the 65-byte key. */
+#define ROW_CACHE_SIZE 256u
+
+typedef struct row_cache_entry {
+    const char *text;
+    uint8_t transport;
+    report_row *row;
+} row_cache_entry;
+
 struct ps_report {
     report_row *rows;
+    row_cache_entry cache[ROW_CACHE_SIZE];
 };
 
 ps_report *report_create(void)
@@ -42,13 +54,28 @@ static report_row *row_get(ps_report *r, const report_key *key, uint8_t status)
     return row;
 }
 
-void report_add_flow(ps_report *r, const ps_flow *flow, const ps_label *label)
+static report_row *row_for_label(ps_report *r, const char *text, uint8_t transport, uint8_t status)
 {
+    uintptr_t h = ((uintptr_t)text >> 3) * 31u + transport;
+    row_cache_entry *c = &r->cache[(h ^ (h >> 8)) % ROW_CACHE_SIZE];
+    if (c->text == text && c->transport == transport && c->row)
+        return c->row;
     report_key key;
     memset(&key, 0, sizeof(key));
-    strncpy(key.label, label_service_text(label), sizeof(key.label) - 1);
-    key.transport = flow->key.transport;
-    report_row *row = row_get(r, &key, label->status);
+    strncpy(key.label, text, sizeof(key.label) - 1);
+    key.transport = transport;
+    report_row *row = row_get(r, &key, status);
+    if (row) {
+        c->text = text;
+        c->transport = transport;
+        c->row = row;
+    }
+    return row;
+}
+
+void report_add_flow(ps_report *r, const ps_flow *flow, const ps_label *label)
+{
+    report_row *row = row_for_label(r, label_service_text(label), flow->key.transport, label->status);
     if (!row)
         return;
     row->flows++;

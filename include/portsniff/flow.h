@@ -47,25 +47,29 @@ typedef enum ps_end_reason {
 } ps_end_reason;
 
 typedef struct ps_flow ps_flow;
+/* Laid out for the per-packet path: a lookup reads the first 64 bytes (chain
+ * link, hash, key, last_ns), counting adds the two direction blocks, and the
+ * time-ordered lists the third. The table allocates flows 64-byte aligned. */
 struct ps_flow {
+    ps_flow *hash_next;        /* table bookkeeping, private to flow.c */
+    uint32_t hash;
+    uint16_t vlan_id;          /* outermost VLAN of the first packet */
+    uint16_t dccp_types;       /* bit n set when DCCP packet type n was seen */
     ps_flow_key  key;
+    int64_t  last_ns;
     ps_dir_stats dir[2];       /* [0] = sent by endpoint a, [1] = sent by endpoint b */
-    int64_t  first_ns, last_ns;
+    ps_flow *idle_prev, *idle_next;   /* private to flow.c: ordered by last_ns */
+    ps_flow *age_prev, *age_next;     /* private to flow.c: ordered by first_ns */
+    ps_flow **hash_pprev;             /* private to flow.c: the link that points here */
+    int64_t  first_ns;
     uint32_t sctp_chunks;      /* union of SCTP chunk-type bits */
     uint32_t dccp_service_code;
-    uint16_t dccp_types;       /* bit n set when DCCP packet type n was seen */
-    uint16_t vlan_id;          /* outermost VLAN of the first packet */
     uint8_t  orig;             /* 0: endpoint a originated, 1: endpoint b */
     uint8_t  orig_basis;       /* ps_orig_basis */
     uint8_t  dccp_has_service_code;
     uint8_t  closing;          /* set once the flow has ended by protocol; see end_reason */
     uint8_t  end_reason;       /* ps_end_reason; set when the flow is handed to the sink */
     uint8_t  fin_seen;         /* bit 0: a sent FIN, bit 1: b sent FIN */
-    /* table bookkeeping, private to flow.c */
-    ps_flow *idle_prev, *idle_next;   /* ordered by last_ns */
-    ps_flow *age_prev, *age_next;     /* ordered by first_ns */
-    ps_flow *hash_next;
-    uint32_t hash;
 };
 
 /* Accessors by role, for sinks. */
@@ -120,6 +124,14 @@ void flow_table_destroy(ps_flow_table *t);   /* frees without calling on_end */
  * Returns the flow the packet was counted to, or NULL: an unmatched fragment,
  * or a later fragment waiting for its first fragment to name the flow. */
 const ps_flow *flow_table_packet(ps_flow_table *t, const ps_packet *pkt);
+/* The same accounting for a packet stream, a few packets behind: the table
+ * fetches each packet's bucket and flow into cache while the packets queued
+ * before it are counted. Every function here that changes the table first
+ * counts what is queued (flow_table_destroy drops it); call flow_table_sync
+ * before reading the table with flow_table_foreach, flow_table_count or
+ * flow_table_counters. */
+void flow_table_queue(ps_flow_table *t, const ps_packet *pkt);
+void flow_table_sync(ps_flow_table *t);
 /* End every flow whose idle, active or linger timeout passed at now_ns. */
 void flow_table_expire(ps_flow_table *t, int64_t now_ns);
 /* End every flow with the given reason (PS_END_EOF at end of input), and count

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "portsniff/attribute.h"
 #include "portsniff/flow.h"
@@ -32,7 +33,56 @@ typedef struct flow_view {
     char orig_flags[PS_FLAGS_LEN], resp_flags[PS_FLAGS_LEN];
 } flow_view;
 
-void flow_view_fill(flow_view *v, const ps_flow *flow, const ps_label *label);
+/* iso_ts is filled only when with_iso is set: the text writer alone uses it. */
+void flow_view_fill(flow_view *v, const ps_flow *flow, const ps_label *label, int with_iso);
+
+/* A record is assembled here and handed to stdio in one fwrite: printf's
+ * format parsing and a locked stdio call per field cost more than the rest
+ * of a flow's life. Longer output passes through as it comes. */
+typedef struct out_buf {
+    FILE *out;
+    size_t len;
+    char data[1024];
+} out_buf;
+
+static inline void ob_init(out_buf *b, FILE *out)
+{
+    b->out = out;
+    b->len = 0;
+}
+
+static inline void ob_flush(out_buf *b)
+{
+    if (b->len)
+        fwrite(b->data, 1, b->len, b->out);
+    b->len = 0;
+}
+
+static inline void ob_mem(out_buf *b, const char *s, size_t n)
+{
+    if (n > sizeof(b->data) - b->len) {
+        ob_flush(b);
+        if (n > sizeof(b->data)) {
+            fwrite(s, 1, n, b->out);
+            return;
+        }
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+}
+
+static inline void ob_char(out_buf *b, char c)
+{
+    if (b->len == sizeof(b->data))
+        ob_flush(b);
+    b->data[b->len++] = c;
+}
+
+void ob_str(out_buf *b, const char *s);
+void ob_u64(out_buf *b, uint64_t v);
+void ob_json_string(out_buf *b, const char *s);      /* as json_write_string */
+void ob_json_string_or_null(out_buf *b, const char *s);
+void ob_csv_field(out_buf *b, const char *s);        /* as csv_write_field */
 
 /* TCP flags in tcpdump's letters and order: F S R P . U E W ("." is ACK);
  * "none" when no flag was set. */

@@ -1,0 +1,40 @@
+/* The floor: open a capture with libpcap and read every packet, doing
+ * nothing with it. Any tool that reads the file through libpcap can go no
+ * faster than this.
+ *
+ *   null-loop FILE   prints the packet count */
+#include <stdio.h>
+
+#include <pcap/pcap.h>
+
+int main(int argc, char **argv)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    unsigned long long packets = 0, bytes = 0;
+    int rc;
+
+    if (argc != 2) {
+        fputs("usage: null-loop FILE\n", stderr);
+        return 2;
+    }
+    /* Same precision request as portsniff, so libpcap does the same work. */
+    pcap_t *pc = pcap_open_offline_with_tstamp_precision(argv[1], PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (!pc) {
+        fprintf(stderr, "null-loop: %s: %s\n", argv[1], errbuf);
+        return 1;
+    }
+    while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+        packets++;
+        bytes += h->caplen;
+    }
+    if (rc != PCAP_ERROR_BREAK) {
+        fprintf(stderr, "null-loop: %s: %s\n", argv[1], pcap_geterr(pc));
+        pcap_close(pc);
+        return 1;
+    }
+    pcap_close(pc);
+    printf("%llu packets, %llu bytes\n", packets, bytes);
+    return 0;
+}

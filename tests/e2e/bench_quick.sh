@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# bench/run.sh --quick runs end to end: it generates its captures, runs every
+# command it compares (the floor, portsniff, tcpdump, tshark, ndpiReader) and
+# prints its tables. Nothing about speed is asserted: a target may show MISS.
+set -uo pipefail
+: "${PS_SOURCE_DIR:?}" "${PS_BUILD_DIR:?}"
+
+fail() {
+    echo "FAIL: $*"
+    exit 1
+}
+
+for tool in tcpdump tshark ndpiReader /usr/bin/time; do
+    command -v "$tool" >/dev/null 2>&1 ||
+        fail "$tool not found: the benchmark compares against it (Debian: tcpdump, tshark, libndpi-bin, time)"
+done
+for helper in gen-bench null-loop registry-load; do
+    [ -x "$PS_BUILD_DIR/bench/$helper" ] ||
+        fail "$PS_BUILD_DIR/bench/$helper is missing (configure with -DPORTSNIFF_BENCH=ON)"
+done
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The helpers and portsniff come from this build; nothing is rebuilt here.
+TMPDIR=$work bash "$PS_SOURCE_DIR/bench/run.sh" --quick --no-build --build-dir "$PS_BUILD_DIR" \
+    --work "$work/run" >"$work/out" 2>"$work/err"
+rc=$?
+if [ "$rc" -ne 0 ]; then
+    cat "$work/out" "$work/err"
+    fail "bench/run.sh --quick exited with status $rc"
+fi
+
+out="$work/out"
+status=0
+expect() {
+    if ! grep -qE -- "$1" "$out"; then
+        echo "FAIL: no line matching '$1' in the output"
+        status=1
+    fi
+}
+
+num='[0-9]+(\.[0-9]+)?'
+expect '^\| tool \| command \| runs \| median wall \(s\) \| packets/s \| x floor \| peak RSS \(MiB\) \|$'
+for tool in 'floor' 'portsniff -q' 'portsniff --flows=json' 'tcpdump' 'tshark' 'ndpiReader' \
+            'floor, flood' 'portsniff -q, flood'; do
+    # Every row carries measured numbers, none says "failed".
+    expect "^\| $tool \| \`[^\`]+\` \| 1 \| $num \| [0-9]+ \| $num \| $num \|$"
+done
+expect "^flood: portsniff peak RSS $num MiB with [0-9]+ flows open at once \(0 evicted\)"
+expect "^registry: registry load: [0-9]+ entries, first $num ms, median $num ms"
+expect '^\| target \| measured \| limit \| result \|$'
+for target in 'portsniff -q vs floor' 'portsniff --flows=json vs floor' \
+              'tshark time / portsniff -q time' 'ndpiReader time / portsniff -q time' \
+              'peak RSS per concurrent flow' 'built-in registry load'; do
+    expect "^\| $target.* \| (PASS|MISS) \|$"
+done
+
+if [ "$status" -ne 0 ]; then
+    echo "--- output"
+    cat "$out"
+    exit 1
+fi
+echo "bench/run.sh --quick: table printed, $(grep -c '| PASS |' "$out") targets PASS, $(grep -c '| MISS |' "$out") MISS"
