@@ -1,12 +1,13 @@
 #!/bin/sh
 # Install what building portsniff needs on Debian 12 (run as root).
 #   tools/install-deps.sh          build dependencies
-#   tools/install-deps.sh --test   build and test dependencies (tshark, cmocka, ...)
+#   tools/install-deps.sh --test   build and test dependencies (cmocka, tshark, clang for the
+#                                  fuzzers and sanitizers, valgrind, ndpiReader for the benchmark)
 set -eu
 
 pkgs="gcc libc6-dev make cmake pkg-config libpcap-dev uthash-dev"
 if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs libcmocka-dev tshark tcpdump iproute2 python3 procps"
+    pkgs="$pkgs libcmocka-dev tshark tcpdump iproute2 python3 procps clang libclang-rt-14-dev valgrind time libndpi-bin"
 fi
 
 missing=""
