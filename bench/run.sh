@@ -204,6 +204,7 @@ missing() {
 
 F=$(basename "$main_pcap")
 bench "floor" "$runs" "null-loop $F" "$bin_floor" "$main_pcap"
+bench "floor, 256 KiB buffer" "$runs" "null-loop --buffered $F" "$bin_floor" --buffered "$main_pcap"
 bench "portsniff -q" "$runs" "portsniff -r $F -q" "$bin_portsniff" -r "$main_pcap" -q
 bench "portsniff --flows=json" "$runs" "portsniff -r $F --flows=json" \
     "$bin_portsniff" -r "$main_pcap" --flows=json
@@ -337,6 +338,9 @@ echo "| target | measured | limit | result |"
 echo "|---|---:|---:|---|"
 target "portsniff -q vs floor" "$(x_of "$ps_q" "$floor_wall")" "<=" 2.0 "x"
 target "portsniff --flows=json vs floor" "$(x_of "$ps_json" "$floor_wall")" "<=" 3.0 "x"
+# portsniff reads files through a 256 KiB buffer; against a floor that does
+# the same the ratio is higher. Reported, not a target.
+echo "| portsniff -q vs 256 KiB-buffer floor (no target) | $(x_of "$ps_q" "$(wall_of "floor, 256 KiB buffer")")x | - | - |"
 target "tshark time / portsniff -q time" "$(x_of "$tshark_w" "$ps_q")" ">=" 10 "x"
 target "ndpiReader time / portsniff -q time" "$(x_of "$ndpi_w" "$ps_q")" ">=" 3 "x"
 target "peak RSS per concurrent flow ($peak_flows flows)" "$per_flow" "<=" 300 " B"

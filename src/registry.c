@@ -77,7 +77,13 @@ struct ps_registry {
     name_node *last_name;
     char *lower_names;
     range_list ranges[PS_TRANSPORT_COUNT];
+    /* Answers of registry_find_port by (transport, port): 0 not yet asked,
+     * MEMO_UNREGISTERED, else the entry's index + 1. */
+    uint32_t *port_memo;
 };
+
+#define MEMO_UNREGISTERED UINT32_MAX
+#define MEMO_SLOTS ((size_t)PS_TRANSPORT_COUNT * 65536u)
 
 /* ---- storage ---------------------------------------------------------- */
 
@@ -146,6 +152,7 @@ void registry_free(ps_registry *reg)
     }
     free(reg->owned);
     free(reg->source);
+    free(reg->port_memo);
     free(reg);
 }
 
@@ -322,7 +329,13 @@ static ps_registry *new_registry(const char *source, ps_reg_format format)
         return NULL;
     reg->source = strdup(source ? source : "");
     reg->format = format;
+    /* Attribution asks about the same few thousand ports over and over; a
+     * table over the whole port space answers a repeat with one load. calloc
+     * maps it from zero pages, so only the pages of ports asked about cost
+     * memory. Without it lookups still work, only slower. */
+    reg->port_memo = calloc(MEMO_SLOTS, sizeof *reg->port_memo);
     if (!reg->source) {
+        free(reg->port_memo);
         free(reg);
         return NULL;
     }
@@ -915,13 +928,31 @@ static size_t best_row(const ps_registry *reg, const uint32_t *rows, size_t n)
 const ps_reg_entry *registry_find_port(const ps_registry *reg, int transport, uint16_t port,
                                        ps_reg_status *status)
 {
+    uint32_t *memo = NULL;
+    if (reg->port_memo && transport > PS_TRANSPORT_NONE && transport < PS_TRANSPORT_COUNT) {
+        memo = &reg->port_memo[(size_t)transport * 65536u + port];
+        if (*memo == MEMO_UNREGISTERED) {
+            *status = PS_REG_UNREGISTERED;
+            return NULL;
+        }
+        if (*memo) {
+            const ps_reg_entry *e = &reg->entries[*memo - 1];
+            *status = (ps_reg_status)e->status;
+            return e;
+        }
+    }
     uint32_t rows[MAX_COVERING];
     size_t n = covering_rows(reg, transport, port, rows);
     if (n == 0) {
+        if (memo)
+            *memo = MEMO_UNREGISTERED;
         *status = PS_REG_UNREGISTERED;
         return NULL;
     }
-    const ps_reg_entry *e = &reg->entries[rows[best_row(reg, rows, n)]];
+    uint32_t row = rows[best_row(reg, rows, n)];
+    if (memo)
+        *memo = row + 1;
+    const ps_reg_entry *e = &reg->entries[row];
     *status = (ps_reg_status)e->status;
     return e;
 }
