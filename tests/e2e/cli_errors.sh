@@ -60,5 +60,35 @@ expect 0 "" -- --lookup 443/tcp
 grep -q '^443/tcp  *service  *https  *"http protocol over TLS/SSL"' "$work/out" && pass=$((pass + 1)) ||
     { echo "FAIL: --lookup 443/tcp printed: $(cat "$work/out")"; failed=$((failed + 1)); }
 
+# No permission to capture: an unprivileged user without CAP_NET_RAW.
+if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
+    rc=0
+    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+        "$PORTSNIFF" -i lo -q >"$work/out" 2>"$work/err" || rc=$?
+    if [ "$rc" -eq 1 ] && [ "$(wc -l <"$work/err")" -eq 1 ] &&
+        grep -q "^portsniff: lo: no permission to capture (run as root or grant CAP_NET_RAW)" "$work/err"; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL: unprivileged -i lo: exit $rc, stderr: $(cat "$work/err")"
+        failed=$((failed + 1))
+    fi
+fi
+
+# Report files: an unwritable path is one clear error; a written report
+# replaces the old file by rename (a new inode, complete, no temp file left).
+expect 1 "portsniff: $work/no/such/dir/r.txt: cannot write report: No such file or directory" -- \
+    -r "$cap" -q --report-file "$work/no/such/dir/r.txt"
+mkdir "$work/rep" && echo "old report" >"$work/rep/r.txt"
+old_inode=$(stat -c %i "$work/rep/r.txt")
+expect 0 "" -- -r "$cap" -q --report-file "$work/rep/r.txt"
+if [ "$(stat -c %i "$work/rep/r.txt")" != "$old_inode" ] && [ "$(ls "$work/rep")" = "r.txt" ] &&
+    [ "$(tail -n 1 "$work/rep/r.txt")" = "$(printf '%072d' 0 | tr 0 '*')" ] &&
+    grep -q "^http  *tcp  *1  *11  *2854 " "$work/rep/r.txt"; then
+    pass=$((pass + 1))
+else
+    echo "FAIL: --report-file did not replace the report atomically: $(ls "$work/rep"); $(cat "$work/rep/r.txt")"
+    failed=$((failed + 1))
+fi
+
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,55 +4,16 @@
 set -euo pipefail
 : "${PORTSNIFF:?}" "${PS_SOURCE_DIR:?}"
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "live_capture: needs root for network namespaces" >&2
-    exit 1
-fi
-
-tag="ps$$"
-cli="${tag}c" srv="${tag}s"
-work=$(mktemp -d)
-# -Z nobody must still be able to write its report here.
-chmod 1777 "$work"
-traffic="$PS_SOURCE_DIR/tests/e2e/live_traffic.py"
-server_pid=""
-cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-    ip netns del "$cli" 2>/dev/null || true
-    ip netns del "$srv" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() { echo "live_capture: FAIL: $*" >&2; exit 1; }
-
-ip netns add "$cli"
-ip netns add "$srv"
-ip link add "${tag}a" netns "$cli" type veth peer name "${tag}b" netns "$srv"
-ip -n "$cli" addr add 10.231.0.1/30 dev "${tag}a"
-ip -n "$srv" addr add 10.231.0.2/30 dev "${tag}b"
-for ns in "$cli" "$srv"; do
-    ip -n "$ns" link set lo up
-    # Keep the capture to the traffic under test: no IPv6 neighbour discovery.
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-done
-ip -n "$cli" link set "${tag}a" up
-ip -n "$srv" link set "${tag}b" up
-
-ip netns exec "$srv" python3 "$traffic" server 10.231.0.2 &
-server_pid=$!
+. "$(dirname "$0")/netns.bash"
+netns_up live_capture
 
 # $1: extra portsniff options; runs a capture with 3 TCP + 3 UDP exchanges.
 run_capture() {
     local out="$1"; shift
-    ip netns exec "$srv" "$PORTSNIFF" -i "${tag}b" "$@" --flows=json --report=json \
+    ip netns exec "$srv" "$PORTSNIFF" -i "$srv_if" "$@" --flows=json --report=json \
         --report-file "$out.report.json" "ip" >"$out.flows.json" 2>"$out.err" &
     local pid=$!
-    for _ in $(seq 100); do
-        grep -q "listening on" "$out.err" 2>/dev/null && break
-        sleep 0.1
-    done
-    grep -q "listening on ${tag}b" "$out.err" || fail "capture did not start: $(cat "$out.err")"
+    wait_listening "$out.err"
     echo "$pid" >"$out.pid"
     ip netns exec "$cli" python3 "$traffic" client 10.231.0.2 3
     sleep 0.5
@@ -67,7 +28,6 @@ stop_capture() {
     [ "$rc" -eq 0 ] || fail "portsniff exited $rc after SIGINT: $(cat "$out.err")"
 }
 
-sleep 0.3
 run_capture "$work/a"
 stop_capture "$work/a"
 
@@ -117,10 +77,10 @@ n=$(python3 -c 'import json,sys; print(sum(json.loads(l)["proto"] == "tcp" for l
 [ "$n" -eq 3 ] || fail "-Z capture saw $n TCP flows, expected 3"
 echo "live_capture: -Z nobody ok (uid $nobody_uid)"
 # --interval: cumulative reports while capturing; SIGTERM ends it like SIGINT.
-ip netns exec "$srv" "$PORTSNIFF" -i "${tag}b" -q --report=json --interval 0.3 ip \
+ip netns exec "$srv" "$PORTSNIFF" -i "$srv_if" -q --report=json --interval 0.3 ip \
     >"$work/i.out" 2>"$work/i.err" &
 ipid=$!
-for _ in $(seq 100); do grep -q "listening on" "$work/i.err" && break; sleep 0.1; done
+wait_listening "$work/i.err"
 ip netns exec "$cli" python3 "$traffic" client 10.231.0.2 2
 sleep 1
 kill -TERM "$ipid"
