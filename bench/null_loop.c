@@ -28,9 +28,10 @@ int main(int argc, char **argv)
     argv += buffered;
     /* Same precision request as portsniff, so libpcap does the same work. */
     pcap_t *pc;
+    void *buf = NULL;
     if (buffered) {
         FILE *fp = fopen(argv[1], "rb");
-        void *buf = aligned_alloc(4096, 256u * 1024u);
+        buf = aligned_alloc(4096, 256u * 1024u);
         if (!fp || !buf) {
             perror(argv[1]);
             return 1;
@@ -51,9 +52,11 @@ int main(int argc, char **argv)
     if (rc != PCAP_ERROR_BREAK) {
         fprintf(stderr, "null-loop: %s: %s\n", argv[1], pcap_geterr(pc));
         pcap_close(pc);
+        free(buf);
         return 1;
     }
     pcap_close(pc);
+    free(buf);
     printf("%llu packets, %llu bytes\n", packets, bytes);
     return 0;
 }
