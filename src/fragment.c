@@ -201,6 +201,16 @@ void frag_cache_clear(ps_frag_cache *c, ps_frag_drops *drops)
         drop_slot(c, c->oldest, drops);
 }
 
+/* Expire what is due at the packet's time, then find its datagram's entry. */
+static uint32_t find_datagram(ps_frag_cache *c, const ps_packet *p, frag_id_key *id,
+                              uint32_t *hash, ps_frag_drops *drops)
+{
+    frag_cache_expire(c, p->ts_ns, drops);
+    id_from_packet(p, id);
+    *hash = id_hash(id);
+    return find_slot(c, id, *hash);
+}
+
 /* A repeated first fragment, or one whose later fragments were parked, takes
  * over the existing entry: one entry per datagram, and its timeout starts
  * again from the first fragment like a fresh entry's would. */
@@ -210,11 +220,9 @@ void frag_cache_insert(ps_frag_cache *c, const ps_packet *first, const ps_frag_r
     memset(parked, 0, sizeof(*parked));
     if (c->cap == 0)
         return;
-    frag_cache_expire(c, first->ts_ns, drops);
     frag_id_key id;
-    id_from_packet(first, &id);
-    uint32_t hash = id_hash(&id);
-    uint32_t slot = find_slot(c, &id, hash);
+    uint32_t hash;
+    uint32_t slot = find_datagram(c, first, &id, &hash, drops);
     frag_entry *e;
     if (slot == NO_SLOT) {
         e = make_entry(c, &id, hash, first->ts_ns, drops);
@@ -237,11 +245,9 @@ const ps_frag_ref *frag_cache_later(ps_frag_cache *c, const ps_packet *later, in
     *was_parked = 0;
     if (c->cap == 0)
         return NULL;
-    frag_cache_expire(c, later->ts_ns, drops);
     frag_id_key id;
-    id_from_packet(later, &id);
-    uint32_t hash = id_hash(&id);
-    uint32_t slot = find_slot(c, &id, hash);
+    uint32_t hash;
+    uint32_t slot = find_datagram(c, later, &id, &hash, drops);
     frag_entry *e;
     if (slot != NO_SLOT) {
         e = &c->slots[slot];
