@@ -37,23 +37,20 @@ exit status is 1 when any failed, 2 on a usage or tool error.
 
 import argparse
 import csv
-import gzip
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections import defaultdict
+
+from capture_inputs import readable_captures
 
 TRANSPORTS = ("tcp", "udp", "sctp", "dccp")
 ALIAS_NOTE = "this entry is an alias to"
 UNASSIGNED_PREFIXES = ("unassigned", "(unassigned)", "de-registered", "removed",
                        "deprecated", "decomissioned", "de-commissioned")
-CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".cap.gz")
-
-
 class Registry:
     """(transport, port) -> covering rows, in file order."""
 
@@ -116,18 +113,6 @@ def empty_name_status(description):
     if d.startswith(UNASSIGNED_PREFIXES):
         return "unassigned"
     return "unnamed"
-
-
-def capture_files(paths):
-    for p in paths:
-        if os.path.isdir(p):
-            for root, dirs, files in os.walk(p):
-                dirs.sort()
-                for f in sorted(files):
-                    if f.endswith(CAPTURE_SUFFIXES):
-                        yield os.path.join(root, f)
-        else:
-            yield p
 
 
 def flow_text(r):
@@ -211,21 +196,13 @@ def main(argv=None):
         return 2
     reg = Registry(args.registry)
     totals = defaultdict(int)
-    tmpdir = tempfile.mkdtemp(prefix="ps-labels-")
-    try:
-        for path in capture_files(args.paths):
-            if not os.path.isfile(path):
+    with readable_captures(args.paths, "ps-labels-") as captures:
+        for path, real in captures:
+            if real is None:
                 print("compare_labels: %s: no such file" % path, file=sys.stderr)
                 totals["failed"] += 1
                 continue
-            real = path
-            if path.endswith(".gz"):
-                real = os.path.join(tmpdir, os.path.basename(path)[:-3])
-                with gzip.open(path, "rb") as src, open(real, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
             check_file(real, path, args, reg, totals)
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
     statuses = ", ".join("%d %s" % (totals["status:" + s], s)
                          for s in ("registered", "unnamed", "reserved", "unassigned", "unregistered"))
     print("labels: %d files, %d skipped; passed by status: %s" % (totals["files"], totals["skipped"], statuses))

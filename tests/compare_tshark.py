@@ -39,7 +39,6 @@ tool error. --known-differences prints the list with its reasons and exits.
 """
 
 import argparse
-import gzip
 import ipaddress
 import json
 import os
@@ -47,8 +46,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections import defaultdict
+
+from capture_inputs import readable_captures
 
 # --------------------------------------------------------------------------
 # Known differences: packets tshark shows with ports that portsniff, by
@@ -151,9 +151,6 @@ CHECKSUM_PREFS = [
 ]
 
 STAT_FIELDS = ("pkts", "frame_bytes", "ip_bytes")
-CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".cap.gz")
-
-
 # --------------------------------------------------------------------------
 # 5-tuples
 
@@ -546,18 +543,6 @@ def compare_file(path, display, args, totals):
         totals["stat:" + k] += v
 
 
-def capture_files(paths):
-    for p in paths:
-        if os.path.isdir(p):
-            for root, dirs, files in os.walk(p):
-                dirs.sort()
-                for f in sorted(files):
-                    if f.endswith(CAPTURE_SUFFIXES):
-                        yield os.path.join(root, f)
-        else:
-            yield p
-
-
 def main(argv=None):
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # quiet when piped into head
     ap = argparse.ArgumentParser(
@@ -590,27 +575,17 @@ def main(argv=None):
             return 2
 
     totals = defaultdict(int)
-    tmpdir = tempfile.mkdtemp(prefix="ps-compare-")
-    try:
-        for path in capture_files(args.paths):
-            if not os.path.isfile(path):
+    with readable_captures(args.paths, "ps-compare-") as captures:
+        for path, real in captures:
+            if real is None:
                 print("compare_tshark: %s: no such file" % path, file=sys.stderr)
                 totals["errors"] += 1
                 continue
-            real = path
-            if path.endswith(".gz"):
-                # libpcap reads no compressed files: both tools get the same
-                # decompressed copy.
-                real = os.path.join(tmpdir, os.path.basename(path)[:-3])
-                with gzip.open(path, "rb") as src, open(real, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
             try:
                 compare_file(real, path, args, totals)
             except ToolError as e:
                 print("ERROR %s %s" % (path, e))
                 totals["errors"] += 1
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
 
     fields = "pkts, frame_bytes" + ("" if args.no_ip_bytes else ", ip_bytes") + " per direction"
     print("packets: %d transport, %d later fragments matched, %d unmatched, %d inner transport "

@@ -86,17 +86,11 @@ sleep 1
 kill -TERM "$ipid"
 rc=0; wait "$ipid" || rc=$?
 [ "$rc" -eq 0 ] || fail "portsniff exited $rc after SIGTERM"
-python3 - "$work/i.out" <<'PY' || fail "interval reports"
-import json, sys
-text = open(sys.argv[1]).read()
-dec, pos, reps = json.JSONDecoder(), 0, []
-while pos < len(text):
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    if pos == len(text):
-        break
-    obj, pos = dec.raw_decode(text, pos)
-    reps.append(obj)
+python3 - "$work/i.out" "$(dirname "$0")" <<'PY' || fail "interval reports"
+import sys
+sys.path.insert(0, sys.argv[-1])
+from json_reports import read_reports
+reps = read_reports(sys.argv[1])
 kinds = [r["report"] for r in reps]
 assert kinds[-1] == "final" and kinds.count("final") == 1, kinds
 assert kinds.count("interval") >= 2, kinds

@@ -29,17 +29,11 @@ kill -INT "$pid"
 rc=0; wait "$pid" || rc=$?
 [ "$rc" -eq 0 ] || fail "portsniff exited $rc: $(cat "$work/err")"
 
-python3 - "$work/out.json" "$work/rss" "$rounds" "$check_rss" <<'PY' || fail "long run checks"
-import json, sys
-text = open(sys.argv[1]).read()
-dec, pos, reps = json.JSONDecoder(), 0, []
-while pos < len(text):
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    if pos == len(text):
-        break
-    obj, pos = dec.raw_decode(text, pos)
-    reps.append(obj)
+python3 - "$work/out.json" "$work/rss" "$rounds" "$check_rss" "$(dirname "$0")" <<'PY' || fail "long run checks"
+import sys
+sys.path.insert(0, sys.argv[-1])
+from json_reports import read_reports
+reps = read_reports(sys.argv[1])
 rounds = int(sys.argv[3])
 rss = [int(x) for x in open(sys.argv[2]).read().split()]
 intervals = [r for r in reps if r["report"] == "interval"]
