@@ -86,6 +86,24 @@ static inline int cursor_bytes(cursor *c, void *dst, size_t n)
     return 1;
 }
 
+/* Fixed-offset fields of a header whose whole fixed part was checked with
+ * cursor_has: one bound check, then plain loads at known offsets. `at` must
+ * lie inside the checked span. */
+static inline const uint8_t *cursor_here(const cursor *c)
+{
+    return c->p + c->off;
+}
+
+static inline uint16_t load_be16(const uint8_t *b)
+{
+    return (uint16_t)((unsigned)b[0] << 8 | b[1]);
+}
+
+static inline uint32_t load_be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
 /* Reads `at` bytes past the current position without moving, for headers
  * whose fields sit at fixed offsets. */
 static inline int cursor_peek_u8(const cursor *c, size_t at, uint8_t *v)

@@ -42,10 +42,14 @@ _Static_assert(offsetof(ps_flow, last_ns) + sizeof(int64_t) <= CACHE_LINE,
                "a lookup and its timestamp update stay in the first cache line");
 
 /* Packets queued by flow_table_queue, oldest first. A packet waits
- * QUEUE_LEN - 1 arrivals: its bucket is prefetched on arrival, its flow half
- * way through, so both are in cache when it is counted. */
-#define QUEUE_LEN 8u
-#define QUEUE_FLOW_STAGE (QUEUE_LEN / 2)
+ * QUEUE_LEN - 1 arrivals while its memory is fetched in three steps, each
+ * from lines the step before brought in: its bucket on arrival, the flow the
+ * bucket leads to QUEUE_FLOW_STAGE arrivals later, and at QUEUE_LINK_STAGE the
+ * next flow of the chain when the first is not it, or else the flows before
+ * and after it in its activity list, which counting relinks. */
+#define QUEUE_LEN 16u
+#define QUEUE_FLOW_STAGE 5u
+#define QUEUE_LINK_STAGE 10u
 
 typedef struct queued_packet {
     ps_packet pkt;
@@ -112,12 +116,32 @@ const char *ps_end_reason_name(int reason)
 
 /* ---- keys and hashing ---- */
 
+/* Compares addresses as 16-byte big-endian numbers (memcmp order), then
+ * ports: two word compares instead of a library call per packet. */
+static uint64_t load_be64(const uint8_t *b)
+{
+    uint64_t v;
+    memcpy(&v, b, sizeof v);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+static int endpoint_after(const uint8_t *a, uint16_t a_port, const uint8_t *b, uint16_t b_port)
+{
+    uint64_t a0 = load_be64(a), b0 = load_be64(b);
+    if (a0 != b0)
+        return a0 > b0;
+    uint64_t a1 = load_be64(a + 8), b1 = load_be64(b + 8);
+    if (a1 != b1)
+        return a1 > b1;
+    return a_port > b_port;
+}
+
 void flow_key_from_packet(const ps_packet *pkt, ps_flow_key *key, int *sender_is_b)
 {
-    int cmp = memcmp(pkt->src, pkt->dst, sizeof(pkt->src));
-    if (cmp == 0)
-        cmp = (pkt->sport > pkt->dport) - (pkt->sport < pkt->dport);
-    int swap = cmp > 0;
+    int swap = endpoint_after(pkt->src, pkt->sport, pkt->dst, pkt->dport);
     memset(key, 0, sizeof(*key));
     memcpy(key->addr_a, swap ? pkt->dst : pkt->src, sizeof(key->addr_a));
     memcpy(key->addr_b, swap ? pkt->src : pkt->dst, sizeof(key->addr_b));
@@ -139,18 +163,33 @@ static uint32_t key_hash(const ps_flow_key *key)
     memcpy(w + 2, key->addr_b, 16);
     w[4] = (uint64_t)key->port_a | (uint64_t)key->port_b << 16 |
            (uint64_t)key->family << 32 | (uint64_t)key->transport << 40;
-    uint64_t h = 0x9e3779b97f4a7c15u;
-    for (int i = 0; i < 5; i++) {
-        h = (h ^ w[i]) * 0xbf58476d1ce4e5b9u;
-        h ^= h >> 31;
-    }
-    return (uint32_t)(h >> 32);
+    /* Each word is multiplied by its own odd constant (independent
+     * multiplies, not a chain), the products summed and mixed once. */
+    uint64_t h = (w[0] ^ 0x9e3779b97f4a7c15u) * 0xbf58476d1ce4e5b9u +
+                 (w[1] ^ 0x94d049bb133111ebu) * 0xd6e8feb86659fd93u +
+                 (w[2] ^ 0xa0761d6478bd642fu) * 0xe7037ed1a0b428dbu +
+                 (w[3] ^ 0x8ebc6af09c88c6e3u) * 0x589965cc75374cc3u +
+                 (w[4] ^ 0x1d8e4e27c47d124fu) * 0x94d049bb133111ebu;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9u;
+    h ^= h >> 32;
+    return (uint32_t)h;
+}
+
+/* Keys are five words; comparing them inline avoids a library call per
+ * packet and stops at the first differing word. */
+static int key_equal(const ps_flow_key *a, const ps_flow_key *b)
+{
+    uint64_t x[5], y[5];
+    memcpy(x, a, sizeof x);
+    memcpy(y, b, sizeof y);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
 static ps_flow *hash_find(const ps_flow_table *t, const ps_flow_key *key, uint32_t hash)
 {
     for (ps_flow *f = t->buckets[hash & t->mask]; f; f = f->hash_next)
-        if (f->hash == hash && memcmp(&f->key, key, sizeof(*key)) == 0)
+        if (f->hash == hash && key_equal(&f->key, key))
             return f;
     return NULL;
 }
@@ -771,6 +810,22 @@ static void queue_pop(ps_flow_table *t)
     account_packet(t, &q->pkt, &q->key, q->hash, q->sender_is_b);
 }
 
+static void prefetch_flow(const ps_flow *f)
+{
+    __builtin_prefetch(f, 1);
+    __builtin_prefetch((const char *)f + CACHE_LINE, 1);
+    __builtin_prefetch((const char *)f + 2 * CACHE_LINE, 1);
+}
+
+/* The queued packet that arrived `stage` arrivals before the newest. */
+static const queued_packet *queued_at_stage(const ps_flow_table *t, unsigned stage)
+{
+    if (t->queue_len <= stage)
+        return NULL;
+    const queued_packet *m = &t->queue[(t->queue_head + t->queue_len - 1 - stage) % QUEUE_LEN];
+    return m->pkt.kind == PS_PKT_TRANSPORT ? m : NULL;
+}
+
 void flow_table_queue(ps_flow_table *t, const ps_packet *pkt)
 {
     if (t->queue_len == QUEUE_LEN)
@@ -783,16 +838,25 @@ void flow_table_queue(ps_flow_table *t, const ps_packet *pkt)
         __builtin_prefetch(&t->buckets[q->hash & t->mask]);
     }
     t->queue_len++;
-    /* The packet that arrived QUEUE_FLOW_STAGE ago: its bucket is in cache
-     * by now, so fetch the flow it leads to (its three cache lines). */
-    if (t->queue_len > QUEUE_FLOW_STAGE) {
-        const queued_packet *m =
-            &t->queue[(t->queue_head + t->queue_len - 1 - QUEUE_FLOW_STAGE) % QUEUE_LEN];
-        const ps_flow *f = m->pkt.kind == PS_PKT_TRANSPORT ? t->buckets[m->hash & t->mask] : NULL;
-        if (f) {
-            __builtin_prefetch(f, 1);
-            __builtin_prefetch((const char *)f + CACHE_LINE, 1);
-            __builtin_prefetch((const char *)f + 2 * CACHE_LINE, 1);
+    /* Prefetches only: the table may change before these packets are
+     * counted, which costs a miss, never a wrong answer. */
+    const queued_packet *m = queued_at_stage(t, QUEUE_FLOW_STAGE);
+    if (m) {
+        const ps_flow *f = t->buckets[m->hash & t->mask];
+        if (f)
+            prefetch_flow(f);
+    }
+    m = queued_at_stage(t, QUEUE_LINK_STAGE);
+    if (m) {
+        const ps_flow *f = t->buckets[m->hash & t->mask];
+        if (f && f->hash != m->hash) {
+            if (f->hash_next)
+                prefetch_flow(f->hash_next);
+        } else if (f) {
+            if (f->idle_prev)
+                __builtin_prefetch((const char *)f->idle_prev + 2 * CACHE_LINE, 1);
+            if (f->idle_next)
+                __builtin_prefetch((const char *)f->idle_next + 2 * CACHE_LINE, 1);
         }
     }
 }

@@ -7,10 +7,10 @@
 
 ps_packet_kind dissect_ether(cursor *c, ps_packet *pkt)
 {
-    uint16_t type;
-    if (!cursor_has(c, ETHER_HEADER_LEN) || !cursor_skip(c, ETHER_TYPE_AT) ||
-        !cursor_u16(c, &type))
+    if (!cursor_has(c, ETHER_HEADER_LEN))
         return dissect_malformed(pkt, PS_MAL_SHORT_LINK);
+    uint16_t type = load_be16(cursor_here(c) + ETHER_TYPE_AT);
+    cursor_skip(c, ETHER_HEADER_LEN);
     /* IEEE 802.3 clause 3.2.6: a length, so an LLC/SNAP frame, never IP
      * as far as this tool is concerned. */
     if (type < ETHERTYPE_MIN)

@@ -43,8 +43,7 @@ static ps_packet_kind ipv4_later_fragment(ps_packet *pkt, uint8_t proto)
 ps_packet_kind dissect_ipv4(cursor *c, ps_packet *pkt)
 {
     size_t ip_offset = cursor_offset(c);
-    uint8_t version_ihl, proto;
-    uint16_t total_len, ident, frag;
+    uint8_t version_ihl;
 
     if (!cursor_peek_u8(c, 0, &version_ihl))
         return dissect_malformed(pkt, PS_MAL_SHORT_IPV4);
@@ -55,12 +54,16 @@ ps_packet_kind dissect_ipv4(cursor *c, ps_packet *pkt)
         return dissect_malformed(pkt, PS_MAL_BAD_IPV4_IHL);
     /* Options are skipped, but they must be captured: the transport header
      * the rest of the pass needs lies behind them. */
-    if (!cursor_has(c, header_len) || !cursor_skip(c, 2) ||
-        !cursor_u16(c, &total_len) || !cursor_u16(c, &ident) ||
-        !cursor_u16(c, &frag) || !cursor_skip(c, 1) || !cursor_u8(c, &proto) ||
-        !cursor_skip(c, 2) || !cursor_bytes(c, pkt->src, 4) ||
-        !cursor_bytes(c, pkt->dst, 4) || !cursor_skip(c, header_len - IPV4_HEADER_MIN))
+    if (!cursor_has(c, header_len))
         return dissect_malformed(pkt, PS_MAL_SHORT_IPV4);
+    const uint8_t *h = cursor_here(c);
+    uint16_t total_len = load_be16(h + 2);
+    uint16_t ident = load_be16(h + 4);
+    uint16_t frag = load_be16(h + 6);
+    uint8_t proto = h[9];
+    memcpy(pkt->src, h + 12, 4);
+    memcpy(pkt->dst, h + 16, 4);
+    cursor_skip(c, header_len);
 
     pkt->family = 4;
     pkt->frag_id = ident;

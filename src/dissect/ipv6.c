@@ -85,10 +85,14 @@ ps_packet_kind dissect_ipv6(cursor *c, ps_packet *pkt)
         return dissect_malformed(pkt, PS_MAL_SHORT_IPV6);
     if (first >> 4 != 6)
         return dissect_malformed(pkt, PS_MAL_BAD_IPV6_VERSION);
-    if (!cursor_has(c, IPV6_HEADER_LEN) || !cursor_skip(c, 4) ||
-        !cursor_u16(c, &payload_len) || !cursor_u8(c, &next) || !cursor_skip(c, 1) ||
-        !cursor_bytes(c, pkt->src, 16) || !cursor_bytes(c, pkt->dst, 16))
+    if (!cursor_has(c, IPV6_HEADER_LEN))
         return dissect_malformed(pkt, PS_MAL_SHORT_IPV6);
+    const uint8_t *h = cursor_here(c);
+    payload_len = load_be16(h + 4);
+    next = h[6];
+    memcpy(pkt->src, h + 8, 16);
+    memcpy(pkt->dst, h + 24, 16);
+    cursor_skip(c, IPV6_HEADER_LEN);
 
     pkt->family = 6;
     pkt->ip_bytes = IPV6_HEADER_LEN + (uint32_t)payload_len;

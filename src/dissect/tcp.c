@@ -6,15 +6,14 @@
 
 ps_packet_kind dissect_tcp(cursor *c, ps_packet *pkt)
 {
-    uint16_t sport, dport;
-    uint8_t offset_byte, flags;
-
     /* Only the fixed header is required: options may lie beyond a short
      * snaplen without hiding anything this pass uses. */
-    if (!cursor_has(c, TCP_HEADER_MIN) || !cursor_u16(c, &sport) ||
-        !cursor_u16(c, &dport) || !cursor_skip(c, 8) ||
-        !cursor_u8(c, &offset_byte) || !cursor_u8(c, &flags))
+    if (!cursor_has(c, TCP_HEADER_MIN))
         return dissect_malformed(pkt, PS_MAL_SHORT_TCP);
+    const uint8_t *h = cursor_here(c);
+    uint16_t sport = load_be16(h), dport = load_be16(h + 2);
+    uint8_t offset_byte = h[12], flags = h[13];
+    cursor_skip(c, TCP_HEADER_MIN);
     pkt->transport = PS_TRANSPORT_TCP;
     pkt->sport = sport;
     pkt->dport = dport;

@@ -12,11 +12,11 @@ static int udp_in_jumbogram(const ps_packet *pkt)
 
 ps_packet_kind dissect_udp(cursor *c, ps_packet *pkt)
 {
-    uint16_t sport, dport, length;
-
-    if (!cursor_has(c, UDP_HEADER_LEN) || !cursor_u16(c, &sport) ||
-        !cursor_u16(c, &dport) || !cursor_u16(c, &length))
+    if (!cursor_has(c, UDP_HEADER_LEN))
         return dissect_malformed(pkt, PS_MAL_SHORT_UDP);
+    const uint8_t *h = cursor_here(c);
+    uint16_t sport = load_be16(h), dport = load_be16(h + 2), length = load_be16(h + 4);
+    cursor_skip(c, UDP_HEADER_LEN);
     pkt->transport = PS_TRANSPORT_UDP;
     pkt->sport = sport;
     pkt->dport = dport;

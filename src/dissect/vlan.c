@@ -10,11 +10,13 @@ ps_malformed dissect_vlan_tags(cursor *c, ps_packet *pkt, uint16_t *ethertype)
     uint8_t depth = 0;
 
     while (vlan_is_tag(type)) {
-        uint16_t tci;
         if (depth == DISSECT_MAX_VLAN_TAGS)
             return PS_MAL_VLAN_DEPTH;
-        if (!cursor_has(c, VLAN_TAG_LEN) || !cursor_u16(c, &tci) || !cursor_u16(c, &type))
+        if (!cursor_has(c, VLAN_TAG_LEN))
             return PS_MAL_SHORT_VLAN;
+        uint16_t tci = load_be16(cursor_here(c));
+        type = load_be16(cursor_here(c) + 2);
+        cursor_skip(c, VLAN_TAG_LEN);
         /* The outermost tag is the one the capturing network assigned
          * (the S-tag in 802.1ad), so it is the one flows are labelled with. */
         if (depth == 0)
