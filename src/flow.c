@@ -1,13 +1,19 @@
 /* The flow table.
  *
- * Flows live in a chained hash table and, at the same time, in time-ordered
- * lists so that expiry only ever looks at list heads:
+ * Flows live in a chained hash table and, at the same time, in time order,
+ * so that expiry only ever looks at the earliest entries:
  *   idle    open flows by last activity (idle timeout, eviction),
  *   closing flows ended by their protocol, by last activity (close linger),
  *   age     flows holding packets, by first_ns (active timeout, flush order).
- * Every flow is in exactly one of idle/closing; lists are appended to in
- * packet order, so a timestamp that goes backwards can make an entry expire a
- * little late, never early.
+ * Every flow is in exactly one of idle/closing. Those two are min-heaps kept
+ * lazily, so a packet never touches another flow: an entry holds the flow's
+ * last_ns when it was filed, a lower bound of its deadline. When an entry
+ * reaches the top, a flow that has seen packets since is filed again under
+ * its current last_ns, and an entry its flow no longer owns (timer_seq) is
+ * dropped. The earliest entry of a heap is therefore exact whenever it is
+ * read, whatever order the timestamps came in. The age list is appended to
+ * in packet order, so a timestamp that goes backwards can make an active
+ * timeout fire a little late, never early.
  *
  * A timeout fires when its deadline is reached: a flow whose last packet was
  * at T with idle timeout I is gone for a packet at T + I.
@@ -68,6 +74,20 @@ typedef struct flow_list {
     ps_flow *head, *tail;
 } flow_list;
 
+/* An entry of the idle or closing heap: ordered by stamp, then by seq
+ * (filing order), so equal times keep a fixed order. The entry is the
+ * flow's own while flow->timer_seq == seq. */
+typedef struct timer_entry {
+    int64_t stamp;
+    uint64_t seq;
+    ps_flow *flow;
+} timer_entry;
+
+typedef struct timer_heap {
+    timer_entry *v;
+    size_t n, cap;
+} timer_heap;
+
 struct ps_flow_table {
     ps_flow_config cfg;
     ps_flow_end_fn on_end;
@@ -75,11 +95,14 @@ struct ps_flow_table {
     ps_flow **buckets;
     uint32_t mask;
     size_t count;
-    flow_list idle, closing, age;
+    timer_heap idle, closing;
+    flow_list age;
+    uint64_t timer_seq;            /* last seq handed to a heap entry */
     ps_flow *free_flows;           /* recycled through hash_next */
     flow_slab *slabs;
     size_t slab_used;              /* flows handed out from slabs->mem */
     int64_t next_check_ns;         /* no deadline falls before this */
+    int64_t frag_check_ns;         /* nor any fragment cache entry's */
     queued_packet queue[QUEUE_LEN];
     unsigned queue_head, queue_len;
     ps_frag_cache *frags;
@@ -273,30 +296,6 @@ static void hash_remove(ps_flow_table *t, ps_flow *f)
 
 /* ---- time-ordered lists ---- */
 
-static void idle_append(flow_list *l, ps_flow *f)
-{
-    f->idle_next = NULL;
-    f->idle_prev = l->tail;
-    if (l->tail)
-        l->tail->idle_next = f;
-    else
-        l->head = f;
-    l->tail = f;
-}
-
-static void idle_remove(flow_list *l, ps_flow *f)
-{
-    if (f->idle_prev)
-        f->idle_prev->idle_next = f->idle_next;
-    else
-        l->head = f->idle_next;
-    if (f->idle_next)
-        f->idle_next->idle_prev = f->idle_prev;
-    else
-        l->tail = f->idle_prev;
-    f->idle_prev = f->idle_next = NULL;
-}
-
 static void age_append(flow_list *l, ps_flow *f)
 {
     f->age_next = NULL;
@@ -321,9 +320,118 @@ static void age_remove(flow_list *l, ps_flow *f)
     f->age_prev = f->age_next = NULL;
 }
 
-static flow_list *activity_list(ps_flow_table *t, const ps_flow *f)
+/* ---- the idle and closing heaps ---- */
+
+static int timer_before(const timer_entry *a, const timer_entry *b)
 {
-    return f->closing ? &t->closing : &t->idle;
+    return a->stamp < b->stamp || (a->stamp == b->stamp && a->seq < b->seq);
+}
+
+static void heap_sift_up(timer_heap *h, size_t i)
+{
+    timer_entry e = h->v[i];
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!timer_before(&e, &h->v[parent]))
+            break;
+        h->v[i] = h->v[parent];
+        i = parent;
+    }
+    h->v[i] = e;
+}
+
+static void heap_sift_down(timer_heap *h, size_t i)
+{
+    timer_entry e = h->v[i];
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= h->n)
+            break;
+        if (child + 1 < h->n && timer_before(&h->v[child + 1], &h->v[child]))
+            child++;
+        if (!timer_before(&h->v[child], &e))
+            break;
+        h->v[i] = h->v[child];
+        i = child;
+    }
+    h->v[i] = e;
+}
+
+static void heap_pop(timer_heap *h)
+{
+    h->n--;
+    if (h->n > 0) {
+        h->v[0] = h->v[h->n];
+        heap_sift_down(h, 0);
+    }
+}
+
+static int entry_is_current(const timer_entry *e)
+{
+    return e->flow->timer_seq == e->seq;
+}
+
+/* Entries whose flows moved on are only dropped when they surface; when
+ * they make up most of a heap (many short flows ended by their protocol
+ * within one idle timeout), the heap is rebuilt from the current ones. */
+static void heap_compact(timer_heap *h)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (entry_is_current(&h->v[i]))
+            h->v[kept++] = h->v[i];
+    h->n = kept;
+    for (size_t i = kept / 2; i-- > 0;)
+        heap_sift_down(h, i);
+}
+
+/* File the flow under its last_ns; the entry it had before becomes stale.
+ * Returns 0 when memory is short (the flow then keeps its old entry, or,
+ * new, is never timed out; the table goes on). */
+static int heap_file(ps_flow_table *t, timer_heap *h, ps_flow *f)
+{
+    if (h->n == h->cap) {
+        if (h->n > 64 && h->n > 2 * t->count) {
+            heap_compact(h);
+        }
+        if (h->n == h->cap) {
+            size_t cap = h->cap ? h->cap * 2 : 256;
+            timer_entry *v = realloc(h->v, cap * sizeof(*v));
+            if (!v)
+                return 0;
+            h->v = v;
+            h->cap = cap;
+        }
+    }
+    timer_entry *e = &h->v[h->n];
+    e->stamp = f->last_ns;
+    e->seq = ++t->timer_seq;
+    e->flow = f;
+    f->timer_seq = e->seq;
+    heap_sift_up(h, h->n++);
+    return 1;
+}
+
+/* The flow of the earliest current entry, filed under its true last_ns, or
+ * NULL when the heap holds none. */
+static ps_flow *heap_settle(ps_flow_table *t, timer_heap *h)
+{
+    while (h->n > 0) {
+        timer_entry *top = &h->v[0];
+        ps_flow *f = top->flow;
+        if (!entry_is_current(top)) {
+            heap_pop(h);
+            continue;
+        }
+        if (f->last_ns <= top->stamp)
+            return f;
+        /* Seen since it was filed: file it again under its latest packet. */
+        top->stamp = f->last_ns;
+        top->seq = ++t->timer_seq;
+        f->timer_seq = top->seq;
+        heap_sift_down(h, 0);
+    }
+    return NULL;
 }
 
 static int flow_is_empty(const ps_flow *f)
@@ -343,6 +451,7 @@ ps_flow_table *flow_table_create(const ps_flow_config *cfg, ps_flow_end_fn on_en
     t->ctx = ctx;
     t->buckets = buckets_alloc(INITIAL_BUCKETS);
     t->next_check_ns = INT64_MAX;
+    t->frag_check_ns = INT64_MAX;
     t->frags = frag_cache_create(cfg->max_fragments, cfg->fragment_timeout_ns);
     if (!t->buckets || !t->frags) {
         flow_table_destroy(t);
@@ -363,6 +472,8 @@ void flow_table_destroy(ps_flow_table *t)
         t->slabs = next;
     }
     frag_cache_destroy(t->frags);
+    free(t->idle.v);
+    free(t->closing.v);
     free(t->buckets);
     free(t);
 }
@@ -406,7 +517,7 @@ static void flow_recycle(ps_flow_table *t, ps_flow *f)
 static void flow_end(ps_flow_table *t, ps_flow *f, int reason)
 {
     hash_remove(t, f);
-    idle_remove(activity_list(t, f), f);
+    f->timer_seq = 0;   /* its heap entry is stale from now on */
     if (!flow_is_empty(f)) {
         age_remove(&t->age, f);
         f->end_reason = (uint8_t)reason;
@@ -455,32 +566,71 @@ static int64_t linger_deadline(const ps_flow_table *t, const ps_flow *f)
 
 enum { EXP_NONE, EXP_CLOSING, EXP_IDLE, EXP_ACTIVE };
 
-/* The earliest pending deadline among the three list heads. */
-static int next_expiry(const ps_flow_table *t, ps_flow **flow, int64_t *when)
+#define NO_TIMEOUT (-1)
+
+/* The heap's earliest entry when it is due at now, with its exact deadline
+ * in *when (stamp + timeout; NO_TIMEOUT: never); NULL when nothing in the
+ * heap is due, *when then a lower bound of its deadlines. Flows filed long ago and busy since are filed again
+ * here, once per timeout at most, rather than moved on every packet. */
+static ps_flow *heap_due(ps_flow_table *t, timer_heap *h, int64_t timeout, int64_t now,
+                         int64_t *when)
+{
+    while (h->n > 0) {
+        timer_entry *top = &h->v[0];
+        *when = timeout == NO_TIMEOUT ? INT64_MAX
+              : top->stamp > INT64_MAX - timeout ? INT64_MAX : top->stamp + timeout;
+        if (*when > now)
+            return NULL;
+        ps_flow *f = top->flow;
+        if (!entry_is_current(top)) {
+            heap_pop(h);
+            continue;
+        }
+        if (f->last_ns <= top->stamp)
+            return f;
+        top->stamp = f->last_ns;
+        top->seq = ++t->timer_seq;
+        f->timer_seq = top->seq;
+        heap_sift_down(h, 0);
+    }
+    *when = INT64_MAX;
+    return NULL;
+}
+
+/* The earliest deadline due at now among the heaps and the age list, in
+ * *flow with its kind; EXP_NONE when none is due, *when then a lower bound
+ * of every pending deadline. Ties go to closing, then idle, then active. */
+static int next_expiry(ps_flow_table *t, int64_t now, ps_flow **flow, int64_t *when)
 {
     int kind = EXP_NONE;
+    int64_t w;
     *when = INT64_MAX;
     *flow = NULL;
-    if (t->closing.head && linger_deadline(t, t->closing.head) < *when) {
-        *when = linger_deadline(t, t->closing.head);
-        *flow = t->closing.head;
-        kind = EXP_CLOSING;
+    int64_t linger = t->cfg.close_linger_ns > 0 ? t->cfg.close_linger_ns : 0;
+    ps_flow *closed = heap_due(t, &t->closing, linger, now, &w);
+    if (w < *when) {
+        *when = w;
+        *flow = closed;
+        kind = closed ? EXP_CLOSING : EXP_NONE;
     }
-    if (t->idle.head && deadline(t->idle.head->last_ns, t->cfg.idle_timeout_ns) < *when) {
-        *when = deadline(t->idle.head->last_ns, t->cfg.idle_timeout_ns);
-        *flow = t->idle.head;
-        kind = EXP_IDLE;
+    int64_t idle = t->cfg.idle_timeout_ns > 0 ? t->cfg.idle_timeout_ns : NO_TIMEOUT;
+    ps_flow *open = heap_due(t, &t->idle, idle, now, &w);
+    if (w < *when) {
+        *when = w;
+        *flow = open;
+        kind = open ? EXP_IDLE : EXP_NONE;
     }
     if (t->age.head && deadline(t->age.head->first_ns, t->cfg.active_timeout_ns) < *when) {
         *when = deadline(t->age.head->first_ns, t->cfg.active_timeout_ns);
         *flow = t->age.head;
-        kind = EXP_ACTIVE;
+        kind = *when <= now ? EXP_ACTIVE : EXP_NONE;
     }
     return kind;
 }
 
 static void take_fragment_drops(ps_flow_table *t, const ps_frag_drops *drops)
 {
+    t->frag_check_ns = frag_cache_next_expiry(t->frags);
     t->counters.fragment_cache_evictions += drops->evictions;
     t->counters.fragments_unmatched += drops->unmatched;
 }
@@ -495,21 +645,28 @@ static void note_deadline(ps_flow_table *t, int64_t when)
 /* Deadlines are handled in time order, so a long flow that went quiet ends
  * as "active" if its active deadline came before its idle one.
  *
- * next_check_ns is a lower bound on every pending deadline: list heads only
- * move to later deadlines and every append lowers it to the new entry's, so
- * most packets skip the walk over the three heads. */
+ * next_check_ns is a lower bound on every pending deadline: a flow's
+ * deadline only moves later as packets come, and every new entry lowers the
+ * bound to its own, so most packets skip looking at the heaps at all. */
+static void expire_fragments(ps_flow_table *t, int64_t now_ns)
+{
+    if (now_ns < t->frag_check_ns)
+        return;
+    ps_frag_drops drops = {0, 0};
+    frag_cache_expire(t->frags, now_ns, &drops);
+    take_fragment_drops(t, &drops);
+}
+
 static void expire_at(ps_flow_table *t, int64_t now_ns)
 {
     ps_flow *f;
     int64_t when;
     int kind;
     if (now_ns < t->next_check_ns) {
-        ps_frag_drops drops = {0, 0};
-        frag_cache_expire(t->frags, now_ns, &drops);
-        take_fragment_drops(t, &drops);
+        expire_fragments(t, now_ns);
         return;
     }
-    while ((kind = next_expiry(t, &f, &when)) != EXP_NONE && when <= now_ns) {
+    while ((kind = next_expiry(t, now_ns, &f, &when)) != EXP_NONE) {
         if (kind == EXP_CLOSING)
             flow_end(t, f, f->end_reason);
         else if (kind == EXP_IDLE)
@@ -520,9 +677,7 @@ static void expire_at(ps_flow_table *t, int64_t now_ns)
             flow_active_restart(t, f);
     }
     t->next_check_ns = when;
-    ps_frag_drops drops = {0, 0};
-    frag_cache_expire(t->frags, now_ns, &drops);
-    take_fragment_drops(t, &drops);
+    expire_fragments(t, now_ns);
 }
 
 /* Fragments still parked will not meet their first fragment now, so they are
@@ -536,21 +691,23 @@ void flow_table_flush(ps_flow_table *t, ps_end_reason reason)
     while (t->age.head)
         flow_end(t, t->age.head, end_reason_for(t->age.head, reason));
     /* What is left holds no packets: flows emptied by an active timeout. */
-    while (t->idle.head)
-        flow_end(t, t->idle.head, reason);
-    while (t->closing.head)
-        flow_end(t, t->closing.head, end_reason_for(t->closing.head, reason));
+    ps_flow *f;
+    while ((f = heap_settle(t, &t->idle)) != NULL)
+        flow_end(t, f, reason);
+    while ((f = heap_settle(t, &t->closing)) != NULL)
+        flow_end(t, f, end_reason_for(f, reason));
+    t->idle.n = t->closing.n = 0;
 }
 
 /* Make room for one flow: end the one that has been quiet longest. A closed
  * flow only waiting for stray ACKs goes first on a tie and keeps its reason,
  * and an emptied flow leaves without a record; neither counts as evicted. */
-static void evict_one(ps_flow_table *t)
+static int evict_one(ps_flow_table *t)
 {
-    ps_flow *open = t->idle.head, *closed = t->closing.head;
+    ps_flow *open = heap_settle(t, &t->idle), *closed = heap_settle(t, &t->closing);
     ps_flow *victim = (!open || (closed && closed->last_ns <= open->last_ns)) ? closed : open;
     if (!victim)
-        return;
+        return 0;
     if (victim->closing) {
         flow_end(t, victim, victim->end_reason);
     } else if (flow_is_empty(victim)) {
@@ -559,6 +716,7 @@ static void evict_one(ps_flow_table *t)
         t->counters.flows_evicted++;
         flow_end(t, victim, PS_END_EVICTED);
     }
+    return 1;
 }
 
 /* ---- per-packet accounting ---- */
@@ -608,10 +766,15 @@ static void flow_start_closing(ps_flow_table *t, ps_flow *f, int reason)
 {
     if (f->closing)
         return;
-    idle_remove(&t->idle, f);
     f->closing = 1;
     f->end_reason = (uint8_t)reason;
-    idle_append(&t->closing, f);
+    /* Its idle entry goes stale; without memory for a closing entry it
+     * stays an idle one and ends at the idle timeout instead. */
+    if (!heap_file(t, &t->closing, f)) {
+        f->closing = 0;
+        f->end_reason = PS_END_NONE;
+        return;
+    }
     note_deadline(t, linger_deadline(t, f));
 }
 
@@ -665,31 +828,29 @@ static void count_packet(ps_flow_table *t, ps_flow *f, const ps_packet *p, int d
     d->frame_bytes += p->wire_len;
     d->ip_bytes += p->ip_bytes;
     d->tcp_flags |= p->tcp_flags;
+    /* Its heap entry stays where it is: the deadline only moved later. */
     if (p->ts_ns > f->last_ns)
         f->last_ns = p->ts_ns;
-    /* Back of its activity list; a flow already there (a burst) stays put
-     * without touching its neighbours' cache lines. */
-    flow_list *l = activity_list(t, f);
-    if (l->tail != f) {
-        idle_remove(l, f);
-        idle_append(l, f);
-    }
-    note_deadline(t, f->closing ? linger_deadline(t, f) : deadline(f->last_ns, t->cfg.idle_timeout_ns));
 }
 
 static ps_flow *flow_new(ps_flow_table *t, const ps_flow_key *key, uint32_t hash, const ps_packet *p)
 {
     if (t->cfg.max_flows > 0)
-        while (t->count >= t->cfg.max_flows && (t->idle.head || t->closing.head))
-            evict_one(t);
+        while (t->count >= t->cfg.max_flows && evict_one(t))
+            ;
     ps_flow *f = flow_alloc(t);
     if (!f)
         return NULL;
     f->key = *key;
     f->hash = hash;
     f->vlan_id = p->vlan_id;
+    f->last_ns = p->ts_ns;
+    if (!heap_file(t, &t->idle, f)) {
+        flow_recycle(t, f);
+        return NULL;
+    }
+    note_deadline(t, deadline(f->last_ns, t->cfg.idle_timeout_ns));
     hash_insert(t, f);
-    idle_append(&t->idle, f);
     if (t->count > t->counters.peak_flows)
         t->counters.peak_flows = t->count;
     return f;
@@ -826,14 +987,18 @@ static const queued_packet *queued_at_stage(const ps_flow_table *t, unsigned sta
     return m->pkt.kind == PS_PKT_TRANSPORT ? m : NULL;
 }
 
-void flow_table_queue(ps_flow_table *t, const ps_packet *pkt)
+ps_packet *flow_table_slot(ps_flow_table *t)
 {
     if (t->queue_len == QUEUE_LEN)
         queue_pop(t);
+    return &t->queue[(t->queue_head + t->queue_len) % QUEUE_LEN].pkt;
+}
+
+void flow_table_commit(ps_flow_table *t)
+{
     queued_packet *q = &t->queue[(t->queue_head + t->queue_len) % QUEUE_LEN];
-    q->pkt = *pkt;
-    if (pkt->kind == PS_PKT_TRANSPORT) {
-        flow_key_from_packet(pkt, &q->key, &q->sender_is_b);
+    if (q->pkt.kind == PS_PKT_TRANSPORT) {
+        flow_key_from_packet(&q->pkt, &q->key, &q->sender_is_b);
         q->hash = key_hash(&q->key);
         __builtin_prefetch(&t->buckets[q->hash & t->mask]);
     }
@@ -849,16 +1014,15 @@ void flow_table_queue(ps_flow_table *t, const ps_packet *pkt)
     m = queued_at_stage(t, QUEUE_LINK_STAGE);
     if (m) {
         const ps_flow *f = t->buckets[m->hash & t->mask];
-        if (f && f->hash != m->hash) {
-            if (f->hash_next)
-                prefetch_flow(f->hash_next);
-        } else if (f) {
-            if (f->idle_prev)
-                __builtin_prefetch((const char *)f->idle_prev + 2 * CACHE_LINE, 1);
-            if (f->idle_next)
-                __builtin_prefetch((const char *)f->idle_next + 2 * CACHE_LINE, 1);
-        }
+        if (f && f->hash != m->hash && f->hash_next)
+            prefetch_flow(f->hash_next);
     }
+}
+
+void flow_table_queue(ps_flow_table *t, const ps_packet *pkt)
+{
+    *flow_table_slot(t) = *pkt;
+    flow_table_commit(t);
 }
 
 void flow_table_sync(ps_flow_table *t)

@@ -195,6 +195,14 @@ void frag_cache_expire(ps_frag_cache *c, int64_t now_ns, ps_frag_drops *drops)
         drop_slot(c, c->oldest, drops);
 }
 
+int64_t frag_cache_next_expiry(const ps_frag_cache *c)
+{
+    if (c->timeout_ns <= 0 || c->oldest == NO_SLOT)
+        return INT64_MAX;
+    int64_t ts = c->slots[c->oldest].ts_ns;
+    return ts > INT64_MAX - c->timeout_ns ? INT64_MAX : ts + c->timeout_ns;
+}
+
 void frag_cache_clear(ps_frag_cache *c, ps_frag_drops *drops)
 {
     while (c->oldest != NO_SLOT)

@@ -50,15 +50,16 @@ void pipeline_free(ps_pipeline *p)
 void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caplen,
                     uint32_t wire_len, int64_t ts_ns)
 {
-    ps_packet pkt;
+    /* Decoded straight into the flow table's queue. */
+    ps_packet *pkt = flow_table_slot(p->flows);
 
-    dissect_frame(dlt, data, caplen, wire_len, ts_ns, &pkt);
-    run_stats_add(&p->stats, &pkt);
-    if (pkt.kind == PS_PKT_UNSUPPORTED_LINK)
+    dissect_frame(dlt, data, caplen, wire_len, ts_ns, pkt);
+    run_stats_add(&p->stats, pkt);
+    if (pkt->kind == PS_PKT_UNSUPPORTED_LINK)
         p->stats.unsupported_dlt = dlt;
     /* Every frame moves packet time forward, so flows expire on time even
      * while only ARP or ICMP is arriving. */
-    flow_table_queue(p->flows, &pkt);
+    flow_table_commit(p->flows);
 }
 
 struct snapshot_ctx {

@@ -58,7 +58,7 @@ struct ps_flow {
     ps_flow_key  key;
     int64_t  last_ns;
     ps_dir_stats dir[2];       /* [0] = sent by endpoint a, [1] = sent by endpoint b */
-    ps_flow *idle_prev, *idle_next;   /* private to flow.c: ordered by last_ns */
+    uint64_t timer_seq;               /* private to flow.c: its idle or closing heap entry */
     ps_flow *age_prev, *age_next;     /* private to flow.c: ordered by first_ns */
     ps_flow **hash_pprev;             /* private to flow.c: the link that points here */
     int64_t  first_ns;
@@ -131,6 +131,11 @@ const ps_flow *flow_table_packet(ps_flow_table *t, const ps_packet *pkt);
  * before reading the table with flow_table_foreach, flow_table_count or
  * flow_table_counters. */
 void flow_table_queue(ps_flow_table *t, const ps_packet *pkt);
+/* flow_table_queue without the copy: decode the next packet into the slot
+ * flow_table_slot returns, then queue it with flow_table_commit. Nothing else
+ * may be called on the table between the two. */
+ps_packet *flow_table_slot(ps_flow_table *t);
+void flow_table_commit(ps_flow_table *t);
 void flow_table_sync(ps_flow_table *t);
 /* End every flow whose idle, active or linger timeout passed at now_ns. */
 void flow_table_expire(ps_flow_table *t, int64_t now_ns);

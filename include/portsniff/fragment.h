@@ -63,5 +63,8 @@ void frag_cache_expire(ps_frag_cache *c, int64_t now_ns, ps_frag_drops *drops);
 /* Drop every entry (end of input): parked fragments count as unmatched. */
 void frag_cache_clear(ps_frag_cache *c, ps_frag_drops *drops);
 size_t frag_cache_count(const ps_frag_cache *c);
+/* The earliest time frag_cache_expire would drop something: INT64_MAX when
+ * the cache is empty or keeps entries until evicted. */
+int64_t frag_cache_next_expiry(const ps_frag_cache *c);
 
 #endif
