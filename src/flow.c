@@ -88,6 +88,17 @@ typedef struct timer_heap {
     size_t n, cap;
 } timer_heap;
 
+/* Timestamps mostly come in order, so most filings are the newest yet: those
+ * go to a ring kept in (stamp, seq) order, where filing and taking the
+ * earliest cost O(1). A filing earlier than the ring's newest (a busy flow
+ * filed again when its old entry surfaced, a timestamp that went backwards)
+ * goes to the heap. The earliest entry is the earlier of the two fronts. */
+typedef struct timer_queue {
+    timer_entry *ring;
+    size_t head, n, cap;          /* cap is 0 or a power of two */
+    timer_heap late;
+} timer_queue;
+
 struct ps_flow_table {
     ps_flow_config cfg;
     ps_flow_end_fn on_end;
@@ -95,7 +106,7 @@ struct ps_flow_table {
     ps_flow **buckets;
     uint32_t mask;
     size_t count;
-    timer_heap idle, closing;
+    timer_queue idle, closing;
     flow_list age;
     uint64_t timer_seq;            /* last seq handed to a heap entry */
     ps_flow *free_flows;           /* recycled through hash_next */
@@ -320,7 +331,9 @@ static void age_remove(flow_list *l, ps_flow *f)
     f->age_prev = f->age_next = NULL;
 }
 
-/* ---- the idle and closing heaps ---- */
+/* ---- the idle and closing queues ---- */
+
+#define NO_TIMEOUT (-1)
 
 static int timer_before(const timer_entry *a, const timer_entry *b)
 {
@@ -371,9 +384,6 @@ static int entry_is_current(const timer_entry *e)
     return e->flow->timer_seq == e->seq;
 }
 
-/* Entries whose flows moved on are only dropped when they surface; when
- * they make up most of a heap (many short flows ended by their protocol
- * within one idle timeout), the heap is rebuilt from the current ones. */
 static void heap_compact(timer_heap *h)
 {
     size_t kept = 0;
@@ -385,54 +395,133 @@ static void heap_compact(timer_heap *h)
         heap_sift_down(h, i);
 }
 
-/* File the flow under its last_ns; the entry it had before becomes stale.
- * Returns 0 when memory is short (the flow then keeps its old entry, or,
- * new, is never timed out; the table goes on). */
-static int heap_file(ps_flow_table *t, timer_heap *h, ps_flow *f)
+static int heap_push(timer_heap *h, const timer_entry *e)
 {
     if (h->n == h->cap) {
-        if (h->n > 64 && h->n > 2 * t->count) {
-            heap_compact(h);
-        }
-        if (h->n == h->cap) {
-            size_t cap = h->cap ? h->cap * 2 : 256;
-            timer_entry *v = realloc(h->v, cap * sizeof(*v));
-            if (!v)
-                return 0;
-            h->v = v;
-            h->cap = cap;
-        }
+        size_t cap = h->cap ? h->cap * 2 : 256;
+        timer_entry *v = realloc(h->v, cap * sizeof(*v));
+        if (!v)
+            return 0;
+        h->v = v;
+        h->cap = cap;
     }
-    timer_entry *e = &h->v[h->n];
-    e->stamp = f->last_ns;
-    e->seq = ++t->timer_seq;
-    e->flow = f;
-    f->timer_seq = e->seq;
+    h->v[h->n] = *e;
     heap_sift_up(h, h->n++);
     return 1;
 }
 
-/* The flow of the earliest current entry, filed under its true last_ns, or
- * NULL when the heap holds none. */
-static ps_flow *heap_settle(ps_flow_table *t, timer_heap *h)
+static timer_entry *ring_at(const timer_queue *q, size_t i)
 {
-    while (h->n > 0) {
-        timer_entry *top = &h->v[0];
-        ps_flow *f = top->flow;
-        if (!entry_is_current(top)) {
-            heap_pop(h);
-            continue;
-        }
-        if (f->last_ns <= top->stamp)
-            return f;
-        /* Seen since it was filed: file it again under its latest packet. */
-        top->stamp = f->last_ns;
-        top->seq = ++t->timer_seq;
-        f->timer_seq = top->seq;
-        heap_sift_down(h, 0);
+    return &q->ring[(q->head + i) & (q->cap - 1)];
+}
+
+/* Order is kept, so the ring stays sorted. */
+static void ring_compact(timer_queue *q)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < q->n; i++)
+        if (entry_is_current(ring_at(q, i)))
+            *ring_at(q, kept++) = *ring_at(q, i);
+    q->n = kept;
+}
+
+static int ring_push(timer_queue *q, const timer_entry *e)
+{
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 256;
+        timer_entry *v = malloc(cap * sizeof(*v));
+        if (!v)
+            return 0;
+        for (size_t i = 0; i < q->n; i++)
+            v[i] = *ring_at(q, i);
+        free(q->ring);
+        q->ring = v;
+        q->head = 0;
+        q->cap = cap;
     }
+    *ring_at(q, q->n++) = *e;
+    return 1;
+}
+
+/* Entries whose flows moved on are dropped when they surface; when they
+ * make up most of a queue (many short flows ended by their protocol within
+ * one idle timeout), it is rebuilt from the current ones first. */
+static void queue_compact_if_stale(ps_flow_table *t, timer_queue *q)
+{
+    size_t limit = 2 * t->count + 64;
+    if (q->n == q->cap && q->n > limit)
+        ring_compact(q);
+    if (q->late.n == q->late.cap && q->late.n > limit)
+        heap_compact(&q->late);
+}
+
+/* File the flow under its last_ns; the entry it had before becomes stale.
+ * Returns 0 when memory is short (the flow then keeps its old entry, or,
+ * new, is never timed out; the table goes on). */
+static int queue_file(ps_flow_table *t, timer_queue *q, ps_flow *f)
+{
+    timer_entry e = {f->last_ns, t->timer_seq + 1, f};
+    queue_compact_if_stale(t, q);
+    int in_order = q->n == 0 || ring_at(q, q->n - 1)->stamp <= e.stamp;
+    if (!(in_order ? ring_push(q, &e) : heap_push(&q->late, &e)))
+        return 0;
+    t->timer_seq = e.seq;
+    f->timer_seq = e.seq;
+    return 1;
+}
+
+/* The earliest entry, current or not, or NULL when the queue is empty. */
+static timer_entry *queue_front(const timer_queue *q)
+{
+    timer_entry *r = q->n ? ring_at(q, 0) : NULL;
+    timer_entry *h = q->late.n ? &q->late.v[0] : NULL;
+    if (!r || (h && timer_before(h, r)))
+        return h;
+    return r;
+}
+
+static void queue_pop_front(timer_queue *q, const timer_entry *front)
+{
+    if (q->n && front == ring_at(q, 0)) {
+        q->head = (q->head + 1) & (q->cap - 1);
+        q->n--;
+    } else {
+        heap_pop(&q->late);
+    }
+}
+
+/* Settle the front: drop stale entries and file busy flows again under
+ * their latest packet, until the front is exact or its deadline (stamp +
+ * timeout; NO_TIMEOUT: never) lies past `now`. Returns the exact front's
+ * flow, or NULL with *when a lower bound of every deadline in the queue. */
+static ps_flow *queue_settle(ps_flow_table *t, timer_queue *q, int64_t timeout, int64_t now,
+                             int64_t *when)
+{
+    timer_entry *front;
+    while ((front = queue_front(q)) != NULL) {
+        *when = timeout == NO_TIMEOUT ? INT64_MAX
+              : front->stamp > INT64_MAX - timeout ? INT64_MAX : front->stamp + timeout;
+        if (*when > now)
+            return NULL;
+        ps_flow *f = front->flow;
+        int current = entry_is_current(front), busy = f->last_ns > front->stamp;
+        if (current && !busy)
+            return f;
+        queue_pop_front(q, front);
+        /* Busy since it was filed: file it again. Without memory for that
+         * it ends at its old deadline rather than never. */
+        if (current && !queue_file(t, q, f)) {
+            *when = now;
+            return f;
+        }
+    }
+    *when = INT64_MAX;
     return NULL;
 }
+
+/* End every flow still filed in the queue, in no particular order (they
+ * hold no packets when flushing), and empty it. */
+static void queue_drain(ps_flow_table *t, timer_queue *q, int reason, int keep_reason);
 
 static int flow_is_empty(const ps_flow *f)
 {
@@ -472,8 +561,10 @@ void flow_table_destroy(ps_flow_table *t)
         t->slabs = next;
     }
     frag_cache_destroy(t->frags);
-    free(t->idle.v);
-    free(t->closing.v);
+    free(t->idle.ring);
+    free(t->idle.late.v);
+    free(t->closing.ring);
+    free(t->closing.late.v);
     free(t->buckets);
     free(t);
 }
@@ -566,37 +657,6 @@ static int64_t linger_deadline(const ps_flow_table *t, const ps_flow *f)
 
 enum { EXP_NONE, EXP_CLOSING, EXP_IDLE, EXP_ACTIVE };
 
-#define NO_TIMEOUT (-1)
-
-/* The heap's earliest entry when it is due at now, with its exact deadline
- * in *when (stamp + timeout; NO_TIMEOUT: never); NULL when nothing in the
- * heap is due, *when then a lower bound of its deadlines. Flows filed long ago and busy since are filed again
- * here, once per timeout at most, rather than moved on every packet. */
-static ps_flow *heap_due(ps_flow_table *t, timer_heap *h, int64_t timeout, int64_t now,
-                         int64_t *when)
-{
-    while (h->n > 0) {
-        timer_entry *top = &h->v[0];
-        *when = timeout == NO_TIMEOUT ? INT64_MAX
-              : top->stamp > INT64_MAX - timeout ? INT64_MAX : top->stamp + timeout;
-        if (*when > now)
-            return NULL;
-        ps_flow *f = top->flow;
-        if (!entry_is_current(top)) {
-            heap_pop(h);
-            continue;
-        }
-        if (f->last_ns <= top->stamp)
-            return f;
-        top->stamp = f->last_ns;
-        top->seq = ++t->timer_seq;
-        f->timer_seq = top->seq;
-        heap_sift_down(h, 0);
-    }
-    *when = INT64_MAX;
-    return NULL;
-}
-
 /* The earliest deadline due at now among the heaps and the age list, in
  * *flow with its kind; EXP_NONE when none is due, *when then a lower bound
  * of every pending deadline. Ties go to closing, then idle, then active. */
@@ -607,14 +667,14 @@ static int next_expiry(ps_flow_table *t, int64_t now, ps_flow **flow, int64_t *w
     *when = INT64_MAX;
     *flow = NULL;
     int64_t linger = t->cfg.close_linger_ns > 0 ? t->cfg.close_linger_ns : 0;
-    ps_flow *closed = heap_due(t, &t->closing, linger, now, &w);
+    ps_flow *closed = queue_settle(t, &t->closing, linger, now, &w);
     if (w < *when) {
         *when = w;
         *flow = closed;
         kind = closed ? EXP_CLOSING : EXP_NONE;
     }
     int64_t idle = t->cfg.idle_timeout_ns > 0 ? t->cfg.idle_timeout_ns : NO_TIMEOUT;
-    ps_flow *open = heap_due(t, &t->idle, idle, now, &w);
+    ps_flow *open = queue_settle(t, &t->idle, idle, now, &w);
     if (w < *when) {
         *when = w;
         *flow = open;
@@ -680,6 +740,22 @@ static void expire_at(ps_flow_table *t, int64_t now_ns)
     expire_fragments(t, now_ns);
 }
 
+static void queue_drain(ps_flow_table *t, timer_queue *q, int reason, int keep_reason)
+{
+    for (size_t i = 0; i < q->n; i++) {
+        timer_entry *e = ring_at(q, i);
+        if (entry_is_current(e))
+            flow_end(t, e->flow, keep_reason ? end_reason_for(e->flow, reason) : reason);
+    }
+    for (size_t i = 0; i < q->late.n; i++) {
+        timer_entry *e = &q->late.v[i];
+        if (entry_is_current(e))
+            flow_end(t, e->flow, keep_reason ? end_reason_for(e->flow, reason) : reason);
+    }
+    q->n = q->head = 0;
+    q->late.n = 0;
+}
+
 /* Fragments still parked will not meet their first fragment now, so they are
  * counted unmatched here, before the counters are reported. */
 void flow_table_flush(ps_flow_table *t, ps_end_reason reason)
@@ -691,12 +767,8 @@ void flow_table_flush(ps_flow_table *t, ps_end_reason reason)
     while (t->age.head)
         flow_end(t, t->age.head, end_reason_for(t->age.head, reason));
     /* What is left holds no packets: flows emptied by an active timeout. */
-    ps_flow *f;
-    while ((f = heap_settle(t, &t->idle)) != NULL)
-        flow_end(t, f, reason);
-    while ((f = heap_settle(t, &t->closing)) != NULL)
-        flow_end(t, f, end_reason_for(f, reason));
-    t->idle.n = t->closing.n = 0;
+    queue_drain(t, &t->idle, reason, 0);
+    queue_drain(t, &t->closing, reason, 1);
 }
 
 /* Make room for one flow: end the one that has been quiet longest. A closed
@@ -704,7 +776,9 @@ void flow_table_flush(ps_flow_table *t, ps_end_reason reason)
  * and an emptied flow leaves without a record; neither counts as evicted. */
 static int evict_one(ps_flow_table *t)
 {
-    ps_flow *open = heap_settle(t, &t->idle), *closed = heap_settle(t, &t->closing);
+    int64_t w;
+    ps_flow *open = queue_settle(t, &t->idle, 0, INT64_MAX, &w);
+    ps_flow *closed = queue_settle(t, &t->closing, 0, INT64_MAX, &w);
     ps_flow *victim = (!open || (closed && closed->last_ns <= open->last_ns)) ? closed : open;
     if (!victim)
         return 0;
@@ -770,7 +844,7 @@ static void flow_start_closing(ps_flow_table *t, ps_flow *f, int reason)
     f->end_reason = (uint8_t)reason;
     /* Its idle entry goes stale; without memory for a closing entry it
      * stays an idle one and ends at the idle timeout instead. */
-    if (!heap_file(t, &t->closing, f)) {
+    if (!queue_file(t, &t->closing, f)) {
         f->closing = 0;
         f->end_reason = PS_END_NONE;
         return;
@@ -828,9 +902,15 @@ static void count_packet(ps_flow_table *t, ps_flow *f, const ps_packet *p, int d
     d->frame_bytes += p->wire_len;
     d->ip_bytes += p->ip_bytes;
     d->tcp_flags |= p->tcp_flags;
-    /* Its heap entry stays where it is: the deadline only moved later. */
-    if (p->ts_ns > f->last_ns)
+    /* An open flow's idle entry stays where it is: its deadline only moved
+     * later, and it is filed again if its old entry surfaces. A closed flow
+     * gets few packets (the last ACK), and refiling it now, in time order,
+     * keeps the closing queue a plain ring. */
+    if (p->ts_ns > f->last_ns) {
         f->last_ns = p->ts_ns;
+        if (f->closing)
+            (void)queue_file(t, &t->closing, f);
+    }
 }
 
 static ps_flow *flow_new(ps_flow_table *t, const ps_flow_key *key, uint32_t hash, const ps_packet *p)
@@ -845,7 +925,7 @@ static ps_flow *flow_new(ps_flow_table *t, const ps_flow_key *key, uint32_t hash
     f->hash = hash;
     f->vlan_id = p->vlan_id;
     f->last_ns = p->ts_ns;
-    if (!heap_file(t, &t->idle, f)) {
+    if (!queue_file(t, &t->idle, f)) {
         flow_recycle(t, f);
         return NULL;
     }

@@ -77,13 +77,14 @@ struct ps_registry {
     name_node *last_name;
     char *lower_names;
     range_list ranges[PS_TRANSPORT_COUNT];
-    /* Answers of registry_find_port by (transport, port): 0 not yet asked,
-     * MEMO_UNREGISTERED, else the entry's index + 1. */
-    uint32_t *port_memo;
+    /* The answer of registry_find_port for every (transport, port), worked
+     * out when the index is built: 0 when no row covers it, else the label
+     * row's index + 1. NULL when memory was short (answers are then worked
+     * out per call). */
+    uint32_t *port_best;
 };
 
-#define MEMO_UNREGISTERED UINT32_MAX
-#define MEMO_SLOTS ((size_t)PS_TRANSPORT_COUNT * 65536u)
+#define PORT_SLOTS ((size_t)PS_TRANSPORT_COUNT * 65536u)
 
 /* ---- storage ---------------------------------------------------------- */
 
@@ -152,7 +153,7 @@ void registry_free(ps_registry *reg)
     }
     free(reg->owned);
     free(reg->source);
-    free(reg->port_memo);
+    free(reg->port_best);
     free(reg);
 }
 
@@ -308,6 +309,36 @@ static void index_entry(ps_registry *reg, uint32_t i, char **lower_next)
     }
 }
 
+static int entry_rank(const ps_reg_entry *e);
+
+/* Every row, in file order, claims the ports it covers from rows of a worse
+ * rank: what is left is the row best_row would pick among all rows covering
+ * a port (lowest rank, then file order). The IANA registry covers about
+ * 185,000 (transport, port) cells in all, so this is quick, and attribution
+ * then resolves any port with one load. */
+static void fill_port_best(ps_registry *reg)
+{
+    reg->port_best = calloc(PORT_SLOTS, sizeof *reg->port_best);
+    if (!reg->port_best)
+        return;
+    for (size_t i = 0; i < reg->count; i++) {
+        const ps_reg_entry *e = &reg->entries[i];
+        if (!e->has_port)
+            continue;
+        int rank = entry_rank(e);
+        int ts[PS_TRANSPORT_COUNT];
+        int nt = transports_of(e, ts);
+        for (int k = 0; k < nt; k++) {
+            uint32_t *best = &reg->port_best[(size_t)ts[k] * 65536u];
+            for (uint32_t port = e->port_lo; port <= e->port_hi; port++) {
+                uint32_t cur = best[port];
+                if (cur == 0 || rank < entry_rank(&reg->entries[cur - 1]))
+                    best[port] = (uint32_t)i + 1;
+            }
+        }
+    }
+}
+
 static int build_index(ps_registry *reg)
 {
     size_t name_bytes;
@@ -319,6 +350,7 @@ static int build_index(ps_registry *reg)
     for (int t = 0; t < PS_TRANSPORT_COUNT; t++)
         if (!finish_ranges(&reg->ranges[t]))
             return 0;
+    fill_port_best(reg);
     return 1;
 }
 
@@ -329,13 +361,7 @@ static ps_registry *new_registry(const char *source, ps_reg_format format)
         return NULL;
     reg->source = strdup(source ? source : "");
     reg->format = format;
-    /* Attribution asks about the same few thousand ports over and over; a
-     * table over the whole port space answers a repeat with one load. calloc
-     * maps it from zero pages, so only the pages of ports asked about cost
-     * memory. Without it lookups still work, only slower. */
-    reg->port_memo = calloc(MEMO_SLOTS, sizeof *reg->port_memo);
     if (!reg->source) {
-        free(reg->port_memo);
         free(reg);
         return NULL;
     }
@@ -928,30 +954,27 @@ static size_t best_row(const ps_registry *reg, const uint32_t *rows, size_t n)
 const ps_reg_entry *registry_find_port(const ps_registry *reg, int transport, uint16_t port,
                                        ps_reg_status *status)
 {
-    uint32_t *memo = NULL;
-    if (reg->port_memo && transport > PS_TRANSPORT_NONE && transport < PS_TRANSPORT_COUNT) {
-        memo = &reg->port_memo[(size_t)transport * 65536u + port];
-        if (*memo == MEMO_UNREGISTERED) {
-            *status = PS_REG_UNREGISTERED;
-            return NULL;
-        }
-        if (*memo) {
-            const ps_reg_entry *e = &reg->entries[*memo - 1];
-            *status = (ps_reg_status)e->status;
-            return e;
-        }
-    }
-    uint32_t rows[MAX_COVERING];
-    size_t n = covering_rows(reg, transport, port, rows);
-    if (n == 0) {
-        if (memo)
-            *memo = MEMO_UNREGISTERED;
+    if (transport <= PS_TRANSPORT_NONE || transport >= PS_TRANSPORT_COUNT) {
         *status = PS_REG_UNREGISTERED;
         return NULL;
     }
-    uint32_t row = rows[best_row(reg, rows, n)];
-    if (memo)
-        *memo = row + 1;
+    uint32_t row;
+    if (reg->port_best) {
+        uint32_t best = reg->port_best[(size_t)transport * 65536u + port];
+        if (best == 0) {
+            *status = PS_REG_UNREGISTERED;
+            return NULL;
+        }
+        row = best - 1;
+    } else {
+        uint32_t rows[MAX_COVERING];
+        size_t n = covering_rows(reg, transport, port, rows);
+        if (n == 0) {
+            *status = PS_REG_UNREGISTERED;
+            return NULL;
+        }
+        row = rows[best_row(reg, rows, n)];
+    }
     const ps_reg_entry *e = &reg->entries[row];
     *status = (ps_reg_status)e->status;
     return e;

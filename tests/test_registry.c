@@ -308,6 +308,31 @@ static void test_builtin_answers_match_file(void **state)
     assert_string_equal(rows[0]->alias_of, "whoispp");
 }
 
+/* registry_find_port answers from a table filled when the index is built;
+ * registry_port_entries works its canonical row out from the covering rows
+ * on each call. The two must agree on every port of every transport. */
+static void test_port_table_matches_covering_rows(void **state)
+{
+    (void)state;
+    long named = 0, unregistered = 0;
+    for (int t = TCP; t <= DCCP; t++) {
+        for (long p = 0; p <= 65535; p++) {
+            ps_reg_status status;
+            const ps_reg_entry *fast = registry_find_port(file_reg, t, (uint16_t)p, &status);
+            const ps_reg_entry *rows[1];
+            size_t n = registry_port_entries(file_reg, t, (uint16_t)p, rows, 1);
+            assert_int_equal(row_index(file_reg, fast), n ? row_index(file_reg, rows[0]) : -1);
+            if (status == PS_REG_NAMED)
+                named++;
+            if (status == PS_REG_UNREGISTERED)
+                unregistered++;
+        }
+    }
+    /* The 2026-08-17 registry, over the four transports' 262,144 ports. */
+    assert_int_equal(named, 12381);
+    assert_int_equal(unregistered, 77881);
+}
+
 /* ---- malformed input -------------------------------------------------- */
 
 #define HEADER "Service Name,Port Number,Transport Protocol,Description,Assignee,Contact," \
@@ -810,6 +835,7 @@ int main(void)
         cmocka_unit_test(test_source_date_and_counts),
         cmocka_unit_test(test_builtin_rows_match_file),
         cmocka_unit_test(test_builtin_answers_match_file),
+        cmocka_unit_test(test_port_table_matches_covering_rows),
         cmocka_unit_test(test_malformed_iana_rows),
         cmocka_unit_test(test_malformed_iana_structure),
         cmocka_unit_test(test_missing_file),
