@@ -17,49 +17,61 @@ static int status_is_registered(ps_reg_status status)
     return status == PS_REG_NAMED || status == PS_REG_UNNAMED;
 }
 
-static ps_reg_status port_status(const ps_registry *reg, int transport, uint16_t port)
+typedef struct port_answer {
+    const ps_reg_entry *entry;
+    ps_reg_status status;
+} port_answer;
+
+static port_answer port_lookup(const ps_registry *reg, int transport, uint16_t port)
 {
-    ps_reg_status status = PS_REG_UNREGISTERED;
+    port_answer a = {NULL, PS_REG_UNREGISTERED};
     if (reg)
-        registry_find_port(reg, transport, port, &status);
-    return status;
+        a.entry = registry_find_port(reg, transport, port, &a.status);
+    return a;
 }
 
 /* Without a handshake: a port the registry knows beats one it does not;
- * otherwise the lower range (System < User < Dynamic), then the lower number. */
-static uint16_t guess_service_port(const ps_registry *reg, const ps_flow *flow, uint8_t *basis)
+ * otherwise the lower range (System < User < Dynamic), then the lower number.
+ * Both ports are looked up once; the chosen one's answer is the label. */
+static uint16_t guess_service_port(const ps_registry *reg, const ps_flow *flow, uint8_t *basis,
+                                   port_answer *answer)
 {
     uint16_t p = flow->key.port_a, q = flow->key.port_b;
-    int p_reg = status_is_registered(port_status(reg, flow->key.transport, p));
-    int q_reg = status_is_registered(port_status(reg, flow->key.transport, q));
+    port_answer pa = port_lookup(reg, flow->key.transport, p);
+    port_answer qa = port_lookup(reg, flow->key.transport, q);
+    int p_reg = status_is_registered(pa.status);
+    int q_reg = status_is_registered(qa.status);
+    int pick_p;
     if (p_reg != q_reg) {
         *basis = PS_BASIS_REGISTERED;
-        return p_reg ? p : q;
-    }
-    int pc = port_range_class(p), qc = port_range_class(q);
-    if (pc != qc) {
+        pick_p = p_reg;
+    } else if (port_range_class(p) != port_range_class(q)) {
         *basis = PS_BASIS_PORT_RANGE;
-        return pc < qc ? p : q;
+        pick_p = port_range_class(p) < port_range_class(q);
+    } else {
+        *basis = PS_BASIS_LOWER_PORT;
+        pick_p = p < q;
     }
-    *basis = PS_BASIS_LOWER_PORT;
-    return p < q ? p : q;
+    *answer = pick_p ? pa : qa;
+    return pick_p ? p : q;
 }
 
 void attribute_flow(const ps_registry *reg, const ps_flow *flow, ps_label *out)
 {
     uint8_t basis;
     uint16_t port;
+    port_answer answer;
     if (flow->orig_basis == PS_ORIG_HANDSHAKE) {
         basis = PS_BASIS_HANDSHAKE;
         port = flow_resp_port(flow);
+        answer = port_lookup(reg, flow->key.transport, port);
     } else {
-        port = guess_service_port(reg, flow, &basis);
+        port = guess_service_port(reg, flow, &basis, &answer);
     }
-    ps_reg_status status = PS_REG_UNREGISTERED;
-    out->entry = reg ? registry_find_port(reg, flow->key.transport, port, &status) : NULL;
+    out->entry = answer.entry;
     out->service_port = port;
     out->basis = basis;
-    out->status = (uint8_t)status;
+    out->status = (uint8_t)answer.status;
 }
 
 const char *label_service_text(const ps_label *label)
