@@ -48,14 +48,12 @@ _Static_assert(offsetof(ps_flow, last_ns) + sizeof(int64_t) <= CACHE_LINE,
                "a lookup and its timestamp update stay in the first cache line");
 
 /* Packets queued by flow_table_queue, oldest first. A packet waits
- * QUEUE_LEN - 1 arrivals while its memory is fetched in three steps, each
- * from lines the step before brought in: its bucket on arrival, the flow the
- * bucket leads to QUEUE_FLOW_STAGE arrivals later, and at QUEUE_LINK_STAGE the
- * next flow of the chain when the first is not it, or else the flows before
- * and after it in its activity list, which counting relinks. */
+ * QUEUE_LEN - 1 arrivals while its memory is fetched in two steps: its
+ * bucket on arrival, and QUEUE_FLOW_STAGE arrivals later the flow the bucket
+ * leads to (chains are short: the table keeps at most one flow per bucket
+ * on average). */
 #define QUEUE_LEN 16u
-#define QUEUE_FLOW_STAGE 5u
-#define QUEUE_LINK_STAGE 10u
+#define QUEUE_FLOW_STAGE 6u
 
 typedef struct queued_packet {
     ps_packet pkt;
@@ -1090,12 +1088,6 @@ void flow_table_commit(ps_flow_table *t)
         const ps_flow *f = t->buckets[m->hash & t->mask];
         if (f)
             prefetch_flow(f);
-    }
-    m = queued_at_stage(t, QUEUE_LINK_STAGE);
-    if (m) {
-        const ps_flow *f = t->buckets[m->hash & t->mask];
-        if (f && f->hash != m->hash && f->hash_next)
-            prefetch_flow(f->hash_next);
     }
 }
 
