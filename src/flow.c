@@ -252,8 +252,30 @@ static ps_flow **buckets_alloc(uint32_t n)
     return b;
 }
 
+static int flow_is_live(const ps_flow *f);
+static void foreach_slot(ps_flow_table *t, void (*fn)(ps_flow_table *, ps_flow *, void *),
+                         void *ctx);
+
+struct rehash_ctx {
+    ps_flow **buckets;
+    uint32_t mask;
+};
+
+static void rehash_one(ps_flow_table *t, ps_flow *f, void *ctx)
+{
+    (void)t;
+    struct rehash_ctx *r = ctx;
+    if (!flow_is_live(f))
+        return;
+    ps_flow **head = &r->buckets[f->hash & r->mask];
+    f->hash_next = *head;
+    *head = f;
+}
+
 /* Doubling keeps the load at or below one; if memory is short the table
- * keeps working with longer chains. */
+ * keeps working with longer chains. Flows are visited in memory order, slab
+ * by slab, rather than chain by chain: a chain walk touches every flow at
+ * random, a million flows cost a million cache misses. */
 static void hash_grow(ps_flow_table *t)
 {
     uint32_t nbuckets = (t->mask + 1) * 2;
@@ -262,44 +284,37 @@ static void hash_grow(ps_flow_table *t)
     ps_flow **b = buckets_alloc(nbuckets);
     if (!b)
         return;
-    for (uint32_t i = 0; i <= t->mask; i++) {
-        ps_flow *f = t->buckets[i];
-        while (f) {
-            ps_flow *next = f->hash_next;
-            ps_flow **head = &b[f->hash & (nbuckets - 1)];
-            f->hash_next = *head;
-            if (*head)
-                (*head)->hash_pprev = &f->hash_next;
-            f->hash_pprev = head;
-            *head = f;
-            f = next;
-        }
-    }
+    struct rehash_ctx r = {b, nbuckets - 1};
+    foreach_slot(t, rehash_one, &r);
     free(t->buckets);
     t->buckets = b;
     t->mask = nbuckets - 1;
 }
 
-static void hash_insert(ps_flow_table *t, ps_flow *f)
+/* Room for one more flow, before it becomes live (see flow_is_live). */
+static void hash_reserve(ps_flow_table *t)
 {
     if (t->count >= (size_t)t->mask + 1)
         hash_grow(t);
+}
+
+static void hash_insert(ps_flow_table *t, ps_flow *f)
+{
     ps_flow **bucket = &t->buckets[f->hash & t->mask];
     f->hash_next = *bucket;
-    if (*bucket)
-        (*bucket)->hash_pprev = &f->hash_next;
-    f->hash_pprev = bucket;
     *bucket = f;
     t->count++;
 }
 
-/* Through the back link: the bucket is written, never read first, so a
- * flow leaving the table does not wait for its bucket's cache line. */
+/* Chains hold one flow on average, so finding the link that points to the
+ * flow costs the bucket's line and rarely more. */
 static void hash_remove(ps_flow_table *t, ps_flow *f)
 {
-    *f->hash_pprev = f->hash_next;
-    if (f->hash_next)
-        f->hash_next->hash_pprev = f->hash_pprev;
+    ps_flow **link = &t->buckets[f->hash & t->mask];
+    while (*link && *link != f)
+        link = &(*link)->hash_next;
+    if (*link)
+        *link = f->hash_next;
     t->count--;
 }
 
@@ -565,6 +580,23 @@ void flow_table_destroy(ps_flow_table *t)
     free(t->closing.late.v);
     free(t->buckets);
     free(t);
+}
+
+/* A flow is live from its filing in the idle queue (flow_new) until
+ * flow_end; slots on the free list and fresh ones have timer_seq 0. */
+static int flow_is_live(const ps_flow *f)
+{
+    return f->timer_seq != 0;
+}
+
+static void foreach_slot(ps_flow_table *t, void (*fn)(ps_flow_table *, ps_flow *, void *),
+                         void *ctx)
+{
+    for (flow_slab *s = t->slabs; s; s = s->next) {
+        size_t n = s == t->slabs ? t->slab_used : FLOWS_PER_SLAB;
+        for (size_t i = 0; i < n; i++)
+            fn(t, (ps_flow *)((char *)s->mem + i * FLOW_SLOT), ctx);
+    }
 }
 
 static ps_flow *flow_alloc(ps_flow_table *t)
@@ -923,6 +955,7 @@ static ps_flow *flow_new(ps_flow_table *t, const ps_flow_key *key, uint32_t hash
     f->hash = hash;
     f->vlan_id = p->vlan_id;
     f->last_ns = p->ts_ns;
+    hash_reserve(t);
     if (!queue_file(t, &t->idle, f)) {
         flow_recycle(t, f);
         return NULL;

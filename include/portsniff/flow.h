@@ -60,7 +60,6 @@ struct ps_flow {
     ps_dir_stats dir[2];       /* [0] = sent by endpoint a, [1] = sent by endpoint b */
     uint64_t timer_seq;               /* private to flow.c: its idle or closing heap entry */
     ps_flow *age_prev, *age_next;     /* private to flow.c: ordered by first_ns */
-    ps_flow **hash_pprev;             /* private to flow.c: the link that points here */
     int64_t  first_ns;
     uint32_t sctp_chunks;      /* union of SCTP chunk-type bits */
     uint32_t dccp_service_code;
