@@ -628,6 +628,130 @@ static void test_eviction_stress(void **state)
     flow_table_destroy(t);
 }
 
+/* The idle queue keeps a flow where it was filed and files it again only
+ * when that entry surfaces: flows busy since must still end in the order of
+ * their last packets, each at its own deadline. */
+static void test_idle_order_follows_last_packet(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    cfg.idle_timeout_ns = 10 * S;
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    add_udp_flow(t, 1 * S, 1001);
+    add_udp_flow(t, 2 * S, 1002);
+    add_udp_flow(t, 3 * S, 1003);
+    add_udp_flow(t, 5 * S, 1001);   /* last packets: 1003 at 3 s, 1002 at 6 s, 1001 at 5 s */
+    add_udp_flow(t, 6 * S, 1002);
+    flow_table_expire(t, 13 * S - 1);
+    assert_int_equal(rec.n, 0);
+    flow_table_expire(t, 13 * S);
+    assert_int_equal(rec.n, 1);
+    assert_int_equal(rec.flows[0].key.port_a, 1003);
+    flow_table_expire(t, 15 * S - 1);
+    assert_int_equal(rec.n, 1);
+    /* One jump past both deadlines: 1001 (5 s) before 1002 (6 s). */
+    flow_table_expire(t, 100 * S);
+    assert_int_equal(rec.n, 3);
+    assert_int_equal(rec.flows[1].key.port_a, 1001);
+    assert_int_equal(rec.flows[1].dir[0].pkts, 2);
+    assert_true(rec.flows[1].last_ns == 5 * S);
+    assert_int_equal(rec.flows[2].key.port_a, 1002);
+    assert_true(rec.flows[2].last_ns == 6 * S);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(rec.flows[i].end_reason, PS_END_IDLE);
+    flow_table_destroy(t);
+}
+
+/* A flow with a packet every 5 s never reaches a 10 s idle timeout, however
+ * often its filed entry surfaces; a quiet one beside it ends on time. */
+static void test_busy_flow_is_refiled_not_ended(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    cfg.idle_timeout_ns = 10 * S;
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    add_udp_flow(t, 0, 2000);
+    for (int64_t ts = 0; ts <= 300 * S; ts += 5 * S)
+        add_udp_flow(t, ts, 1001);
+    assert_int_equal(rec.n, 1);
+    assert_int_equal(rec.flows[0].key.port_a, 2000);
+    assert_int_equal(flow_table_count(t), 1);
+    flow_table_expire(t, 310 * S - 1);
+    assert_int_equal(rec.n, 1);
+    flow_table_expire(t, 310 * S);
+    assert_int_equal(rec.n, 2);
+    assert_int_equal(rec.flows[1].key.port_a, 1001);
+    assert_int_equal(rec.flows[1].dir[0].pkts, 61);
+    assert_int_equal(rec.flows[1].end_reason, PS_END_IDLE);
+    flow_table_destroy(t);
+}
+
+/* Time going backwards between flows (merged captures) does not delay the
+ * earlier flow's timeout: each flow ends at its own last packet + idle. */
+static void test_backward_time_between_flows(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    cfg.idle_timeout_ns = 10 * S;
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    add_udp_flow(t, 100 * S, 1001);
+    add_udp_flow(t, 50 * S, 1002);
+    flow_table_expire(t, 60 * S - 1);
+    assert_int_equal(rec.n, 0);
+    flow_table_expire(t, 60 * S);
+    assert_int_equal(rec.n, 1);
+    assert_int_equal(rec.flows[0].key.port_a, 1002);
+    flow_table_expire(t, 110 * S - 1);
+    assert_int_equal(rec.n, 1);
+    flow_table_expire(t, 110 * S);
+    assert_int_equal(rec.n, 2);
+    assert_int_equal(rec.flows[1].key.port_a, 1001);
+    flow_table_destroy(t);
+}
+
+/* 100,000 connections reset within one idle timeout leave their idle
+ * entries behind (stale, dropped when they surface or when the queue is
+ * rebuilt); counting and timing stay exact throughout. */
+static void test_many_short_flows_then_idle(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    cfg.idle_timeout_ns = 60 * S;
+    cfg.close_linger_ns = 1 * S;
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    const uint32_t n = 100000;
+    for (uint32_t i = 0; i < n; i++) {
+        int64_t ts = (int64_t)i * 100000;   /* 10 s in all */
+        ps_packet p = make_pkt(ts, PS_TRANSPORT_TCP, "10.0.0.1", 1, "10.0.0.2", 80);
+        p.src[2] = (uint8_t)(i >> 16);
+        p.sport = (uint16_t)i;
+        p.tcp_flags = PS_TCP_SYN;
+        flow_table_packet(t, &p);
+        p.tcp_flags = PS_TCP_RST;
+        p.ts_ns = ts + 1;
+        flow_table_packet(t, &p);
+    }
+    add_udp_flow(t, 10 * S, 3000);
+    const ps_flow_counters *c = flow_table_counters(t);
+    /* Resets older than the 1 s linger are gone: those before 9 s. */
+    assert_int_equal(c->flows_ended, 90000);
+    assert_int_equal(flow_table_count(t), 10001);
+    flow_table_expire(t, 11 * S);
+    assert_int_equal(c->flows_ended, n);
+    assert_int_equal(flow_table_count(t), 1);
+    flow_table_expire(t, 70 * S - 1);
+    assert_int_equal(flow_table_count(t), 1);
+    flow_table_expire(t, 70 * S);
+    assert_int_equal(flow_table_count(t), 0);
+    assert_int_equal(rec.total, n + 1);
+    assert_int_equal(rec.flows[0].end_reason, PS_END_RST);
+    flow_table_destroy(t);
+}
+
 static void test_vlan_of_first_packet(void **state)
 {
     (void)state;
@@ -662,6 +786,10 @@ int main(void)
         cmocka_unit_test(test_eviction_prefers_closed_flow),
         cmocka_unit_test(test_flush_keeps_close_reason),
         cmocka_unit_test(test_eviction_stress),
+        cmocka_unit_test(test_idle_order_follows_last_packet),
+        cmocka_unit_test(test_busy_flow_is_refiled_not_ended),
+        cmocka_unit_test(test_backward_time_between_flows),
+        cmocka_unit_test(test_many_short_flows_then_idle),
         cmocka_unit_test(test_vlan_of_first_packet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
