@@ -10,6 +10,11 @@
 # on a flood of distinct flows, the built-in registry's load time, and each
 # target with PASS or MISS. Timings never make it fail: the exit status is
 # non-zero only when something could not be built, generated or run.
+#
+# The captures go to /dev/shm when it is a tmpfs with room for them (else to
+# $TMPDIR or /tmp): files there stay in memory, while the page cache of a
+# disk-backed directory may be reclaimed between runs and turn some runs
+# into disk reads.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,7 +31,7 @@ work=""
 keep=0
 
 usage() {
-    sed -n '4,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '4,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 need_value() {
@@ -105,7 +110,15 @@ build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build_dir/CMakeCache.txt"
 # ---- scratch space and captures ----
 
 if [ -z "$work" ]; then
-    work=$(mktemp -d "${TMPDIR:-/tmp}/portsniff-bench.XXXXXX") || exit 1
+    scratch=${TMPDIR:-/tmp}
+    # main capture ~445 bytes a packet, flood ~415 a flow; twice that as margin
+    need_kib=$(( (packets * 445 + flood * 415) * 2 / 1024 ))
+    if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+       [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] &&
+       [ "$(df -Pk /dev/shm | awk 'NR == 2 { print $4 }')" -gt "$need_kib" ]; then
+        scratch=/dev/shm
+    fi
+    work=$(mktemp -d "$scratch/portsniff-bench.XXXXXX") || exit 1
     [ "$keep" = 1 ] || trap 'rm -rf "$work"' EXIT
 else
     mkdir -p "$work" || exit 1
