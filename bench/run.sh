@@ -23,7 +23,7 @@ root=$(cd "$here/.." && pwd)
 packets=2000000
 flows=200000
 flood=1000000
-runs=5
+runs=9
 slow_runs=3
 build_dir="$root/build-bench"
 build=1
@@ -158,30 +158,46 @@ if [ ! -x "$time_bin" ]; then
     exit 1
 fi
 
-# measure RUNS CMD...: runs CMD RUNS times with stdout to /dev/null; sets
-# m_wall (median seconds), m_rss (largest peak RSS in KiB) and m_ok.
+# run_once CMD...: runs CMD once with stdout to /dev/null; sets o_ok, o_wall
+# (seconds) and o_rss (peak RSS in KiB).
+run_once() {
+    local t_start t_end rc
+    t_start=$EPOCHREALTIME
+    "$time_bin" -f %M -o "$work/rss" "$@" >/dev/null 2>"$work/stderr"
+    rc=$?
+    t_end=$EPOCHREALTIME
+    o_ok=1
+    if [ "$rc" -ne 0 ]; then
+        o_ok=0
+        echo "run.sh: '$*' exited with status $rc:" >&2
+        tail -n 5 "$work/stderr" >&2
+        return
+    fi
+    o_wall=$(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.6f", b - a }')
+    o_rss=$(tail -n 1 "$work/rss")
+}
+
+median() {
+    tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# measure RUNS CMD...: runs CMD RUNS times; sets m_wall (median seconds),
+# m_rss (largest peak RSS in KiB) and m_ok.
 measure() {
     local n=$1; shift
-    local walls=() rss=0 i t_start t_end r
-    m_ok=1
+    local walls="" i
+    m_ok=1; m_rss=0
     for ((i = 0; i < n; i++)); do
-        t_start=$EPOCHREALTIME
-        "$time_bin" -f %M -o "$work/rss" "$@" >/dev/null 2>"$work/stderr"
-        local rc=$?
-        t_end=$EPOCHREALTIME
-        if [ "$rc" -ne 0 ]; then
+        run_once "$@"
+        if [ "$o_ok" != 1 ]; then
             m_ok=0
-            echo "run.sh: '$*' exited with status $rc:" >&2
-            tail -n 5 "$work/stderr" >&2
             return
         fi
-        walls+=("$(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.6f", b - a }')")
-        r=$(tail -n 1 "$work/rss")
-        [ "$r" -gt "$rss" ] && rss=$r
+        walls+="$o_wall "
+        [ "$o_rss" -gt "$m_rss" ] && m_rss=$o_rss
     done
-    m_wall=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-    m_rss=$rss
+    m_wall=$(median <<<"$walls")
 }
 
 have() {
@@ -209,6 +225,47 @@ bench() {
     fi
 }
 
+# Commands timed side by side: group_add LABEL SHOWN-COMMAND CMD... collects
+# them, group_run RUNS runs them in rotation, RUNS rounds, so that a slow
+# spell of the machine (other guests on the host) falls on all of them alike,
+# and adds a row for each.
+declare -a grp_label=() grp_shown=()
+group_add() {
+    local i=${#grp_label[@]}
+    grp_label+=("$1"); grp_shown+=("$2"); shift 2
+    eval "grp_cmd_$i=(\"\$@\")"
+}
+
+group_run() {
+    local n=$1 r i
+    local -a walls=() rss=() ok=()
+    for i in "${!grp_label[@]}"; do walls[i]=""; rss[i]=0; ok[i]=1; done
+    echo "timing, interleaved ($n round(s)): ${grp_label[*]}" >&2
+    for ((r = 0; r < n; r++)); do
+        for i in "${!grp_label[@]}"; do
+            [ "${ok[i]}" = 1 ] || continue
+            eval "run_once \"\${grp_cmd_$i[@]}\""
+            if [ "$o_ok" = 1 ]; then
+                walls[i]+="$o_wall "
+                [ "$o_rss" -gt "${rss[i]}" ] && rss[i]=$o_rss
+            else
+                ok[i]=0
+            fi
+        done
+    done
+    for i in "${!grp_label[@]}"; do
+        row_label+=("${grp_label[i]}"); row_cmd+=("${grp_shown[i]}"); row_runs+=("$n")
+        if [ "${ok[i]}" = 1 ]; then
+            row_wall+=("$(median <<<"${walls[i]}")"); row_rss+=("${rss[i]}")
+        else
+            row_wall+=("failed"); row_rss+=("-")
+            fail "${grp_label[i]} failed to run"
+        fi
+        unset "grp_cmd_$i"
+    done
+    grp_label=(); grp_shown=()
+}
+
 # missing LABEL RUNS SHOWN-COMMAND PACKAGE: a tool that is not installed.
 missing() {
     row_label+=("$1"); row_cmd+=("$3"); row_runs+=("$2"); row_wall+=("not installed"); row_rss+=("-")
@@ -216,15 +273,16 @@ missing() {
 }
 
 F=$(basename "$main_pcap")
-bench "floor" "$runs" "null-loop $F" "$bin_floor" "$main_pcap"
-bench "floor, 256 KiB buffer" "$runs" "null-loop --buffered $F" "$bin_floor" --buffered "$main_pcap"
-bench "portsniff -q" "$runs" "portsniff -r $F -q" "$bin_portsniff" -r "$main_pcap" -q
-bench "portsniff --flows=json" "$runs" "portsniff -r $F --flows=json" \
+group_add "floor" "null-loop $F" "$bin_floor" "$main_pcap"
+group_add "floor, 256 KiB buffer" "null-loop --buffered $F" "$bin_floor" --buffered "$main_pcap"
+group_add "portsniff -q" "portsniff -r $F -q" "$bin_portsniff" -r "$main_pcap" -q
+group_add "portsniff --flows=json" "portsniff -r $F --flows=json" \
     "$bin_portsniff" -r "$main_pcap" --flows=json
+group_run "$runs"
 if have tcpdump; then
-    bench "tcpdump" "$runs" "tcpdump -nn -q -r $F" tcpdump -nn -q -r "$main_pcap"
+    bench "tcpdump" "$slow_runs" "tcpdump -nn -q -r $F" tcpdump -nn -q -r "$main_pcap"
 else
-    missing "tcpdump" "$runs" "tcpdump -nn -q -r $F" tcpdump
+    missing "tcpdump" "$slow_runs" "tcpdump -nn -q -r $F" tcpdump
 fi
 if have tshark; then
     bench "tshark" "$slow_runs" "tshark -r $F -q -z conv,tcp -z conv,udp -z conv,sctp" \
@@ -249,9 +307,10 @@ echo "timing: portsniff on a 20-packet capture (memory baseline)" >&2
 measure 1 "$bin_portsniff" -r "$tiny_pcap" "${flood_flags[@]}"
 base_ok=$m_ok; base_rss=$m_rss
 [ "$base_ok" = 1 ] || fail "portsniff on the 20-packet capture failed to run"
-bench "floor, flood" "$runs" "null-loop $G" "$bin_floor" "$flood_pcap"
-bench "portsniff -q, flood" "$runs" "portsniff -r $G ${flood_flags[*]}" \
+group_add "floor, flood" "null-loop $G" "$bin_floor" "$flood_pcap"
+group_add "portsniff -q, flood" "portsniff -r $G ${flood_flags[*]}" \
     "$bin_portsniff" -r "$flood_pcap" "${flood_flags[@]}"
+group_run "$runs"
 flood_rss=${row_rss[${#row_rss[@]} - 1]}
 # The flood's flows must all have been open at once for the figure to mean anything.
 "$bin_portsniff" -r "$flood_pcap" "${flood_flags[@]}" --report=json >"$work/flood.json" 2>/dev/null
