@@ -311,32 +311,75 @@ static void index_entry(ps_registry *reg, uint32_t i, char **lower_next)
 
 static int entry_rank(const ps_reg_entry *e);
 
-/* Every row, in file order, claims the ports it covers from rows of a worse
- * rank: what is left is the row best_row would pick among all rows covering
- * a port (lowest rank, then file order). The IANA registry covers about
- * 185,000 (transport, port) cells in all, so this is quick, and attribution
- * then resolves any port with one load. */
+#define RANKS 10   /* entry_rank's values */
+
+/* The first port at or after p not yet given a row (65536: none), with
+ * path halving: every port is given a row once, however many rows cover it. */
+static uint32_t next_open_port(uint32_t *next, uint32_t p)
+{
+    while (next[p] != p) {
+        next[p] = next[next[p]];
+        p = next[p];
+    }
+    return p;
+}
+
+static int entry_has_transport(const ps_reg_entry *e, int transport)
+{
+    int ts[PS_TRANSPORT_COUNT];
+    int nt = transports_of(e, ts);
+    for (int k = 0; k < nt; k++)
+        if (ts[k] == transport)
+            return 1;
+    return 0;
+}
+
+/* The row best_row picks among all rows covering a port is the first in
+ * (rank, file order). Rows are taken in that order and each gives its row to
+ * the ports of its span that have none yet, skipping given ports through
+ * next_open_port: the work is rows + ports, whatever the rows' overlap (a
+ * registry of a thousand 0-65535 rows costs no more than the IANA one).
+ * Attribution then resolves any port with one load. Without memory for the
+ * table, lookups work the answer out per call. */
 static void fill_port_best(ps_registry *reg)
 {
-    reg->port_best = calloc(PORT_SLOTS, sizeof *reg->port_best);
-    if (!reg->port_best)
+    uint32_t *best = calloc(PORT_SLOTS, sizeof *best);
+    uint32_t *order = malloc((reg->count ? reg->count : 1) * sizeof *order);
+    uint32_t *next = malloc(65537 * sizeof *next);
+    if (!best || !order || !next) {
+        free(best);
+        free(order);
+        free(next);
         return;
-    for (size_t i = 0; i < reg->count; i++) {
-        const ps_reg_entry *e = &reg->entries[i];
-        if (!e->has_port)
-            continue;
-        int rank = entry_rank(e);
-        int ts[PS_TRANSPORT_COUNT];
-        int nt = transports_of(e, ts);
-        for (int k = 0; k < nt; k++) {
-            uint32_t *best = &reg->port_best[(size_t)ts[k] * 65536u];
-            for (uint32_t port = e->port_lo; port <= e->port_hi; port++) {
-                uint32_t cur = best[port];
-                if (cur == 0 || rank < entry_rank(&reg->entries[cur - 1]))
-                    best[port] = (uint32_t)i + 1;
+    }
+    size_t at[RANKS + 1] = {0};
+    for (size_t i = 0; i < reg->count; i++)
+        if (reg->entries[i].has_port)
+            at[entry_rank(&reg->entries[i]) + 1]++;
+    for (int r = 0; r < RANKS; r++)
+        at[r + 1] += at[r];
+    size_t n = at[RANKS];
+    for (size_t i = 0; i < reg->count; i++)
+        if (reg->entries[i].has_port)
+            order[at[entry_rank(&reg->entries[i])]++] = (uint32_t)i;
+    for (int t = PS_TRANSPORT_NONE + 1; t < PS_TRANSPORT_COUNT; t++) {
+        uint32_t *row = &best[(size_t)t * 65536u];
+        for (uint32_t p = 0; p <= 65536; p++)
+            next[p] = p;
+        for (size_t k = 0; k < n; k++) {
+            const ps_reg_entry *e = &reg->entries[order[k]];
+            if (!entry_has_transport(e, t))
+                continue;
+            for (uint32_t p = next_open_port(next, e->port_lo); p <= e->port_hi;
+                 p = next_open_port(next, p)) {
+                row[p] = order[k] + 1;
+                next[p] = p + 1;
             }
         }
     }
+    free(order);
+    free(next);
+    reg->port_best = best;
 }
 
 static int build_index(ps_registry *reg)

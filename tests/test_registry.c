@@ -340,6 +340,72 @@ static void test_port_table_matches_covering_rows(void **state)
                "Unauthorized Use Reported,Assignment Notes\n"
 #define GOOD_ROW "http,80,tcp,World Wide Web HTTP,,,,,[RFC9110],,,\n"
 
+/* The port table against the row-by-row rule on a registry built to
+ * overlap: named, alias, unnamed, Reserved and Unassigned rows, ranges and
+ * single ports, per transport and for all four, in scrambled order. */
+static void test_port_table_on_overlapping_rows(void **state)
+{
+    (void)state;
+    static const char *const kinds[] = {"Desc", "Unassigned", "Reserved", "any private thing"};
+    static const char *const transports[] = {"tcp", "udp", "sctp", "dccp", ""};
+    size_t cap = 64 * 1024, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text + len, cap - len, "%s", HEADER);
+    uint32_t x = 12345;
+    for (int i = 0; i < 60; i++) {
+        x = x * 1103515245u + 12345u;
+        unsigned lo = (x >> 8) % 60000, span = (x >> 4) % 4 == 0 ? 0 : (x >> 12) % 3000;
+        const char *tr = transports[i % 5];
+        int kind = (int)((x >> 20) % 5);
+        if (kind == 4 && i > 0)   /* an alias of the row before, on one port */
+            len += (size_t)snprintf(text + len, cap - len,
+                                    "a%d,%u,%s,Alias,,,,,,,,\"This entry is an alias to \"\"n%d\"\".\"\n",
+                                    i, lo, tr, i - 1);
+        else if (kind == 0 || kind == 4)
+            len += (size_t)snprintf(text + len, cap - len, "n%d,%u-%u,%s,Desc,,,,,,,,\n", i, lo,
+                                    lo + span, tr);
+        else
+            len += (size_t)snprintf(text + len, cap - len, ",%u-%u,%s,%s,,,,,,,,\n", lo, lo + span,
+                                    tr, kinds[kind]);
+    }
+    char err[256] = "";
+    ps_registry *reg = registry_parse(text, len, "mem", err, sizeof err);
+    assert_non_null(reg);
+    long covered = 0;
+    for (int t = TCP; t <= DCCP; t++) {
+        for (long p = 0; p <= 65535; p++) {
+            ps_reg_status status;
+            const ps_reg_entry *fast = registry_find_port(reg, t, (uint16_t)p, &status);
+            const ps_reg_entry *rows[1];
+            size_t n = registry_port_entries(reg, t, (uint16_t)p, rows, 1);
+            assert_int_equal(row_index(reg, fast), n ? row_index(reg, rows[0]) : -1);
+            covered += n > 0;
+        }
+    }
+    assert_int_equal(covered, 71848);   /* of 262,144; 9,558 ports with several rows */
+    registry_free(reg);
+
+    /* 5,000 rows over every port: the table is still built in one pass per
+     * transport, and the first of equals wins. */
+    len = (size_t)snprintf(text, cap, "%s", HEADER);
+    for (int i = 0; i < 5000; i++) {
+        if (len + 64 > cap) {
+            cap *= 2;
+            text = realloc(text, cap);
+            assert_non_null(text);
+        }
+        len += (size_t)snprintf(text + len, cap - len, "w%d,0-65535,,Wide,,,,,,,,\n", i);
+    }
+    reg = registry_parse(text, len, "mem", err, sizeof err);
+    assert_non_null(reg);
+    assert_string_equal(name_at(reg, SCTP, 4242, PS_REG_NAMED), "w0");
+    assert_string_equal(name_at(reg, TCP, 0, PS_REG_NAMED), "w0");
+    assert_string_equal(name_at(reg, DCCP, 65535, PS_REG_NAMED), "w0");
+    registry_free(reg);
+    free(text);
+}
+
 static void assert_parse_error(const char *text, const char *want)
 {
     char err[256] = "";
@@ -836,6 +902,7 @@ int main(void)
         cmocka_unit_test(test_builtin_rows_match_file),
         cmocka_unit_test(test_builtin_answers_match_file),
         cmocka_unit_test(test_port_table_matches_covering_rows),
+        cmocka_unit_test(test_port_table_on_overlapping_rows),
         cmocka_unit_test(test_malformed_iana_rows),
         cmocka_unit_test(test_malformed_iana_structure),
         cmocka_unit_test(test_missing_file),
