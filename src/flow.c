@@ -5,15 +5,16 @@
  *   idle    open flows by last activity (idle timeout, eviction),
  *   closing flows ended by their protocol, by last activity (close linger),
  *   age     flows holding packets, by first_ns (active timeout, flush order).
- * Every flow is in exactly one of idle/closing. Those two are min-heaps kept
- * lazily, so a packet never touches another flow: an entry holds the flow's
- * last_ns when it was filed, a lower bound of its deadline. When an entry
- * reaches the top, a flow that has seen packets since is filed again under
- * its current last_ns, and an entry its flow no longer owns (timer_seq) is
- * dropped. The earliest entry of a heap is therefore exact whenever it is
- * read, whatever order the timestamps came in. The age list is appended to
- * in packet order, so a timestamp that goes backwards can make an active
- * timeout fire a little late, never early.
+ * Every flow is in exactly one of idle/closing. Those two are timer queues
+ * kept lazily, so a packet never touches another flow: an entry holds the
+ * flow's last_ns when it was filed, a lower bound of its deadline. When an
+ * entry reaches the front, a flow that has seen packets since is filed again
+ * under its current last_ns, and an entry its flow no longer owns (timer_seq)
+ * is dropped. The front is therefore exact whenever it is read, whatever
+ * order the timestamps came in. Filings in time order go to a ring, the rare
+ * late ones to a heap. The age list is appended to in packet order, so a
+ * timestamp that goes backwards can make an active timeout fire a little
+ * late, never early.
  *
  * A timeout fires when its deadline is reached: a flow whose last packet was
  * at T with idle timeout I is gone for a packet at T + I.
@@ -72,7 +73,7 @@ typedef struct flow_list {
     ps_flow *head, *tail;
 } flow_list;
 
-/* An entry of the idle or closing heap: ordered by stamp, then by seq
+/* An entry of the idle or closing queue: ordered by stamp, then by seq
  * (filing order), so equal times keep a fixed order. The entry is the
  * flow's own while flow->timer_seq == seq. */
 typedef struct timer_entry {
@@ -106,7 +107,7 @@ struct ps_flow_table {
     size_t count;
     timer_queue idle, closing;
     flow_list age;
-    uint64_t timer_seq;            /* last seq handed to a heap entry */
+    uint64_t timer_seq;            /* last seq handed to a queue entry */
     ps_flow *free_flows;           /* recycled through hash_next */
     flow_slab *slabs;
     size_t slab_used;              /* flows handed out from slabs->mem */
@@ -638,7 +639,7 @@ static void flow_recycle(ps_flow_table *t, ps_flow *f)
 static void flow_end(ps_flow_table *t, ps_flow *f, int reason)
 {
     hash_remove(t, f);
-    f->timer_seq = 0;   /* its heap entry is stale from now on */
+    f->timer_seq = 0;   /* its queue entry is stale from now on */
     if (!flow_is_empty(f)) {
         age_remove(&t->age, f);
         f->end_reason = (uint8_t)reason;
@@ -687,7 +688,7 @@ static int64_t linger_deadline(const ps_flow_table *t, const ps_flow *f)
 
 enum { EXP_NONE, EXP_CLOSING, EXP_IDLE, EXP_ACTIVE };
 
-/* The earliest deadline due at now among the heaps and the age list, in
+/* The earliest deadline due at now among the queues and the age list, in
  * *flow with its kind; EXP_NONE when none is due, *when then a lower bound
  * of every pending deadline. Ties go to closing, then idle, then active. */
 static int next_expiry(ps_flow_table *t, int64_t now, ps_flow **flow, int64_t *when)
@@ -737,7 +738,7 @@ static void note_deadline(ps_flow_table *t, int64_t when)
  *
  * next_check_ns is a lower bound on every pending deadline: a flow's
  * deadline only moves later as packets come, and every new entry lowers the
- * bound to its own, so most packets skip looking at the heaps at all. */
+ * bound to its own, so most packets skip looking at the queues at all. */
 static void expire_fragments(ps_flow_table *t, int64_t now_ns)
 {
     if (now_ns < t->frag_check_ns)
@@ -991,9 +992,9 @@ static const ps_flow *account_fragment(ps_flow_table *t, const ps_packet *p)
 
 /* Later fragments parked before this first fragment share its addresses, so
  * they count in its direction. The first fragment was just counted, so the
- * flow holds packets and sits at the newest end of its activity list, where
- * a later last_ns keeps it. first_ns stays the first fragment's time: refs
- * and the age list are keyed on it. */
+ * flow holds packets; raising its last_ns to theirs keeps its queue entry a
+ * lower bound, as any packet does. first_ns stays the first fragment's time:
+ * refs and the age list are keyed on it. */
 static void credit_parked(ps_flow_table *t, ps_flow *f, const ps_frag_parked *parked, int dir)
 {
     ps_dir_stats *d = &f->dir[dir];

@@ -49,7 +49,8 @@ typedef enum ps_end_reason {
 typedef struct ps_flow ps_flow;
 /* Laid out for the per-packet path: a lookup reads the first 64 bytes (chain
  * link, hash, key, last_ns), counting adds the two direction blocks, and the
- * time-ordered lists the third. The table allocates flows 64-byte aligned. */
+ * flags and protocol state the third, with the timer and age-list links that
+ * the table touches once per flow. The table allocates flows 64-byte aligned. */
 struct ps_flow {
     ps_flow *hash_next;        /* table bookkeeping, private to flow.c */
     uint32_t hash;
@@ -58,7 +59,7 @@ struct ps_flow {
     ps_flow_key  key;
     int64_t  last_ns;
     ps_dir_stats dir[2];       /* [0] = sent by endpoint a, [1] = sent by endpoint b */
-    uint64_t timer_seq;               /* private to flow.c: its idle or closing heap entry */
+    uint64_t timer_seq;               /* private to flow.c: its idle or closing queue entry */
     ps_flow *age_prev, *age_next;     /* private to flow.c: ordered by first_ns */
     int64_t  first_ns;
     uint32_t sctp_chunks;      /* union of SCTP chunk-type bits */
