@@ -752,6 +752,66 @@ static void test_many_short_flows_then_idle(void **state)
     flow_table_destroy(t);
 }
 
+/* What a live capture does: packets through the queue, expiry on clock
+ * ticks every 0.5 s, short timeouts, and every round reusing the same
+ * 5-tuples 2.6 s later. Each connection and exchange is its own flow. */
+static void tick_until(ps_flow_table *t, int64_t *next_tick, int64_t ts)
+{
+    while (*next_tick <= ts) {
+        flow_table_expire(t, *next_tick);
+        *next_tick += S / 2;
+    }
+}
+
+static void test_live_rounds_reusing_tuples(void **state)
+{
+    (void)state;
+    ps_flow_config cfg = config();
+    cfg.idle_timeout_ns = 1 * S;
+    cfg.close_linger_ns = S / 5;
+    ps_flow_table *t = flow_table_create(&cfg, NULL, NULL);
+    int64_t next_tick = S / 2;
+    const int64_t us = 1000;
+    for (int r = 0; r < 6; r++) {
+        int64_t base = S + r * (26 * S / 10);
+        for (int k = 0; k < 3; k++) {
+            int64_t t0 = base + k * 10000 * us;
+            static const struct { int from_client; uint8_t flags; } seq[] = {
+                {1, PS_TCP_SYN}, {0, PS_TCP_SYN | PS_TCP_ACK}, {1, PS_TCP_ACK},
+                {1, PS_TCP_PSH | PS_TCP_ACK}, {0, PS_TCP_ACK},
+                {0, PS_TCP_FIN | PS_TCP_PSH | PS_TCP_ACK}, {1, PS_TCP_ACK},
+                {1, PS_TCP_FIN | PS_TCP_ACK}, {0, PS_TCP_ACK},
+            };
+            for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+                int64_t ts = t0 + (int64_t)i * 100 * us;
+                tick_until(t, &next_tick, ts);
+                ps_packet p = seq[i].from_client
+                    ? make_pkt(ts, PS_TRANSPORT_TCP, "10.231.0.1", (uint16_t)(40000 + k), "10.231.0.2", 80)
+                    : make_pkt(ts, PS_TRANSPORT_TCP, "10.231.0.2", 80, "10.231.0.1", (uint16_t)(40000 + k));
+                p.tcp_flags = seq[i].flags;
+                flow_table_queue(t, &p);
+            }
+        }
+        for (int k = 0; k < 3; k++) {
+            int64_t ts = base + 50000 * us + k * 1000 * us;
+            tick_until(t, &next_tick, ts);
+            ps_packet q = make_pkt(ts, PS_TRANSPORT_UDP, "10.231.0.1", (uint16_t)(50000 + k), "10.231.0.2", 53);
+            flow_table_queue(t, &q);
+            tick_until(t, &next_tick, ts + 100 * us);
+            ps_packet a = make_pkt(ts + 100 * us, PS_TRANSPORT_UDP, "10.231.0.2", 53, "10.231.0.1", (uint16_t)(50000 + k));
+            flow_table_queue(t, &a);
+        }
+        /* The quiet gap: every flow of the round ends before the next. */
+        tick_until(t, &next_tick, base + 25 * S / 10);
+        flow_table_sync(t);
+        assert_int_equal(flow_table_count(t), 0);
+    }
+    const ps_flow_counters *c = flow_table_counters(t);
+    assert_int_equal(c->flows_created, 36);
+    assert_int_equal(c->flows_ended, 36);
+    flow_table_destroy(t);
+}
+
 static void test_vlan_of_first_packet(void **state)
 {
     (void)state;
@@ -790,6 +850,7 @@ int main(void)
         cmocka_unit_test(test_busy_flow_is_refiled_not_ended),
         cmocka_unit_test(test_backward_time_between_flows),
         cmocka_unit_test(test_many_short_flows_then_idle),
+        cmocka_unit_test(test_live_rounds_reusing_tuples),
         cmocka_unit_test(test_vlan_of_first_packet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
