@@ -336,26 +336,32 @@ static int entry_has_transport(const ps_reg_entry *e, int transport)
 
 /* The row best_row picks among all rows covering a port is the first in
  * (rank, file order). Rows are taken in that order and each gives its row to
- * the ports of its span that have none yet, skipping given ports through
- * next_open_port: the work is rows + ports, whatever the rows' overlap (a
- * registry of a thousand 0-65535 rows costs no more than the IANA one).
+ * the ports of its span that have none yet. Where the spans of a transport
+ * add up to more than a few times the port space (rows overlapping on a
+ * large scale), given ports are skipped through next_open_port, so the work
+ * stays rows + ports (a registry of a thousand 0-65535 rows costs no more
+ * than the IANA one, whose spans add up to about 46,000 ports a transport).
  * Attribution then resolves any port with one load. Without memory for the
  * table, lookups work the answer out per call. */
 static void fill_port_best(ps_registry *reg)
 {
     uint32_t *best = calloc(PORT_SLOTS, sizeof *best);
     uint32_t *order = malloc((reg->count ? reg->count : 1) * sizeof *order);
-    uint32_t *next = malloc(65537 * sizeof *next);
-    if (!best || !order || !next) {
-        free(best);
-        free(order);
-        free(next);
-        return;
-    }
+    uint32_t *next = NULL;
+    if (!best || !order)
+        goto fail;
     size_t at[RANKS + 1] = {0};
-    for (size_t i = 0; i < reg->count; i++)
-        if (reg->entries[i].has_port)
-            at[entry_rank(&reg->entries[i]) + 1]++;
+    uint64_t cells[PS_TRANSPORT_COUNT] = {0};
+    for (size_t i = 0; i < reg->count; i++) {
+        const ps_reg_entry *e = &reg->entries[i];
+        if (!e->has_port)
+            continue;
+        at[entry_rank(e) + 1]++;
+        int ts[PS_TRANSPORT_COUNT];
+        int nt = transports_of(e, ts);
+        for (int k = 0; k < nt; k++)
+            cells[ts[k]] += (uint64_t)e->port_hi - e->port_lo + 1;
+    }
     for (int r = 0; r < RANKS; r++)
         at[r + 1] += at[r];
     size_t n = at[RANKS];
@@ -364,12 +370,23 @@ static void fill_port_best(ps_registry *reg)
             order[at[entry_rank(&reg->entries[i])]++] = (uint32_t)i;
     for (int t = PS_TRANSPORT_NONE + 1; t < PS_TRANSPORT_COUNT; t++) {
         uint32_t *row = &best[(size_t)t * 65536u];
-        for (uint32_t p = 0; p <= 65536; p++)
-            next[p] = p;
+        int skip = cells[t] > 4 * 65536u;
+        if (skip) {
+            if (!next && !(next = malloc(65537 * sizeof *next)))
+                goto fail;
+            for (uint32_t p = 0; p <= 65536; p++)
+                next[p] = p;
+        }
         for (size_t k = 0; k < n; k++) {
             const ps_reg_entry *e = &reg->entries[order[k]];
             if (!entry_has_transport(e, t))
                 continue;
+            if (!skip) {
+                for (uint32_t p = e->port_lo; p <= e->port_hi; p++)
+                    if (!row[p])
+                        row[p] = order[k] + 1;
+                continue;
+            }
             for (uint32_t p = next_open_port(next, e->port_lo); p <= e->port_hi;
                  p = next_open_port(next, p)) {
                 row[p] = order[k] + 1;
@@ -380,6 +397,11 @@ static void fill_port_best(ps_registry *reg)
     free(order);
     free(next);
     reg->port_best = best;
+    return;
+fail:
+    free(best);
+    free(order);
+    free(next);
 }
 
 static int build_index(ps_registry *reg)

@@ -340,12 +340,13 @@ static void test_port_table_matches_covering_rows(void **state)
                "Unauthorized Use Reported,Assignment Notes\n"
 #define GOOD_ROW "http,80,tcp,World Wide Web HTTP,,,,,[RFC9110],,,\n"
 
-/* The port table against the row-by-row rule on a registry built to
- * overlap: named, alias, unnamed, Reserved and Unassigned rows, ranges and
- * single ports, per transport and for all four, in scrambled order. */
-static void test_port_table_on_overlapping_rows(void **state)
+/* A registry built to overlap: named, alias, unnamed, Reserved and
+ * Unassigned rows, ranges and single ports, per transport and for all four,
+ * in scrambled order, spans up to max_span. Asserts that the port table
+ * gives the row-by-row rule's answer on every port of every transport and
+ * returns how many (transport, port) cells some row covers. */
+static long check_scrambled_registry(unsigned max_span)
 {
-    (void)state;
     static const char *const kinds[] = {"Desc", "Unassigned", "Reserved", "any private thing"};
     static const char *const transports[] = {"tcp", "udp", "sctp", "dccp", ""};
     size_t cap = 64 * 1024, len = 0;
@@ -355,7 +356,8 @@ static void test_port_table_on_overlapping_rows(void **state)
     uint32_t x = 12345;
     for (int i = 0; i < 60; i++) {
         x = x * 1103515245u + 12345u;
-        unsigned lo = (x >> 8) % 60000, span = (x >> 4) % 4 == 0 ? 0 : (x >> 12) % 3000;
+        unsigned lo = (x >> 8) % 60000, span = (x >> 4) % 4 == 0 ? 0 : (x >> 12) % max_span;
+        unsigned hi = lo + span > 65535 ? 65535 : lo + span;
         const char *tr = transports[i % 5];
         int kind = (int)((x >> 20) % 5);
         if (kind == 4 && i > 0)   /* an alias of the row before, on one port */
@@ -364,10 +366,10 @@ static void test_port_table_on_overlapping_rows(void **state)
                                     i, lo, tr, i - 1);
         else if (kind == 0 || kind == 4)
             len += (size_t)snprintf(text + len, cap - len, "n%d,%u-%u,%s,Desc,,,,,,,,\n", i, lo,
-                                    lo + span, tr);
+                                    hi, tr);
         else
-            len += (size_t)snprintf(text + len, cap - len, ",%u-%u,%s,%s,,,,,,,,\n", lo, lo + span,
-                                    tr, kinds[kind]);
+            len += (size_t)snprintf(text + len, cap - len, ",%u-%u,%s,%s,,,,,,,,\n", lo, hi, tr,
+                                    kinds[kind]);
     }
     char err[256] = "";
     ps_registry *reg = registry_parse(text, len, "mem", err, sizeof err);
@@ -383,9 +385,26 @@ static void test_port_table_on_overlapping_rows(void **state)
             covered += n > 0;
         }
     }
-    assert_int_equal(covered, 71848);   /* of 262,144; 9,558 ports with several rows */
     registry_free(reg);
+    free(text);
+    return covered;
+}
 
+/* The port table against the row-by-row rule, with spans that add up to
+ * less than the port space (rows painted directly) and to several times it
+ * (given ports skipped). */
+static void test_port_table_on_overlapping_rows(void **state)
+{
+    (void)state;
+    /* Of 262,144 cells; 9,558 of the first registry's have several rows. */
+    assert_int_equal(check_scrambled_registry(3000), 71848);
+    assert_int_equal(check_scrambled_registry(60000), 224324);
+
+    size_t cap = 64 * 1024, len;
+    char *text = malloc(cap);
+    char err[256] = "";
+    ps_registry *reg;
+    assert_non_null(text);
     /* 5,000 rows over every port: the table is still built in one pass per
      * transport, and the first of equals wins. */
     len = (size_t)snprintf(text, cap, "%s", HEADER);
