@@ -40,6 +40,24 @@ static inline int cursor_has(const cursor *c, size_t n)
     return n <= c->len - c->off;
 }
 
+/* Fixed-offset fields of a header whose whole fixed part was checked with
+ * cursor_has: one bound check, then plain loads at known offsets. `at` must
+ * lie inside the checked span. */
+static inline const uint8_t *cursor_here(const cursor *c)
+{
+    return c->p + c->off;
+}
+
+static inline uint16_t load_be16(const uint8_t *b)
+{
+    return (uint16_t)((unsigned)b[0] << 8 | b[1]);
+}
+
+static inline uint32_t load_be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
 static inline int cursor_skip(cursor *c, size_t n)
 {
     if (!cursor_has(c, n))
@@ -61,8 +79,7 @@ static inline int cursor_u16(cursor *c, uint16_t *v)
 {
     if (!cursor_has(c, 2))
         return 0;
-    const uint8_t *b = c->p + c->off;
-    *v = (uint16_t)((unsigned)b[0] << 8 | b[1]);
+    *v = load_be16(c->p + c->off);
     c->off += 2;
     return 1;
 }
@@ -71,8 +88,7 @@ static inline int cursor_u32(cursor *c, uint32_t *v)
 {
     if (!cursor_has(c, 4))
         return 0;
-    const uint8_t *b = c->p + c->off;
-    *v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    *v = load_be32(c->p + c->off);
     c->off += 4;
     return 1;
 }
@@ -84,24 +100,6 @@ static inline int cursor_bytes(cursor *c, void *dst, size_t n)
     memcpy(dst, c->p + c->off, n);
     c->off += n;
     return 1;
-}
-
-/* Fixed-offset fields of a header whose whole fixed part was checked with
- * cursor_has: one bound check, then plain loads at known offsets. `at` must
- * lie inside the checked span. */
-static inline const uint8_t *cursor_here(const cursor *c)
-{
-    return c->p + c->off;
-}
-
-static inline uint16_t load_be16(const uint8_t *b)
-{
-    return (uint16_t)((unsigned)b[0] << 8 | b[1]);
-}
-
-static inline uint32_t load_be32(const uint8_t *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
 /* Reads `at` bytes past the current position without moving, for headers
@@ -118,8 +116,7 @@ static inline int cursor_peek_u16(const cursor *c, size_t at, uint16_t *v)
 {
     if (at > cursor_remaining(c) || cursor_remaining(c) - at < 2)
         return 0;
-    const uint8_t *b = c->p + c->off + at;
-    *v = (uint16_t)((unsigned)b[0] << 8 | b[1]);
+    *v = load_be16(c->p + c->off + at);
     return 1;
 }
 
@@ -127,8 +124,7 @@ static inline int cursor_peek_u32(const cursor *c, size_t at, uint32_t *v)
 {
     if (at > cursor_remaining(c) || cursor_remaining(c) - at < 4)
         return 0;
-    const uint8_t *b = c->p + c->off + at;
-    *v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    *v = load_be32(c->p + c->off + at);
     return 1;
 }
 

@@ -254,24 +254,6 @@ static ps_flow **buckets_alloc(uint32_t n)
 }
 
 static int flow_is_live(const ps_flow *f);
-static void foreach_slot(ps_flow_table *t, void (*fn)(ps_flow_table *, ps_flow *, void *),
-                         void *ctx);
-
-struct rehash_ctx {
-    ps_flow **buckets;
-    uint32_t mask;
-};
-
-static void rehash_one(ps_flow_table *t, ps_flow *f, void *ctx)
-{
-    (void)t;
-    struct rehash_ctx *r = ctx;
-    if (!flow_is_live(f))
-        return;
-    ps_flow **head = &r->buckets[f->hash & r->mask];
-    f->hash_next = *head;
-    *head = f;
-}
 
 /* Doubling keeps the load at or below one; if memory is short the table
  * keeps working with longer chains. Flows are visited in memory order, slab
@@ -285,8 +267,17 @@ static void hash_grow(ps_flow_table *t)
     ps_flow **b = buckets_alloc(nbuckets);
     if (!b)
         return;
-    struct rehash_ctx r = {b, nbuckets - 1};
-    foreach_slot(t, rehash_one, &r);
+    for (flow_slab *s = t->slabs; s; s = s->next) {
+        size_t n = s == t->slabs ? t->slab_used : FLOWS_PER_SLAB;
+        for (size_t i = 0; i < n; i++) {
+            ps_flow *f = (ps_flow *)((char *)s->mem + i * FLOW_SLOT);
+            if (!flow_is_live(f))
+                continue;
+            ps_flow **head = &b[f->hash & (nbuckets - 1)];
+            f->hash_next = *head;
+            *head = f;
+        }
+    }
     free(t->buckets);
     t->buckets = b;
     t->mask = nbuckets - 1;
@@ -533,9 +524,6 @@ static ps_flow *queue_settle(ps_flow_table *t, timer_queue *q, int64_t timeout, 
     return NULL;
 }
 
-/* End every flow still filed in the queue, in no particular order (they
- * hold no packets when flushing), and empty it. */
-static void queue_drain(ps_flow_table *t, timer_queue *q, int reason, int keep_reason);
 
 static int flow_is_empty(const ps_flow *f)
 {
@@ -588,16 +576,6 @@ void flow_table_destroy(ps_flow_table *t)
 static int flow_is_live(const ps_flow *f)
 {
     return f->timer_seq != 0;
-}
-
-static void foreach_slot(ps_flow_table *t, void (*fn)(ps_flow_table *, ps_flow *, void *),
-                         void *ctx)
-{
-    for (flow_slab *s = t->slabs; s; s = s->next) {
-        size_t n = s == t->slabs ? t->slab_used : FLOWS_PER_SLAB;
-        for (size_t i = 0; i < n; i++)
-            fn(t, (ps_flow *)((char *)s->mem + i * FLOW_SLOT), ctx);
-    }
 }
 
 static ps_flow *flow_alloc(ps_flow_table *t)
@@ -771,18 +749,21 @@ static void expire_at(ps_flow_table *t, int64_t now_ns)
     expire_fragments(t, now_ns);
 }
 
-static void queue_drain(ps_flow_table *t, timer_queue *q, int reason, int keep_reason)
+/* End every flow still filed in the queue, in no particular order (they
+ * hold no packets when flushing; a closed flow keeps its reason), and empty
+ * it. */
+static void drain_entry(ps_flow_table *t, const timer_entry *e, int reason)
 {
-    for (size_t i = 0; i < q->n; i++) {
-        timer_entry *e = ring_at(q, i);
-        if (entry_is_current(e))
-            flow_end(t, e->flow, keep_reason ? end_reason_for(e->flow, reason) : reason);
-    }
-    for (size_t i = 0; i < q->late.n; i++) {
-        timer_entry *e = &q->late.v[i];
-        if (entry_is_current(e))
-            flow_end(t, e->flow, keep_reason ? end_reason_for(e->flow, reason) : reason);
-    }
+    if (entry_is_current(e))
+        flow_end(t, e->flow, end_reason_for(e->flow, reason));
+}
+
+static void queue_drain(ps_flow_table *t, timer_queue *q, int reason)
+{
+    for (size_t i = 0; i < q->n; i++)
+        drain_entry(t, ring_at(q, i), reason);
+    for (size_t i = 0; i < q->late.n; i++)
+        drain_entry(t, &q->late.v[i], reason);
     q->n = q->head = 0;
     q->late.n = 0;
 }
@@ -798,8 +779,8 @@ void flow_table_flush(ps_flow_table *t, ps_end_reason reason)
     while (t->age.head)
         flow_end(t, t->age.head, end_reason_for(t->age.head, reason));
     /* What is left holds no packets: flows emptied by an active timeout. */
-    queue_drain(t, &t->idle, reason, 0);
-    queue_drain(t, &t->closing, reason, 1);
+    queue_drain(t, &t->idle, reason);
+    queue_drain(t, &t->closing, reason);
 }
 
 /* Make room for one flow: end the one that has been quiet longest. A closed
