@@ -324,16 +324,6 @@ static uint32_t next_open_port(uint32_t *next, uint32_t p)
     return p;
 }
 
-static int entry_has_transport(const ps_reg_entry *e, int transport)
-{
-    int ts[PS_TRANSPORT_COUNT];
-    int nt = transports_of(e, ts);
-    for (int k = 0; k < nt; k++)
-        if (ts[k] == transport)
-            return 1;
-    return 0;
-}
-
 /* The row best_row picks among all rows covering a port is the first in
  * (rank, file order). Rows are taken in that order and each gives its row to
  * the ports of its span that have none yet. Where the spans of a transport
@@ -347,8 +337,9 @@ static void fill_port_best(ps_registry *reg)
 {
     uint32_t *best = calloc(PORT_SLOTS, sizeof *best);
     uint32_t *order = malloc((reg->count ? reg->count : 1) * sizeof *order);
+    uint8_t *tmask = malloc(reg->count ? reg->count : 1);   /* bit t: row covers transport t */
     uint32_t *next = NULL;
-    if (!best || !order)
+    if (!best || !order || !tmask)
         goto fail;
     size_t at[RANKS + 1] = {0};
     uint64_t cells[PS_TRANSPORT_COUNT] = {0};
@@ -359,8 +350,11 @@ static void fill_port_best(ps_registry *reg)
         at[entry_rank(e) + 1]++;
         int ts[PS_TRANSPORT_COUNT];
         int nt = transports_of(e, ts);
-        for (int k = 0; k < nt; k++)
+        tmask[i] = 0;
+        for (int k = 0; k < nt; k++) {
             cells[ts[k]] += (uint64_t)e->port_hi - e->port_lo + 1;
+            tmask[i] |= (uint8_t)(1u << ts[k]);
+        }
     }
     for (int r = 0; r < RANKS; r++)
         at[r + 1] += at[r];
@@ -379,7 +373,7 @@ static void fill_port_best(ps_registry *reg)
         }
         for (size_t k = 0; k < n; k++) {
             const ps_reg_entry *e = &reg->entries[order[k]];
-            if (!entry_has_transport(e, t))
+            if (!(tmask[order[k]] & (1u << t)))
                 continue;
             if (!skip) {
                 for (uint32_t p = e->port_lo; p <= e->port_hi; p++)
@@ -395,12 +389,14 @@ static void fill_port_best(ps_registry *reg)
         }
     }
     free(order);
+    free(tmask);
     free(next);
     reg->port_best = best;
     return;
 fail:
     free(best);
     free(order);
+    free(tmask);
     free(next);
 }
 
