@@ -19,6 +19,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
+. "$here/timing.bash"
 
 packets=2000000
 flows=200000
@@ -110,15 +111,9 @@ build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build_dir/CMakeCache.txt"
 # ---- scratch space and captures ----
 
 if [ -z "$work" ]; then
-    scratch=${TMPDIR:-/tmp}
     # main capture ~445 bytes a packet, flood ~415 a flow; twice that as margin
-    need_kib=$(( (packets * 445 + flood * 415) * 2 / 1024 ))
-    if [ -d /dev/shm ] && [ -w /dev/shm ] &&
-       [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] &&
-       [ "$(df -Pk /dev/shm | awk 'NR == 2 { print $4 }')" -gt "$need_kib" ]; then
-        scratch=/dev/shm
-    fi
-    work=$(mktemp -d "$scratch/portsniff-bench.XXXXXX") || exit 1
+    work=$(mktemp -d "$(scratch_dir $(( (packets * 445 + flood * 415) * 2 / 1024 )))/portsniff-bench.XXXXXX") ||
+        exit 1
     [ "$keep" = 1 ] || trap 'rm -rf "$work"' EXIT
 else
     mkdir -p "$work" || exit 1
@@ -158,112 +153,8 @@ if [ ! -x "$time_bin" ]; then
     exit 1
 fi
 
-# run_once CMD...: runs CMD once with stdout to /dev/null; sets o_ok, o_wall
-# (seconds) and o_rss (peak RSS in KiB).
-run_once() {
-    local t_start t_end rc
-    t_start=$EPOCHREALTIME
-    "$time_bin" -f %M -o "$work/rss" "$@" >/dev/null 2>"$work/stderr"
-    rc=$?
-    t_end=$EPOCHREALTIME
-    o_ok=1
-    if [ "$rc" -ne 0 ]; then
-        o_ok=0
-        echo "run.sh: '$*' exited with status $rc:" >&2
-        tail -n 5 "$work/stderr" >&2
-        return
-    fi
-    o_wall=$(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.6f", b - a }')
-    o_rss=$(tail -n 1 "$work/rss")
-}
-
-median() {
-    tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# measure RUNS CMD...: runs CMD RUNS times; sets m_wall (median seconds),
-# m_rss (largest peak RSS in KiB) and m_ok.
-measure() {
-    local n=$1; shift
-    local walls="" i
-    m_ok=1; m_rss=0
-    for ((i = 0; i < n; i++)); do
-        run_once "$@"
-        if [ "$o_ok" != 1 ]; then
-            m_ok=0
-            return
-        fi
-        walls+="$o_wall "
-        [ "$o_rss" -gt "$m_rss" ] && m_rss=$o_rss
-    done
-    m_wall=$(median <<<"$walls")
-}
-
 have() {
     command -v "$1" >/dev/null 2>&1
-}
-
-# Rows of the main table: label, command shown, runs, wall, rss.
-declare -a row_label row_cmd row_runs row_wall row_rss
-
-# bench LABEL RUNS SHOWN-COMMAND CMD...
-bench() {
-    local label=$1 n=$2 shown=$3; shift 3
-    echo "timing: $label ($n run(s))" >&2
-    measure "$n" "$@"
-    row_label+=("$label")
-    row_cmd+=("$shown")
-    row_runs+=("$n")
-    if [ "$m_ok" = 1 ]; then
-        row_wall+=("$m_wall")
-        row_rss+=("$m_rss")
-    else
-        row_wall+=("failed")
-        row_rss+=("-")
-        fail "$label failed to run"
-    fi
-}
-
-# Commands timed side by side: group_add LABEL SHOWN-COMMAND CMD... collects
-# them, group_run RUNS runs them in rotation, RUNS rounds, so that a slow
-# spell of the machine (other guests on the host) falls on all of them alike,
-# and adds a row for each.
-declare -a grp_label=() grp_shown=()
-group_add() {
-    local i=${#grp_label[@]}
-    grp_label+=("$1"); grp_shown+=("$2"); shift 2
-    eval "grp_cmd_$i=(\"\$@\")"
-}
-
-group_run() {
-    local n=$1 r i
-    local -a walls=() rss=() ok=()
-    for i in "${!grp_label[@]}"; do walls[i]=""; rss[i]=0; ok[i]=1; done
-    echo "timing, interleaved ($n round(s)): ${grp_label[*]}" >&2
-    for ((r = 0; r < n; r++)); do
-        for i in "${!grp_label[@]}"; do
-            [ "${ok[i]}" = 1 ] || continue
-            eval "run_once \"\${grp_cmd_$i[@]}\""
-            if [ "$o_ok" = 1 ]; then
-                walls[i]+="$o_wall "
-                [ "$o_rss" -gt "${rss[i]}" ] && rss[i]=$o_rss
-            else
-                ok[i]=0
-            fi
-        done
-    done
-    for i in "${!grp_label[@]}"; do
-        row_label+=("${grp_label[i]}"); row_cmd+=("${grp_shown[i]}"); row_runs+=("$n")
-        if [ "${ok[i]}" = 1 ]; then
-            row_wall+=("$(median <<<"${walls[i]}")"); row_rss+=("${rss[i]}")
-        else
-            row_wall+=("failed"); row_rss+=("-")
-            fail "${grp_label[i]} failed to run"
-        fi
-        unset "grp_cmd_$i"
-    done
-    grp_label=(); grp_shown=()
 }
 
 # missing LABEL RUNS SHOWN-COMMAND PACKAGE: a tool that is not installed.

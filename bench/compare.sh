@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Two portsniff binaries side by side on one generated capture:
+#
+#   bench/compare.sh [--rounds N] [--packets N] [--flows N] [--build-dir DIR] A B
+#
+# Times `null-loop --buffered` (the floor reading files the way portsniff
+# does), `A -r CAPTURE -q` and `B -r CAPTURE -q` in rotation, N rounds
+# (default 21), and prints each one's median wall time and, for A and B, the
+# time above the floor per packet. A and B may be the same file: the
+# difference is then this machine's noise. The capture comes from gen-bench
+# (default 2,000,000 packets, 200,000 flows), which with null-loop is taken
+# from DIR/bench (default build-bench/, which bench/run.sh builds).
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+. "$here/timing.bash"
+
+rounds=21
+packets=2000000
+flows=200000
+build_dir="$root/build-bench"
+
+usage() {
+    sed -n '4,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+count_arg() {
+    case "${2:-}" in
+        ''|*[!0-9]*|0) echo "compare.sh: $1 needs a whole number of at least 1" >&2; exit 2 ;;
+    esac
+}
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rounds) count_arg "$1" "${2:-}"; rounds=$2; shift 2 ;;
+        --packets) count_arg "$1" "${2:-}"; packets=$2; shift 2 ;;
+        --flows) count_arg "$1" "${2:-}"; flows=$2; shift 2 ;;
+        --build-dir) [ -n "${2:-}" ] || { echo "compare.sh: --build-dir needs a value" >&2; exit 2; }
+                     build_dir=$2; shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        -*) echo "compare.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+        *) break ;;
+    esac
+done
+if [ $# -ne 2 ]; then
+    echo "compare.sh: give two portsniff binaries (see --help)" >&2
+    exit 2
+fi
+a=$1 b=$2
+for bin in "$a" "$b" "$build_dir/bench/gen-bench" "$build_dir/bench/null-loop"; do
+    [ -x "$bin" ] || { echo "compare.sh: $bin is not an executable" >&2; exit 1; }
+done
+time_bin=/usr/bin/time
+[ -x "$time_bin" ] || { echo "compare.sh: $time_bin is missing (Debian package 'time')" >&2; exit 1; }
+
+failures=0
+fail() {
+    echo "compare.sh: $*" >&2
+    failures=$((failures + 1))
+}
+
+work=$(mktemp -d "$(scratch_dir $((packets * 445 * 2 / 1024)))/portsniff-compare.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+pcap="$work/bench.pcap"
+"$build_dir/bench/gen-bench" -o "$pcap" --packets "$packets" --flows "$flows" || exit 1
+"$build_dir/bench/null-loop" "$pcap" >/dev/null || exit 1   # into memory, untimed
+
+group_add "floor, 256 KiB buffer" "null-loop --buffered" "$build_dir/bench/null-loop" --buffered "$pcap"
+group_add "A" "$a -q" "$a" -r "$pcap" -q
+group_add "B" "$b -q" "$b" -r "$pcap" -q
+group_run "$rounds"
+
+floor=${row_wall[0]}
+echo
+echo "$packets packets, $flows flows; $rounds rounds in rotation"
+echo
+echo "| | command | median wall (s) | above the floor, ns a packet |"
+echo "|---|---|---:|---:|"
+for i in "${!row_label[@]}"; do
+    w=${row_wall[$i]}
+    above="-"
+    if [ "$i" -gt 0 ] && [[ $w =~ ^[0-9.]+$ ]] && [[ $floor =~ ^[0-9.]+$ ]]; then
+        above=$(awk -v w="$w" -v f="$floor" -v n="$packets" 'BEGIN { printf "%.0f", (w - f) * 1e9 / n }')
+    fi
+    echo "| ${row_label[$i]} | \`${row_cmd[$i]}\` | $w | $above |"
+done
+[ "$failures" -eq 0 ]
