@@ -63,6 +63,7 @@ struct ps_registry {
     str_block *strings;
     char *source;
     char date[11];
+    char newest_row[11];        /* latest Registration/Modification Date of an IANA CSV row */
     ps_reg_format format;
 
     reg_link *links;
@@ -446,6 +447,64 @@ ps_registry *registry_from_rows(const ps_reg_entry *rows, size_t count, const ch
     return reg;
 }
 
+/* ---- dates ------------------------------------------------------------ */
+
+/* Days from 1970-01-01 to year-month-day in the proleptic Gregorian
+ * calendar (H. Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int registry_date_day(const char *date, int64_t *day)
+{
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (int i = 0; i < 10; i++) {
+        int dash = i == 4 || i == 7;
+        if (dash ? date[i] != '-' : !isdigit((unsigned char)date[i]))
+            return 0;
+    }
+    if (date[10] != '\0')
+        return 0;
+    int y = atoi(date), m = atoi(date + 5), d = atoi(date + 8);
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+        return 0;
+    *day = days_from_civil(y, m, d);
+    return 1;
+}
+
+int registry_date_age(const char *date, int64_t now, int64_t *days)
+{
+    int64_t day;
+    if (!date || !registry_date_day(date, &day))
+        return 0;
+    int64_t secs = now - day * 86400;
+    /* Whole days, rounded down also before the date (a clock set earlier). */
+    *days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+    return 1;
+}
+
+/* `text` of `len` bytes copied to date[11] when it is a real calendar date. */
+static int take_date(const char *text, size_t len, char date[11])
+{
+    char copy[11];
+    int64_t day;
+    if (len != 10)
+        return 0;
+    memcpy(copy, text, 10);
+    copy[10] = '\0';
+    if (!registry_date_day(copy, &day))
+        return 0;
+    memcpy(date, copy, 11);
+    return 1;
+}
+
 /* ---- parsing: shared ---------------------------------------------------- */
 
 typedef struct parser {
@@ -658,6 +717,19 @@ static int store_iana_strings(parser *p, const csv_record *rec, ps_reg_entry *e)
     return ok;
 }
 
+/* The latest Registration or Modification Date of any row; a field that is
+ * not a date is left out, not refused (the columns are informational). */
+static void note_row_dates(ps_registry *reg, const csv_record *rec)
+{
+    static const int cols[] = {COL_REGISTERED, COL_MODIFIED};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        char date[11];
+        if (take_date(rec->field[cols[i]], rec->field_len[cols[i]], date) &&
+            strcmp(date, reg->newest_row) > 0)
+            memcpy(reg->newest_row, date, sizeof date);
+    }
+}
+
 static int parse_iana_row(parser *p, const csv_record *rec)
 {
     if (rec->nfields != IANA_COLUMNS)
@@ -676,6 +748,7 @@ static int parse_iana_row(parser *p, const csv_record *rec)
         !parse_alias(p, rec, e))
         return 0;
     e->status = (uint8_t)(e->name ? PS_REG_NAMED : status_of_unnamed(e->description));
+    note_row_dates(p->reg, rec);
     return 1;
 }
 
@@ -889,20 +962,53 @@ static char *read_whole_file(const char *path, size_t *len, char *err, size_t er
     return buf;
 }
 
-/* IANA publishes the registry's date only in the XML rendering; the first
- * <updated> element in the file is the registry's own. */
-int registry_sibling_date(const char *csv_path, char date[11])
+/* `path` with its .csv suffix (if any) replaced by `ext`; NULL when out of memory. */
+static char *sibling_path(const char *path, const char *ext)
 {
-    size_t len = strlen(csv_path);
-    char *xml = malloc(len + 5);
-    if (!xml)
+    size_t len = strlen(path);
+    char *out = malloc(len + strlen(ext) + 1);
+    if (!out)
+        return NULL;
+    strcpy(out, path);
+    if (len >= 4 && strcasecmp(out + len - 4, ".csv") == 0)
+        out[len - 4] = '\0';
+    strcat(out, ext);
+    return out;
+}
+
+/* NAME.date: exactly one line holding the date. */
+static int date_from_date_file(const char *csv_path, char date[11], char *err, size_t errlen)
+{
+    char *path = sibling_path(csv_path, ".date");
+    if (!path)
         return 0;
-    strcpy(xml, csv_path);
-    if (len >= 4 && strcasecmp(xml + len - 4, ".csv") == 0)
-        xml[len - 4] = '\0';
-    strcat(xml, ".xml");
-    FILE *f = fopen(xml, "rb");
-    free(xml);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        free(path);
+        return 0;
+    }
+    char text[32];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    if (n > 0 && text[n - 1] == '\n')
+        text[--n] = '\0';
+    int ok = strlen(text) == n && take_date(text, n, date);
+    if (!ok)
+        snprintf(err, errlen, "%s: expected one line with the registry's date (YYYY-MM-DD)", path);
+    free(path);
+    return ok ? 1 : -1;
+}
+
+/* NAME.xml: IANA's XML rendering, whose first <updated> element is the
+ * registry's own (the records' dates are attributes). */
+static int date_from_xml(const char *csv_path, char date[11])
+{
+    char *path = sibling_path(csv_path, ".xml");
+    if (!path)
+        return 0;
+    FILE *f = fopen(path, "rb");
+    free(path);
     if (!f)
         return 0;
     char head[8192];
@@ -913,16 +1019,14 @@ int registry_sibling_date(const char *csv_path, char date[11])
     if (!u)
         return 0;
     u += strlen("<updated>");
-    if (strlen(u) < 10 || u[10] != '<')
-        return 0;
-    for (int i = 0; i < 10; i++) {
-        int dash = i == 4 || i == 7;
-        if (dash ? u[i] != '-' : !isdigit((unsigned char)u[i]))
-            return 0;
-    }
-    memcpy(date, u, 10);
-    date[10] = '\0';
-    return 1;
+    const char *end = strchr(u, '<');
+    return end && take_date(u, (size_t)(end - u), date);
+}
+
+int registry_sibling_date(const char *csv_path, char date[11], char *err, size_t errlen)
+{
+    int rc = date_from_date_file(csv_path, date, err, errlen);
+    return rc != 0 ? rc : date_from_xml(csv_path, date);
 }
 
 ps_registry *registry_load_file(const char *path, char *err, size_t errlen)
@@ -933,8 +1037,11 @@ ps_registry *registry_load_file(const char *path, char *err, size_t errlen)
         return NULL;
     ps_registry *reg = registry_parse(buf, len, path, err, errlen);
     free(buf);
-    if (reg && reg->format == PS_REG_FORMAT_IANA_CSV)
-        registry_sibling_date(path, reg->date);
+    if (reg && reg->format == PS_REG_FORMAT_IANA_CSV &&
+        registry_sibling_date(path, reg->date, err, errlen) < 0) {
+        registry_free(reg);
+        return NULL;
+    }
     return reg;
 }
 
@@ -1080,6 +1187,11 @@ size_t registry_find_name(const ps_registry *reg, const char *name, const ps_reg
 const char *registry_source(const ps_registry *reg) { return reg->source; }
 
 const char *registry_date(const ps_registry *reg) { return reg->date[0] ? reg->date : NULL; }
+
+const char *registry_newest_row_date(const ps_registry *reg)
+{
+    return reg->newest_row[0] ? reg->newest_row : NULL;
+}
 
 ps_reg_format registry_format(const ps_registry *reg) { return reg->format; }
 

@@ -21,8 +21,11 @@ ps_registry *registry_from_rows(const ps_reg_entry *rows, size_t count, const ch
 /* Distinct service names (case-insensitive). */
 size_t registry_name_count(const ps_registry *reg);
 
-/* The `updated` date in the XML beside an IANA CSV (same path, .xml), in
- * date[11]; 0 when there is none. */
-int registry_sibling_date(const char *csv_path, char date[11]);
+/* The registry's date for the IANA CSV at csv_path, from a file beside it
+ * (the same path without .csv): NAME.date, one line "YYYY-MM-DD" (what
+ * data/ ships), else the first <updated> element of NAME.xml (IANA's XML
+ * rendering). 1 with date[11] set; 0 when neither gives a date; -1 with a
+ * reason in err when NAME.date exists but does not hold one date. */
+int registry_sibling_date(const char *csv_path, char date[11], char *err, size_t errlen);
 
 #endif

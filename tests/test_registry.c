@@ -630,7 +630,7 @@ static void test_etc_services(void **state)
     registry_free(reg);
 }
 
-/* ---- dates from the XML beside the CSV --------------------------------- */
+/* ---- the registry's date ---------------------------------------------- */
 
 static void write_text(const char *path, const char *text)
 {
@@ -640,35 +640,110 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
-static void test_date_from_sibling_xml(void **state)
+static ps_registry *load_dated(const char *csv, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    return registry_load_file(csv, err, errlen);
+}
+
+static void test_date_from_sibling_files(void **state)
 {
     (void)state;
     char dir[] = "/tmp/ps-registry-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char csv[128], xml[128], err[256];
+    char csv[128], xml[128], date[128], expected[256], err[256];
     snprintf(csv, sizeof csv, "%s/reg.csv", dir);
     snprintf(xml, sizeof xml, "%s/reg.xml", dir);
-    write_text(csv, HEADER GOOD_ROW);
+    snprintf(date, sizeof date, "%s/reg.date", dir);
+    write_text(csv, HEADER "http,80,tcp,World Wide Web HTTP,,,2001-02-03,2024-12-20,[RFC9110],,,\n"
+                           "ssh,22,tcp,The Secure Shell,,,2025-01-31,,[RFC4251],,,\n");
 
-    ps_registry *reg = registry_load_file(csv, err, sizeof err);
+    ps_registry *reg = load_dated(csv, err, sizeof err);
     assert_non_null(reg);
     assert_null(registry_date(reg));
+    assert_string_equal(registry_newest_row_date(reg), "2025-01-31");
     registry_free(reg);
 
+    /* IANA's XML: the registry's own <updated>, not a record's. */
     write_text(xml, "<?xml version='1.0'?>\n<registry>\n  <updated>2031-02-03</updated>\n"
                     "  <record><updated>1999-01-01</updated></record>\n</registry>\n");
-    reg = registry_load_file(csv, err, sizeof err);
+    reg = load_dated(csv, err, sizeof err);
     assert_non_null(reg);
     assert_string_equal(registry_date(reg), "2031-02-03");
     registry_free(reg);
 
     write_text(xml, "<registry><updated>soon</updated></registry>\n");
-    reg = registry_load_file(csv, err, sizeof err);
+    reg = load_dated(csv, err, sizeof err);
     assert_null(registry_date(reg));
     registry_free(reg);
+    write_text(xml, "<registry><updated>2031-02-30</updated></registry>\n");
+    reg = load_dated(csv, err, sizeof err);
+    assert_null(registry_date(reg));
+    registry_free(reg);
+
+    /* NAME.date wins over the XML; with or without its line break. */
+    write_text(xml, "<registry><updated>2031-02-03</updated></registry>\n");
+    write_text(date, "2026-08-17\n");
+    reg = load_dated(csv, err, sizeof err);
+    assert_string_equal(registry_date(reg), "2026-08-17");
+    registry_free(reg);
+    write_text(date, "2024-02-29");
+    reg = load_dated(csv, err, sizeof err);
+    assert_string_equal(registry_date(reg), "2024-02-29");
+    registry_free(reg);
+
+    /* A date file that holds anything else refuses the registry. */
+    static const char *const bad[] = {"", "\n", "2026-8-17\n", "2026-08-17\n\n",
+                                      "2026-08-17 \n", "2025-02-29\n", "2026-13-01\n",
+                                      "2026-08-17\nextra\n", "17/08/2026\n"};
+    snprintf(expected, sizeof expected,
+             "%s: expected one line with the registry's date (YYYY-MM-DD)", date);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_text(date, bad[i]);
+        assert_null(load_dated(csv, err, sizeof err));
+        assert_string_equal(err, expected);
+    }
+    remove(date);
     remove(xml);
     remove(csv);
     rmdir(dir);
+}
+
+static void test_date_arithmetic(void **state)
+{
+    (void)state;
+    int64_t day, age;
+    assert_true(registry_date_day("1970-01-01", &day));
+    assert_int_equal(day, 0);
+    assert_true(registry_date_day("2026-08-17", &day));
+    assert_int_equal(day, 20682);   /* 1786924800 s */
+    assert_true(registry_date_day("2000-02-29", &day));
+    assert_int_equal(day, 11016);
+    assert_true(registry_date_day("1969-12-31", &day));
+    assert_int_equal(day, -1);
+    assert_false(registry_date_day("1900-02-29", &day));
+    assert_false(registry_date_day("2026-04-31", &day));
+    assert_false(registry_date_day("2026-00-10", &day));
+    assert_false(registry_date_day("2026-08-17x", &day));
+    assert_false(registry_date_day("2026-08-1", &day));
+
+    /* 2026-08-17 00:00:00 UTC is 1786924800. */
+    assert_true(registry_date_age("2026-08-17", 1786924800, &age));
+    assert_int_equal(age, 0);
+    assert_true(registry_date_age("2026-08-17", 1786924800 + 86399, &age));
+    assert_int_equal(age, 0);
+    assert_true(registry_date_age("2026-08-17", 1786924800 + 86400, &age));
+    assert_int_equal(age, 1);
+    assert_true(registry_date_age("2026-08-17", 1786924800 + 106 * 86400 + 79228, &age));
+    assert_int_equal(age, 106);
+    assert_true(registry_date_age("2026-08-17", 1786924800 - 1, &age));
+    assert_int_equal(age, -1);
+    assert_true(registry_date_age("2026-08-17", 1786924800 - 86400, &age));
+    assert_int_equal(age, -1);
+    assert_true(registry_date_age("2026-08-17", 1786924800 - 86401, &age));
+    assert_int_equal(age, -2);
+    assert_false(registry_date_age(NULL, 1786924800, &age));
+    assert_false(registry_date_age("unknown", 1786924800, &age));
 }
 
 /* ---- the caveat -------------------------------------------------------- */
@@ -928,7 +1003,8 @@ int main(void)
         cmocka_unit_test(test_services_format),
         cmocka_unit_test(test_services_errors),
         cmocka_unit_test(test_etc_services),
-        cmocka_unit_test(test_date_from_sibling_xml),
+        cmocka_unit_test(test_date_from_sibling_files),
+        cmocka_unit_test(test_date_arithmetic),
         cmocka_unit_test(test_caveat_box_is_iana_text),
         cmocka_unit_test(test_caveat_text_is_the_box_unwrapped),
         cmocka_unit_test(test_lookup_port_and_transport),

@@ -60,9 +60,20 @@ size_t registry_find_name(const ps_registry *reg, const char *name,
 /* Where the data came from. */
 const char *registry_source(const ps_registry *reg);   /* path, or "built-in (<path at build>)" */
 const char *registry_date(const ps_registry *reg);     /* "2026-08-17" or NULL when unknown */
+/* The latest Registration or Modification Date among an IANA CSV's rows
+ * (NULL for services(5) files and the built-in registry, which keeps no row dates). */
+const char *registry_newest_row_date(const ps_registry *reg);
 ps_reg_format registry_format(const ps_registry *reg);
 size_t registry_entry_count(const ps_registry *reg);
 const ps_reg_entry *registry_entry(const ps_registry *reg, size_t i);
+
+/* Days from 1970-01-01 to a "YYYY-MM-DD" calendar date (negative before it):
+ * 1 with *day set, 0 when the text is not such a date. */
+int registry_date_day(const char *date, int64_t *day);
+/* The age in whole days at `now` (Unix seconds) of something dated `date`,
+ * counted from 00:00 UTC of that date and rounded down (negative when `now`
+ * is earlier): 1 with *days set, 0 when date is NULL or not a date. */
+int registry_date_age(const char *date, int64_t now, int64_t *days);
 
 /* The caveat the registry prints, as its box of asterisks (72 columns). */
 extern const char registry_caveat_box[];

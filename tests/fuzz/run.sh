@@ -9,7 +9,7 @@
 #   FUZZ_SECONDS     time per harness (default 45)
 #   FUZZ_CORPUS      keep the corpora there between runs (default: a temporary directory)
 #   PS_REGISTRY_CSV  the IANA CSV to build with and to take registry seeds from
-#                    (default: the build's own default, ../shared/iana/...)
+#                    (default: the build's own, data/service-names-port-numbers.csv)
 # Seeds are made at run time: the sample captures (whole files for the
 # pipeline, one input per packet for the dissector), the head of the IANA CSV,
 # an excerpt of /etc/services, tests/fuzz/seeds/ and tests/fuzz/regressions/.
