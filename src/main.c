@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <pcap/pcap.h>
@@ -26,7 +27,7 @@ typedef struct options {
     ps_capture_opts cap;
     const char *files[MAX_INPUTS];
     ps_format flow_format;
-    ps_format report_format;
+    const ps_report_writer *report_writer;   /* NULL: --report=none */
     const char *report_file;
     const char *registry_file;
     const char *lookup;
@@ -186,6 +187,26 @@ static int set_format(const char *opt, const char *arg, ps_format *out)
     return PS_EXIT_OK;
 }
 
+/* --report: a writer from the table, or none. */
+static int set_report_format(const char *arg, options *o)
+{
+    const ps_report_writer *w = report_writer_find(arg);
+    char names[160] = "";
+
+    if (w || strcasecmp(arg, "none") == 0) {
+        o->report_writer = w;
+        return PS_EXIT_OK;
+    }
+    for (size_t i = 0; (w = report_writer_at(i)) != NULL; i++) {
+        strncat(names, report_writer_name(w), sizeof(names) - strlen(names) - 1);
+        strncat(names, ", ", sizeof(names) - strlen(names) - 1);
+    }
+    if (strlen(names) >= 2)
+        names[strlen(names) - 2] = '\0';
+    fprintf(stderr, "portsniff: --report: unknown format '%s' (%s or none)\n", arg, names);
+    return PS_EXIT_USAGE;
+}
+
 static int set_timeout(const char *opt, const char *arg, int64_t *out_ns)
 {
     double s;
@@ -258,7 +279,7 @@ static int apply_option(int c, const char *arg, options *o)
     case 'F': return read_filter_file(arg, o);
     case 'Z': o->cap.drop_user = arg; return PS_EXIT_OK;
     case OPT_FLOWS: return set_format("--flows", arg, &o->flow_format);
-    case OPT_REPORT: return set_format("--report", arg, &o->report_format);
+    case OPT_REPORT: return set_report_format(arg, o);
     case OPT_REPORT_FILE: o->report_file = arg; return PS_EXIT_OK;
     case OPT_INTERVAL:
         if (parse_seconds(arg, 0.001, &o->cap.interval_s) < 0) {
@@ -345,7 +366,7 @@ typedef struct run_ctx {
 /* Write to a temporary file beside the target, then rename, so a reader never
  * sees a half-written report. */
 static int write_report_file(const char *path, const ps_report *r, const ps_report_context *ctx,
-                             ps_format fmt)
+                             const ps_report_writer *w)
 {
     size_t len = strlen(path) + 16;
     char *tmp = malloc(len);
@@ -357,7 +378,7 @@ static int write_report_file(const char *path, const ps_report *r, const ps_repo
     snprintf(tmp, len, "%s.tmpXXXXXX", path);
     fd = mkstemp(tmp);
     if (fd >= 0 && (f = fdopen(fd, "w")) != NULL) {
-        rc = report_write(r, ctx, fmt, f);
+        rc = report_write(r, ctx, w, f);
         if (fclose(f) != 0)
             rc = -1;
         if (rc == 0 && rename(tmp, path) != 0)
@@ -378,24 +399,21 @@ static int emit_report(const run_ctx *rc, ps_pipeline *p, const ps_report *r, in
 {
     const options *o = rc->o;
     ps_report_context ctx = {
-        .run = &p->stats,
-        .flows = flow_table_counters(p->flows),
         .registry_source = registry_source(rc->reg),
         .registry_date = registry_date(rc->reg),
         .inputs = live ? &o->cap.iface : o->cap.files,
         .ninputs = live ? 1 : o->cap.nfiles,
         .live = live,
-        .open_flows = flow_table_count(p->flows),
         .final = final,
     };
 
-    if (o->report_format == PS_FMT_NONE)
+    if (!o->report_writer)
         return 0;
     if (o->report_file)
-        return write_report_file(o->report_file, r, &ctx, o->report_format);
+        return write_report_file(o->report_file, r, &ctx, o->report_writer);
     if (o->flow_format == PS_FMT_TEXT && p->flow_records)
         fputc('\n', stdout);
-    if (report_write(r, &ctx, o->report_format, stdout) != 0)
+    if (report_write(r, &ctx, o->report_writer, stdout) != 0)
         return -1;
     return fflush(stdout) == 0 ? 0 : -1;
 }
@@ -444,7 +462,7 @@ static int run_capture(const options *o, const ps_registry *reg)
     install_signal_handlers();
     rc = capture_run(&o->cap, &p, on_interval, &ctx);
     if (rc == PS_EXIT_OK || rc == PS_EXIT_TRUNCATED) {
-        if (emit_report(&ctx, &p, p.report, live, 1) != 0 && rc == PS_EXIT_OK)
+        if (emit_report(&ctx, &p, pipeline_report(&p), live, 1) != 0 && rc == PS_EXIT_OK)
             rc = PS_EXIT_INPUT;
     }
     if (ferror(stdout) && rc == PS_EXIT_OK) {
@@ -466,7 +484,7 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     o.cap.promisc = 1;
     o.flow_format = PS_FMT_TEXT;
-    o.report_format = PS_FMT_TEXT;
+    o.report_writer = report_writer_find("text");
     flow_config_defaults(&o.flow);
     rc = parse_args(argc, argv, &o);
     if (rc != PS_EXIT_OK) {

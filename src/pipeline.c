@@ -76,6 +76,11 @@ static void add_open_flow(const ps_flow *flow, void *ctx)
     report_add_flow(s->report, flow, &label);
 }
 
+static void set_counters(const ps_pipeline *p, ps_report *r)
+{
+    report_set_counters(r, &p->stats, flow_table_counters(p->flows), flow_table_count(p->flows));
+}
+
 ps_report *pipeline_snapshot(const ps_pipeline *p)
 {
     /* Frames handed over so far count before the table is read. */
@@ -85,5 +90,13 @@ ps_report *pipeline_snapshot(const ps_pipeline *p)
     if (!s.report)
         return NULL;
     flow_table_foreach(p->flows, add_open_flow, &s);
+    set_counters(p, s.report);
     return s.report;
+}
+
+const ps_report *pipeline_report(ps_pipeline *p)
+{
+    flow_table_sync(p->flows);
+    set_counters(p, p->report);
+    return p->report;
 }

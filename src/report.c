@@ -1,10 +1,11 @@
-/* Per-service aggregation of ended flows, keyed by (label text, transport)
- * so that unregistered, reserved, unassigned and unnamed ports each get one
- * row per transport instead of one per port. */
+/* The report model: per-service aggregation of ended flows, keyed by (label
+ * text, transport) so that unregistered, reserved, unassigned and unnamed
+ * ports each get one row per transport instead of one per port; the run's
+ * counters; the time covered. Merge, subtract and reset work on the whole. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "report_rows.h"
+#include "report_view.h"
 
 /* Labels come from a few registry rows and fixed strings, so the row for a
  * (label text, transport) is remembered by the text's address: most flows
@@ -20,23 +21,54 @@ typedef struct row_cache_entry {
 struct ps_report {
     report_row *rows;
     row_cache_entry cache[ROW_CACHE_SIZE];
+    int have_counters;          /* report_set_counters or a merge gave run counters */
+    ps_run_stats run;
+    ps_flow_counters flows;
+    uint64_t open_flows;
+    int windowed;               /* report_set_window, or a subtract, set start/end */
+    int64_t start_ns, end_ns;
 };
+
+static void clear_counters(ps_report *r)
+{
+    r->have_counters = 0;
+    run_stats_init(&r->run);
+    memset(&r->flows, 0, sizeof(r->flows));
+    r->open_flows = 0;
+    r->windowed = 0;
+    r->start_ns = r->end_ns = 0;
+}
 
 ps_report *report_create(void)
 {
-    return calloc(1, sizeof(ps_report));
+    ps_report *r = calloc(1, sizeof(ps_report));
+    if (r)
+        clear_counters(r);
+    return r;
+}
+
+static void free_rows(ps_report *r)
+{
+    report_row *row, *tmp;
+    HASH_ITER(hh, r->rows, row, tmp) {
+        HASH_DEL(r->rows, row);
+        free(row);
+    }
+    memset(r->cache, 0, sizeof(r->cache));
 }
 
 void report_free(ps_report *r)
 {
     if (!r)
         return;
-    report_row *row, *tmp;
-    HASH_ITER(hh, r->rows, row, tmp) {
-        HASH_DEL(r->rows, row);
-        free(row);
-    }
+    free_rows(r);
     free(r);
+}
+
+void report_reset(ps_report *r)
+{
+    free_rows(r);
+    clear_counters(r);
 }
 
 static report_row *row_get(ps_report *r, const report_key *key, uint8_t status)
@@ -84,21 +116,185 @@ void report_add_flow(ps_report *r, const ps_flow *flow, const ps_label *label)
     row->ip_bytes += flow->dir[0].ip_bytes + flow->dir[1].ip_bytes;
 }
 
+void report_set_counters(ps_report *r, const ps_run_stats *run, const ps_flow_counters *flows,
+                         uint64_t open_flows)
+{
+    r->have_counters = 1;
+    r->run = *run;
+    r->flows = *flows;
+    r->open_flows = open_flows;
+}
+
+void report_set_window(ps_report *r, int64_t start_ns, int64_t end_ns)
+{
+    r->windowed = 1;
+    r->start_ns = start_ns;
+    r->end_ns = end_ns;
+}
+
+/* ---- combining reports ---- */
+
+static uint64_t sub_floor0(uint64_t a, uint64_t b)
+{
+    return a > b ? a - b : 0;
+}
+
+/* The time a report covers, as report_view_init works it out; 0 when none. */
+static int report_span(const ps_report *r, int64_t *start, int64_t *end)
+{
+    if (r->windowed) {
+        *start = r->start_ns;
+        *end = r->end_ns;
+        return 1;
+    }
+    if (r->run.packets == 0)
+        return 0;
+    *start = r->run.first_ns;
+    *end = r->run.last_ns;
+    return 1;
+}
+
+static void merge_run(ps_run_stats *d, const ps_run_stats *s)
+{
+    if (s->packets) {
+        if (d->packets == 0 || s->first_ns < d->first_ns)
+            d->first_ns = s->first_ns;
+        if (d->packets == 0 || s->last_ns > d->last_ns)
+            d->last_ns = s->last_ns;
+    }
+    d->packets += s->packets;
+    d->frame_bytes += s->frame_bytes;
+    d->transport_packets += s->transport_packets;
+    d->fragment_packets += s->fragment_packets;
+    d->non_ip_packets += s->non_ip_packets;
+    d->non_ip_bytes += s->non_ip_bytes;
+    d->unsupported_link_packets += s->unsupported_link_packets;
+    if (s->unsupported_dlt >= 0)
+        d->unsupported_dlt = s->unsupported_dlt;
+    for (int m = 0; m < PS_MAL_COUNT; m++)
+        d->malformed[m] += s->malformed[m];
+    d->malformed_total += s->malformed_total;
+    for (int p = 0; p < 256; p++) {
+        d->other_ip_packets[p] += s->other_ip_packets[p];
+        d->other_ip_bytes[p] += s->other_ip_bytes[p];
+    }
+    d->other_ip_total_packets += s->other_ip_total_packets;
+    d->other_ip_total_bytes += s->other_ip_total_bytes;
+    d->have_kernel_stats |= s->have_kernel_stats;
+    d->kernel_received += s->kernel_received;
+    d->kernel_dropped += s->kernel_dropped;
+    d->interface_dropped += s->interface_dropped;
+}
+
+static void merge_flow_counters(ps_flow_counters *d, const ps_flow_counters *s)
+{
+    d->flows_created += s->flows_created;
+    d->flows_ended += s->flows_ended;
+    d->flows_evicted += s->flows_evicted;
+    d->fragments_matched += s->fragments_matched;
+    d->fragments_unmatched += s->fragments_unmatched;
+    d->fragment_cache_evictions += s->fragment_cache_evictions;
+    d->peak_flows += s->peak_flows;
+}
+
+int report_merge(ps_report *dst, const ps_report *src)
+{
+    for (const report_row *row = src->rows; row; row = row->hh.next) {
+        report_row *d = row_get(dst, &row->key, row->status);
+        if (!d)
+            return -1;
+        d->flows += row->flows;
+        d->packets += row->packets;
+        d->bytes += row->bytes;
+        d->ip_bytes += row->ip_bytes;
+    }
+    if (dst->windowed || src->windowed) {
+        int64_t ds, de, ss, se;
+        int dhave = report_span(dst, &ds, &de), shave = report_span(src, &ss, &se);
+        if (!dhave) {
+            ds = ss;
+            de = se;
+        } else if (shave) {
+            ds = ss < ds ? ss : ds;
+            de = se > de ? se : de;
+        }
+        report_set_window(dst, ds, de);
+    }
+    merge_run(&dst->run, &src->run);
+    merge_flow_counters(&dst->flows, &src->flows);
+    dst->open_flows += src->open_flows;
+    dst->have_counters |= src->have_counters;
+    return 0;
+}
+
+static void subtract_run(ps_run_stats *d, const ps_run_stats *s)
+{
+    d->packets = sub_floor0(d->packets, s->packets);
+    d->frame_bytes = sub_floor0(d->frame_bytes, s->frame_bytes);
+    d->transport_packets = sub_floor0(d->transport_packets, s->transport_packets);
+    d->fragment_packets = sub_floor0(d->fragment_packets, s->fragment_packets);
+    d->non_ip_packets = sub_floor0(d->non_ip_packets, s->non_ip_packets);
+    d->non_ip_bytes = sub_floor0(d->non_ip_bytes, s->non_ip_bytes);
+    d->unsupported_link_packets = sub_floor0(d->unsupported_link_packets, s->unsupported_link_packets);
+    for (int m = 0; m < PS_MAL_COUNT; m++)
+        d->malformed[m] = sub_floor0(d->malformed[m], s->malformed[m]);
+    d->malformed_total = sub_floor0(d->malformed_total, s->malformed_total);
+    for (int p = 0; p < 256; p++) {
+        d->other_ip_packets[p] = sub_floor0(d->other_ip_packets[p], s->other_ip_packets[p]);
+        d->other_ip_bytes[p] = sub_floor0(d->other_ip_bytes[p], s->other_ip_bytes[p]);
+    }
+    d->other_ip_total_packets = sub_floor0(d->other_ip_total_packets, s->other_ip_total_packets);
+    d->other_ip_total_bytes = sub_floor0(d->other_ip_total_bytes, s->other_ip_total_bytes);
+    d->kernel_received = sub_floor0(d->kernel_received, s->kernel_received);
+    d->kernel_dropped = sub_floor0(d->kernel_dropped, s->kernel_dropped);
+    d->interface_dropped = sub_floor0(d->interface_dropped, s->interface_dropped);
+}
+
+static void subtract_flow_counters(ps_flow_counters *d, const ps_flow_counters *s)
+{
+    d->flows_created = sub_floor0(d->flows_created, s->flows_created);
+    d->flows_ended = sub_floor0(d->flows_ended, s->flows_ended);
+    d->flows_evicted = sub_floor0(d->flows_evicted, s->flows_evicted);
+    d->fragments_matched = sub_floor0(d->fragments_matched, s->fragments_matched);
+    d->fragments_unmatched = sub_floor0(d->fragments_unmatched, s->fragments_unmatched);
+    d->fragment_cache_evictions = sub_floor0(d->fragment_cache_evictions, s->fragment_cache_evictions);
+}
+
+void report_subtract(ps_report *dst, const ps_report *src)
+{
+    for (const report_row *row = src->rows; row; row = row->hh.next) {
+        report_row *d;
+        HASH_FIND(hh, dst->rows, &row->key, sizeof(row->key), d);
+        if (!d)
+            continue;
+        d->flows = sub_floor0(d->flows, row->flows);
+        d->packets = sub_floor0(d->packets, row->packets);
+        d->bytes = sub_floor0(d->bytes, row->bytes);
+        d->ip_bytes = sub_floor0(d->ip_bytes, row->ip_bytes);
+        if (d->flows == 0 && d->packets == 0 && d->bytes == 0) {
+            HASH_DEL(dst->rows, d);
+            free(d);
+        }
+    }
+    memset(dst->cache, 0, sizeof(dst->cache));
+    int64_t ds, de, ss, se;
+    int dhave = report_span(dst, &ds, &de), shave = report_span(src, &ss, &se);
+    if (shave)
+        report_set_window(dst, se, dhave && de > se ? de : se);
+    subtract_run(&dst->run, &src->run);
+    subtract_flow_counters(&dst->flows, &src->flows);
+}
+
 ps_report *report_clone(const ps_report *r)
 {
     ps_report *c = report_create();
     if (!c)
         return NULL;
-    for (const report_row *row = r->rows; row; row = row->hh.next) {
-        report_row *copy = row_get(c, &row->key, row->status);
-        if (!copy) {
-            report_free(c);
-            return NULL;
-        }
-        copy->flows = row->flows;
-        copy->packets = row->packets;
-        copy->bytes = row->bytes;
-        copy->ip_bytes = row->ip_bytes;
+    /* Merged into an empty report, every figure, gauge and window comes
+     * across as it is. */
+    if (report_merge(c, r) != 0) {
+        report_free(c);
+        return NULL;
     }
     return c;
 }
@@ -140,12 +336,13 @@ static void gather_other(report_view *v)
 
 int report_view_init(report_view *v, const ps_report *r, const ps_report_context *ctx)
 {
-    static const ps_run_stats no_run;
-    static const ps_flow_counters no_flows;
     memset(v, 0, sizeof(*v));
     v->ctx = ctx;
-    v->run = ctx->run ? ctx->run : &no_run;
-    v->flows = ctx->flows ? ctx->flows : &no_flows;
+    v->run = &r->run;
+    v->flows = &r->flows;
+    v->open_flows = r->open_flows;
+    v->windowed = r->windowed;
+    v->have_span = report_span(r, &v->start_ns, &v->end_ns);
     size_t n = HASH_COUNT(r->rows);
     v->rows = malloc((n ? n : 1) * sizeof(*v->rows));
     if (!v->rows)
@@ -160,8 +357,8 @@ int report_view_init(report_view *v, const ps_report *r, const ps_report_context
     gather_other(v);
     /* Without run counters (a report built from flows alone) the services
      * are the whole. */
-    v->total_bytes = ctx->run ? v->run->frame_bytes : row_bytes;
-    v->flows_ended = ctx->flows ? v->flows->flows_ended : row_flows;
+    v->total_bytes = r->have_counters ? r->run.frame_bytes : row_bytes;
+    v->flows_ended = r->have_counters ? r->flows.flows_ended : row_flows;
     return 0;
 }
 
@@ -185,17 +382,13 @@ const char *report_proto_name(uint8_t proto, char *buf, size_t len)
     return buf;
 }
 
-int report_write(const ps_report *r, const ps_report_context *ctx, ps_format fmt, FILE *out)
+int report_write(const ps_report *r, const ps_report_context *ctx, const ps_report_writer *w,
+                 FILE *out)
 {
     report_view v;
     if (report_view_init(&v, r, ctx) != 0)
         return -1;
-    switch (fmt) {
-    case PS_FMT_TEXT: report_write_text(&v, out); break;
-    case PS_FMT_JSON: report_write_json(&v, out); break;
-    case PS_FMT_CSV: report_write_csv(&v, out); break;
-    default: break;
-    }
+    w->write(&v, out);
     report_view_free(&v);
     if (fflush(out) != 0 || ferror(out))
         return -1;

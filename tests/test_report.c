@@ -1,5 +1,7 @@
-/* Per-service report: aggregation, sorting, shares, totals, the three
- * writers, and the registry caveat in every format. */
+/* The report model and its writers: aggregation, sorting, shares, totals,
+ * every writer in the table, the registry caveat in every format, and
+ * merging, subtracting and resetting reports. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +32,13 @@ typedef struct fixture {
     ps_flow_counters flows;
     ps_report_context ctx;
 } fixture;
+
+static const ps_report_writer *writer(const char *name)
+{
+    const ps_report_writer *w = report_writer_find(name);
+    assert_non_null(w);
+    return w;
+}
 
 static const char *const inputs[] = {"a.pcap", "b.pcap"};
 
@@ -81,8 +90,10 @@ static int setup(void **state)
     fx->flows.peak_flows = 4;
     fx->flows.fragments_matched = 3;
     fx->flows.fragments_unmatched = 1;
+    fx->flows.fragment_cache_evictions = 5;
+    report_set_counters(fx->report, &fx->run, &fx->flows, 2);
 
-    fx->ctx = (ps_report_context){&fx->run, &fx->flows, "inline", "2026-08-17", inputs, 2, 0, 2, 1};
+    fx->ctx = (ps_report_context){"inline", "2026-08-17", inputs, 2, 0, 1};
     *state = fx;
     return 0;
 }
@@ -95,15 +106,20 @@ static int teardown(void **state)
     return 0;
 }
 
-static char *render(const ps_report *r, const ps_report_context *ctx, ps_format fmt)
+static char *render_with(const ps_report *r, const ps_report_context *ctx, const ps_report_writer *w)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    assert_int_equal(report_write(r, ctx, fmt, f), 0);
+    assert_int_equal(report_write(r, ctx, w, f), 0);
     fclose(f);
     return buf;
+}
+
+static char *render(const ps_report *r, const ps_report_context *ctx, const char *fmt)
+{
+    return render_with(r, ctx, writer(fmt));
 }
 
 static void assert_ends_with(const char *s, const char *tail)
@@ -116,26 +132,27 @@ static void assert_ends_with(const char *s, const char *tail)
 static void test_text_report(void **state)
 {
     fixture *fx = *state;
-    char *out = render(fx->report, &fx->ctx, PS_FMT_TEXT);
+    char *out = render(fx->report, &fx->ctx, "text");
     const char *expected_head =
         "portsniff report (final): 2026-08-17T10:00:00.000000Z to 2026-08-17T10:01:05.250000Z\n"
         "inputs: a.pcap, b.pcap\n"
         "registry: inline, updated 2026-08-17\n"
         "\n"
-        "service         transport  flows  packets  bytes   share\n"
-        "http            tcp            2       15   4000   40.0%\n"
-        "https           tcp            1       20   4000   40.0%\n"
-        "(unregistered)  tcp            1        4    500    5.0%\n"
-        "(unregistered)  udp            1        2    500    5.0%\n"
-        "(reserved)      tcp            1        1    100    1.0%\n"
+        "service         transport  flows  packets  bytes  ip bytes   share\n"
+        "http            tcp            2       15   4000      3944   40.0%\n"
+        "https           tcp            1       20   4000      3972   40.0%\n"
+        "(unregistered)  tcp            1        4    500       472    5.0%\n"
+        "(unregistered)  udp            1        2    500       472    5.0%\n"
+        "(reserved)      tcp            1        1    100        72    1.0%\n"
         "\n"
         "ip protocol  packets  bytes   share\n"
         "icmp               4    400    4.0%\n"
         "proto-253          1    100    1.0%\n"
         "non-ip             2    120    1.2%\n"
         "\n"
-        "totals: packets 50, bytes 10000, flows ended 6, open flows 2, evicted 1, "
-        "fragments matched 3, fragments unmatched 1\n"
+        "totals: packets 50, bytes 10000\n"
+        "flows: created 8, ended 6, open 2, peak 4, evicted 1\n"
+        "fragments: matched 3, unmatched 1, cache evictions 5\n"
         "malformed: 2\n"
         "  short-tcp-header: 2\n"
         "\n";
@@ -158,20 +175,22 @@ static void test_text_report_live_interval_empty(void **state)
     run.packets = 3;
     run.frame_bytes = 180;
     ps_flow_counters flows = {0};
+    report_set_counters(r, &run, &flows, 0);
     const char *const iface[] = {"eth0"};
-    ps_report_context ctx = {&run, &flows, "built-in", NULL, iface, 1, 1, 0, 0};
-    char *out = render(r, &ctx, PS_FMT_TEXT);
+    ps_report_context ctx = {"built-in", NULL, iface, 1, 1, 0};
+    char *out = render(r, &ctx, "text");
     const char *expected_head =
         "portsniff report (interval): 1970-01-01T00:00:00.000000Z to 1970-01-01T00:00:00.000000Z\n"
         "inputs: eth0\n"
         "registry: built-in, date unknown\n"
         "\n"
-        "service  transport  flows  packets  bytes   share\n"
+        "service  transport  flows  packets  bytes  ip bytes   share\n"
         "(no flows ended)\n"
         "\n"
         "unsupported link type: 3 packets (DLT 147)\n"
-        "totals: packets 3, bytes 180, flows ended 0, open flows 0, evicted 0, "
-        "fragments matched 0, fragments unmatched 0\n"
+        "totals: packets 3, bytes 180\n"
+        "flows: created 0, ended 0, open 0, peak 0, evicted 0\n"
+        "fragments: matched 0, unmatched 0, cache evictions 0\n"
         "malformed: 0\n"
         "kernel: received 7, dropped 0, interface dropped 0\n"
         "\n";
@@ -180,9 +199,9 @@ static void test_text_report_live_interval_empty(void **state)
     free(out);
 
     /* Nothing seen at all. */
-    run_stats_init(&run);
-    ps_report_context bare = {&run, NULL, NULL, NULL, NULL, 0, 0, 0, 1};
-    out = render(r, &bare, PS_FMT_TEXT);
+    report_reset(r);
+    ps_report_context bare = {NULL, NULL, NULL, 0, 0, 1};
+    out = render(r, &bare, "text");
     assert_int_equal(strncmp(out, "portsniff report (final): no packets\ninputs: -\n", 47), 0);
     assert_ends_with(out, registry_caveat_box);
     free(out);
@@ -192,7 +211,7 @@ static void test_text_report_live_interval_empty(void **state)
 static void test_json_report(void **state)
 {
     fixture *fx = *state;
-    char *out = render(fx->report, &fx->ctx, PS_FMT_JSON);
+    char *out = render(fx->report, &fx->ctx, "json");
     const char *expected_head =
         "{\"report\":\"final\",\"first_ts\":1786960800.000000,\"last_ts\":1786960865.250000,"
         "\"inputs\":[\"a.pcap\",\"b.pcap\"],\"registry\":{\"source\":\"inline\",\"date\":\"2026-08-17\"},"
@@ -214,7 +233,7 @@ static void test_json_report(void **state)
         "\"unsupported_link\":{\"packets\":0,\"dlt\":null},"
         "\"totals\":{\"packets\":50,\"bytes\":10000,\"flows_created\":8,\"flows_ended\":6,"
         "\"open_flows\":2,\"flows_evicted\":1,\"peak_flows\":4,\"fragments_matched\":3,"
-        "\"fragments_unmatched\":1,\"fragment_cache_evictions\":0,\"malformed\":2},"
+        "\"fragments_unmatched\":1,\"fragment_cache_evictions\":5,\"malformed\":2},"
         "\"malformed\":{\"short-tcp-header\":2},"
         "\"caveat\":\"";
     assert_int_equal(strncmp(out, expected_head, strlen(expected_head)), 0);
@@ -226,7 +245,7 @@ static void test_json_report(void **state)
 
     fx->ctx.live = 1;
     fx->ctx.final = 0;
-    out = render(fx->report, &fx->ctx, PS_FMT_JSON);
+    out = render(fx->report, &fx->ctx, "json");
     assert_int_equal(strncmp(out, "{\"report\":\"interval\",", 21), 0);
     assert_non_null(strstr(out, ",\"kernel\":{\"received\":60,\"dropped\":3,\"interface_dropped\":1},\"caveat\":"));
     free(out);
@@ -236,33 +255,108 @@ static void test_csv_report(void **state)
 {
     fixture *fx = *state;
     fx->ctx.live = 1;
-    char *out = render(fx->report, &fx->ctx, PS_FMT_CSV);
+    char *out = render(fx->report, &fx->ctx, "csv");
     const char *expected_head =
-        "kind,name,transport,status,flows,packets,bytes,share\n"
-        "service,http,tcp,registered,2,15,4000,0.4000\n"
-        "service,https,tcp,registered,1,20,4000,0.4000\n"
-        "service,(unregistered),tcp,unregistered,1,4,500,0.0500\n"
-        "service,(unregistered),udp,unregistered,1,2,500,0.0500\n"
-        "service,(reserved),tcp,reserved,1,1,100,0.0100\n"
-        "other-protocol,icmp,,,,4,400,0.0400\n"
-        "other-protocol,proto-253,,,,1,100,0.0100\n"
-        "non-ip,non-ip,,,,2,120,0.0120\n"
-        "total,all,,,6,50,10000,1.0000\n"
-        "total,open-flows,,,2,,,\n"
-        "total,evicted-flows,,,1,,,\n"
-        "total,fragments-matched,,,,3,,\n"
-        "total,fragments-unmatched,,,,1,,\n"
-        "total,unsupported-link,,,,0,,\n"
-        "malformed,all,,,,2,,\n"
-        "malformed,short-tcp-header,,,,2,,\n"
-        "kernel,received,,,,60,,\n"
-        "kernel,dropped,,,,3,,\n"
-        "kernel,interface-dropped,,,,1,,\n"
-        "caveat,\"PLEASE NOTE THE FOLLOWING: ";
+        "kind,name,transport,status,flows,packets,bytes,ip_bytes,share,value\n"
+        "info,report,,,,,,,,final\n"
+        "info,first_ts,,,,,,,,1786960800.000000\n"
+        "info,last_ts,,,,,,,,1786960865.250000\n"
+        "info,input,,,,,,,,a.pcap\n"
+        "info,input,,,,,,,,b.pcap\n"
+        "info,registry_source,,,,,,,,inline\n"
+        "info,registry_date,,,,,,,,2026-08-17\n"
+        "service,http,tcp,registered,2,15,4000,3944,0.4000,\n"
+        "service,https,tcp,registered,1,20,4000,3972,0.4000,\n"
+        "service,(unregistered),tcp,unregistered,1,4,500,472,0.0500,\n"
+        "service,(unregistered),udp,unregistered,1,2,500,472,0.0500,\n"
+        "service,(reserved),tcp,reserved,1,1,100,72,0.0100,\n"
+        "other-protocol,icmp,,,,4,400,,0.0400,1\n"
+        "other-protocol,proto-253,,,,1,100,,0.0100,253\n"
+        "non-ip,non-ip,,,,2,120,,0.0120,\n"
+        "total,all,,,6,50,10000,,1.0000,\n"
+        "total,flows-created,,,8,,,,,\n"
+        "total,open-flows,,,2,,,,,\n"
+        "total,peak-flows,,,4,,,,,\n"
+        "total,evicted-flows,,,1,,,,,\n"
+        "total,fragments-matched,,,,3,,,,\n"
+        "total,fragments-unmatched,,,,1,,,,\n"
+        "total,fragment-cache-evictions,,,,5,,,,\n"
+        "total,unsupported-link,,,,0,,,,\n"
+        "malformed,all,,,,2,,,,\n"
+        "malformed,short-tcp-header,,,,2,,,,\n"
+        "kernel,received,,,,60,,,,\n"
+        "kernel,dropped,,,,3,,,,\n"
+        "kernel,interface-dropped,,,,1,,,,\n"
+        "caveat,,,,,,,,,\"PLEASE NOTE THE FOLLOWING: ";
     assert_int_equal(strncmp(out, expected_head, strlen(expected_head)), 0);
     assert_non_null(strstr(out, "IS \"\"GOOD\"\" TRAFFIC"));
-    assert_ends_with(out, "REGISTERED OR NOT.\",,,,,,\n");
+    assert_ends_with(out, "REGISTERED OR NOT.\"\n");
     free(out);
+}
+
+/* Every writer in the table carries every figure: the fixture's counters
+ * are made distinct (none is a substring of another's printed form), and
+ * each must appear in each format. */
+static void test_every_writer_carries_every_figure(void **state)
+{
+    fixture *fx = *state;
+    fx->run.packets = 70001;
+    fx->run.frame_bytes = 70002;
+    fx->run.non_ip_packets = 70003;
+    fx->run.non_ip_bytes = 70004;
+    fx->run.unsupported_link_packets = 70005;
+    fx->run.unsupported_dlt = 70006;
+    fx->run.malformed[PS_MAL_SHORT_TCP] = 70007;
+    fx->run.malformed_total = 70008;
+    fx->run.other_ip_packets[1] = 70009;
+    fx->run.other_ip_bytes[1] = 70010;
+    fx->run.kernel_received = 70011;
+    fx->run.kernel_dropped = 70012;
+    fx->run.interface_dropped = 70013;
+    fx->flows = (ps_flow_counters){70014, 70015, 70016, 70017, 70018, 70019, 70020};
+    report_set_counters(fx->report, &fx->run, &fx->flows, 70021);
+    add(fx->report, PS_TRANSPORT_SCTP, NULL, PS_REG_UNASSIGNED, 70022, 70023);
+    fx->ctx.live = 1;
+    const char *figures[] = {
+        "70001", "70002", "70003", "70004", "70005", "70006", "70007", "70008", "70009",
+        "70010", "70011", "70012", "70013", "70014", "70015", "70016", "70017", "70018",
+        "70019", "70020", "70021", "70022", "70023", "69995", /* ip bytes: 70023 - 2 * 14 */
+        "1786960800", "1786960865", "a.pcap", "b.pcap", "inline", "2026-08-17", "(unassigned)",
+        "sctp", "3944", "3972", "472", "icmp", "proto-253", "short-tcp-header",
+    };
+    const ps_report_writer *w;
+    size_t nwriters = 0;
+    for (size_t i = 0; (w = report_writer_at(i)) != NULL; i++, nwriters++) {
+        char *out = render_with(fx->report, &fx->ctx, w);
+        for (size_t f = 0; f < sizeof(figures) / sizeof(figures[0]); f++) {
+            /* Text prints times as ISO 8601. */
+            const char *want = figures[f];
+            if (strcmp(report_writer_name(w), "text") == 0 && strcmp(want, "1786960800") == 0)
+                want = "2026-08-17T10:00:00.000000Z";
+            if (strcmp(report_writer_name(w), "text") == 0 && strcmp(want, "1786960865") == 0)
+                want = "2026-08-17T10:01:05.250000Z";
+            if (!strstr(out, want))
+                fail_msg("the %s report lacks %s", report_writer_name(w), want);
+        }
+        assert_non_null(strstr(out, "ASSIGNMENT OF A PORT NUMBER DOES NOT IN ANY WAY IMPLY"));
+        free(out);
+    }
+    assert_true(nwriters >= 3);
+}
+
+static void test_writer_table(void **state)
+{
+    (void)state;
+    assert_string_equal(report_writer_name(writer("TEXT")), "text");
+    assert_string_equal(report_writer_name(writer("json")), "json");
+    assert_null(report_writer_find("pdf"));
+    assert_null(report_writer_find("none"));
+    assert_null(report_writer_find(NULL));
+    assert_null(report_writer_for_path("report.txt"));
+    assert_null(report_writer_for_path(NULL));
+    assert_string_equal(report_writer_name(report_writer_at(0)), "text");
+    assert_string_equal(report_writer_name(report_writer_at(1)), "csv");
+    assert_string_equal(report_writer_name(report_writer_at(2)), "json");
 }
 
 static void test_clone_is_independent(void **state)
@@ -270,16 +364,19 @@ static void test_clone_is_independent(void **state)
     fixture *fx = *state;
     ps_report *snap = report_clone(fx->report);
     assert_non_null(snap);
-    char *before = render(snap, &fx->ctx, PS_FMT_CSV);
+    char *before = render(snap, &fx->ctx, "csv");
+    char *orig = render(fx->report, &fx->ctx, "csv");
+    assert_string_equal(before, orig);
     add(fx->report, PS_TRANSPORT_TCP, &http_entry, PS_REG_NAMED, 1, 60);
     add(fx->report, PS_TRANSPORT_SCTP, NULL, PS_REG_UNREGISTERED, 1, 60);
-    char *after_snap = render(snap, &fx->ctx, PS_FMT_CSV);
-    char *after_orig = render(fx->report, &fx->ctx, PS_FMT_CSV);
+    char *after_snap = render(snap, &fx->ctx, "csv");
+    char *after_orig = render(fx->report, &fx->ctx, "csv");
     assert_string_equal(before, after_snap);
-    assert_non_null(strstr(after_orig, "service,http,tcp,registered,3,16,4060,0.4060\n"));
-    assert_non_null(strstr(after_orig, "service,(unregistered),sctp,unregistered,1,1,60,0.0060\n"));
+    assert_non_null(strstr(after_orig, "service,http,tcp,registered,3,16,4060,3976,0.4060,\n"));
+    assert_non_null(strstr(after_orig, "service,(unregistered),sctp,unregistered,1,1,60,32,0.0060,\n"));
     assert_null(strstr(after_snap, "sctp"));
     free(before);
+    free(orig);
     free(after_snap);
     free(after_orig);
     report_free(snap);
@@ -288,22 +385,172 @@ static void test_clone_is_independent(void **state)
 /* Without run counters the services are the whole. */
 static void test_shares_without_run(void **state)
 {
-    fixture *fx = *state;
-    ps_report_context ctx = {NULL, NULL, "inline", NULL, NULL, 0, 0, 0, 1};
-    char *out = render(fx->report, &ctx, PS_FMT_CSV);
-    assert_non_null(strstr(out, "service,http,tcp,registered,2,15,4000,0.4396\n"));
-    assert_non_null(strstr(out, "total,all,,,6,0,0,0.0000\n"));
+    (void)state;
+    ps_report *r = report_create();
+    add(r, PS_TRANSPORT_TCP, &http_entry, PS_REG_NAMED, 10, 3000);
+    add(r, PS_TRANSPORT_UDP, NULL, PS_REG_UNREGISTERED, 2, 1000);
+    ps_report_context ctx = {"inline", NULL, NULL, 0, 0, 1};
+    char *out = render(r, &ctx, "csv");
+    assert_non_null(strstr(out, "info,first_ts,,,,,,,,\n"));
+    assert_non_null(strstr(out, "service,http,tcp,registered,1,10,3000,2972,0.7500,\n"));
+    assert_non_null(strstr(out, "total,all,,,2,0,0,,0.0000,\n"));
     free(out);
+    report_free(r);
+}
+
+/* Two workers' reports merged say what one report of all the flows says. */
+static void test_merge(void **state)
+{
+    fixture *fx = *state;
+    ps_report *a = report_create(), *b = report_create(), *whole = report_create();
+    add(a, PS_TRANSPORT_TCP, &http_entry, PS_REG_NAMED, 10, 3000);
+    add(b, PS_TRANSPORT_TCP, &http_entry, PS_REG_NAMED, 5, 1000);
+    add(b, PS_TRANSPORT_UDP, NULL, PS_REG_UNREGISTERED, 2, 500);
+    add(whole, PS_TRANSPORT_TCP, &http_entry, PS_REG_NAMED, 10, 3000);
+    add(whole, PS_TRANSPORT_TCP, &http_entry, PS_REG_NAMED, 5, 1000);
+    add(whole, PS_TRANSPORT_UDP, NULL, PS_REG_UNREGISTERED, 2, 500);
+
+    ps_run_stats ra, rb, rw;
+    run_stats_init(&ra);
+    run_stats_init(&rb);
+    run_stats_init(&rw);
+    ra.packets = 12, ra.frame_bytes = 3100, ra.first_ns = T0 + 5 * S, ra.last_ns = T0 + 9 * S;
+    rb.packets = 9, rb.frame_bytes = 1600, rb.first_ns = T0 + 2 * S, rb.last_ns = T0 + 7 * S;
+    ra.other_ip_packets[1] = 2, ra.other_ip_bytes[1] = 100;
+    rb.malformed[PS_MAL_SHORT_TCP] = 1, rb.malformed_total = 1;
+    rw.packets = 21, rw.frame_bytes = 4700, rw.first_ns = T0 + 2 * S, rw.last_ns = T0 + 9 * S;
+    rw.other_ip_packets[1] = 2, rw.other_ip_bytes[1] = 100;
+    rw.malformed[PS_MAL_SHORT_TCP] = 1, rw.malformed_total = 1;
+    ps_flow_counters fa = {2, 1, 0, 1, 0, 0, 2}, fb = {3, 2, 1, 0, 1, 0, 2};
+    ps_flow_counters fw = {5, 3, 1, 1, 1, 0, 4};
+    report_set_counters(a, &ra, &fa, 1);
+    report_set_counters(b, &rb, &fb, 1);
+    report_set_counters(whole, &rw, &fw, 2);
+
+    assert_int_equal(report_merge(a, b), 0);
+    char *merged = render(a, &fx->ctx, "json");
+    char *want = render(whole, &fx->ctx, "json");
+    assert_string_equal(merged, want);
+    free(merged);
+    free(want);
+
+    /* Merging into an empty report is a copy; windows widen to cover both. */
+    ps_report *empty = report_create();
+    report_set_window(b, T0, T0 + 10 * S);
+    report_set_window(whole, T0 + 20 * S, T0 + 30 * S);
+    assert_int_equal(report_merge(empty, b), 0);
+    assert_int_equal(report_merge(empty, whole), 0);
+    char *out = render(empty, &fx->ctx, "json");
+    assert_non_null(strstr(out, "\"first_ts\":1786960800.000000,\"last_ts\":1786960830.000000,"));
+    assert_non_null(strstr(out, "\"flows_created\":8,\"flows_ended\":5,\"open_flows\":3,"));
+    free(out);
+    report_free(empty);
+    report_free(a);
+    report_free(b);
+    report_free(whole);
+}
+
+/* An interval's delta: a later cumulative snapshot minus an earlier one. */
+static void test_subtract(void **state)
+{
+    fixture *fx = *state;
+    ps_report *earlier = report_clone(fx->report);
+    assert_non_null(earlier);
+    add(fx->report, PS_TRANSPORT_TCP, &http_entry, PS_REG_NAMED, 3, 900);
+    add(fx->report, PS_TRANSPORT_SCTP, NULL, PS_REG_UNREGISTERED, 1, 60);
+    fx->run.packets += 4;
+    fx->run.frame_bytes += 960;
+    fx->run.last_ns = T0 + 70 * S;
+    fx->run.malformed[PS_MAL_SHORT_TCP]++;
+    fx->run.malformed_total++;
+    fx->flows.flows_created += 2;
+    fx->flows.flows_ended += 2;
+    fx->flows.peak_flows = 9;
+    report_set_counters(fx->report, &fx->run, &fx->flows, 7);
+
+    report_subtract(fx->report, earlier);
+    char *out = render(fx->report, &fx->ctx, "csv");
+    const char *want =
+        "info,first_ts,,,,,,,,1786960865.250000\n"
+        "info,last_ts,,,,,,,,1786960870.000000\n"
+        "info,input,,,,,,,,a.pcap\n"
+        "info,input,,,,,,,,b.pcap\n"
+        "info,registry_source,,,,,,,,inline\n"
+        "info,registry_date,,,,,,,,2026-08-17\n"
+        "service,http,tcp,registered,1,3,900,872,0.9375,\n"
+        "service,(unregistered),sctp,unregistered,1,1,60,32,0.0625,\n"
+        "non-ip,non-ip,,,,0,0,,0.0000,\n"
+        "total,all,,,2,4,960,,1.0000,\n"
+        "total,flows-created,,,2,,,,,\n"
+        "total,open-flows,,,7,,,,,\n"
+        "total,peak-flows,,,9,,,,,\n"
+        "total,evicted-flows,,,0,,,,,\n"
+        "total,fragments-matched,,,,0,,,,\n"
+        "total,fragments-unmatched,,,,0,,,,\n"
+        "total,fragment-cache-evictions,,,,0,,,,\n"
+        "total,unsupported-link,,,,0,,,,\n"
+        "malformed,all,,,,1,,,,\n"
+        "malformed,short-tcp-header,,,,1,,,,\n"
+        "caveat,";
+    const char *body = strstr(out, "info,first_ts");
+    assert_non_null(body);
+    assert_int_equal(strncmp(body, want, strlen(want)), 0);
+    free(out);
+    report_free(earlier);
+}
+
+static void test_reset(void **state)
+{
+    fixture *fx = *state;
+    report_set_window(fx->report, T0, T0 + S);
+    report_reset(fx->report);
+    ps_report *fresh = report_create();
+    char *a = render(fx->report, &fx->ctx, "json");
+    char *b = render(fresh, &fx->ctx, "json");
+    assert_string_equal(a, b);
+    assert_non_null(strstr(a, "\"first_ts\":null,\"last_ts\":null,"));
+    assert_non_null(strstr(a, "\"services\":[],"));
+    free(a);
+    free(b);
+    /* The reset report counts afresh. */
+    add(fx->report, PS_TRANSPORT_TCP, &http_entry, PS_REG_NAMED, 3, 900);
+    a = render(fx->report, &fx->ctx, "csv");
+    assert_non_null(strstr(a, "service,http,tcp,registered,1,3,900,872,1.0000,\n"));
+    free(a);
+    report_free(fresh);
+}
+
+static void test_window(void **state)
+{
+    fixture *fx = *state;
+    report_set_window(fx->report, T0 + 60 * S, T0 + 120 * S);
+    char *out = render(fx->report, &fx->ctx, "text");
+    const char *title = "portsniff report (final): 2026-08-17T10:01:00.000000Z to "
+                        "2026-08-17T10:02:00.000000Z\n";
+    assert_int_equal(strncmp(out, title, strlen(title)), 0);
+    free(out);
+}
+
+static ssize_t failing_write(void *cookie, const char *buf, size_t size)
+{
+    (void)cookie;
+    (void)buf;
+    (void)size;
+    errno = ENOSPC;
+    return -1;
 }
 
 static void test_write_error_is_reported(void **state)
 {
     fixture *fx = *state;
-    FILE *f = fopen("/dev/full", "w");
-    if (!f)
-        skip();
-    assert_int_equal(report_write(fx->report, &fx->ctx, PS_FMT_TEXT, f), -1);
-    fclose(f);
+    cookie_io_functions_t io = {.write = failing_write};
+    const ps_report_writer *w;
+    for (size_t i = 0; (w = report_writer_at(i)) != NULL; i++) {
+        FILE *f = fopencookie(NULL, "w", io);
+        assert_non_null(f);
+        assert_int_equal(report_write(fx->report, &fx->ctx, w, f), -1);
+        fclose(f);
+    }
 }
 
 int main(void)
@@ -313,8 +560,14 @@ int main(void)
         cmocka_unit_test(test_text_report_live_interval_empty),
         cmocka_unit_test_setup_teardown(test_json_report, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv_report, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_writer_carries_every_figure, setup, teardown),
+        cmocka_unit_test(test_writer_table),
         cmocka_unit_test_setup_teardown(test_clone_is_independent, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_shares_without_run, setup, teardown),
+        cmocka_unit_test(test_shares_without_run),
+        cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_subtract, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_error_is_reported, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,8 +31,11 @@ void pipeline_free(ps_pipeline *p);
 void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caplen,
                     uint32_t wire_len, int64_t ts_ns);
 
-/* A report covering ended flows plus the flows still open (without ending them).
- * The caller frees it with report_free(). */
+/* A report covering ended flows plus the flows still open (without ending them),
+ * with the run's counters. The caller frees it with report_free(). */
 ps_report *pipeline_snapshot(const ps_pipeline *p);
+/* The run's report of ended flows, its counters brought up to date (flush the
+ * flow table first for the final report). */
+const ps_report *pipeline_report(ps_pipeline *p);
 
 #endif

@@ -1,36 +1,83 @@
-/* Per-service aggregation of ended flows, and the report writers. */
+/* The report model: everything a per-service report says, gathered in one
+ * place. Flows are aggregated per (service, transport) as they end; the run's
+ * counters (frames, malformed, other IP protocols, flow-table and kernel
+ * counters) are copied in when a report is made. Every writer (text, CSV,
+ * JSON, ...) reads this one model, so every format carries the same figures.
+ *
+ * Reports combine: per-worker reports merge into one, an interval's delta is
+ * a later cumulative report minus an earlier one, and a report can be reset
+ * to start a new window. */
 #ifndef PORTSNIFF_REPORT_H
 #define PORTSNIFF_REPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "portsniff/attribute.h"
 #include "portsniff/flow.h"
-#include "portsniff/output.h"
 #include "portsniff/stats.h"
 
 typedef struct ps_report ps_report;
 
 ps_report *report_create(void);
 void report_free(ps_report *r);
+/* An independent copy (NULL when out of memory). */
 ps_report *report_clone(const ps_report *r);
+
 /* Add one flow under its label (flows are aggregated per (service, transport);
  * unregistered, reserved/unassigned get rows of their own per transport). */
 void report_add_flow(ps_report *r, const ps_flow *flow, const ps_label *label);
 
+/* Copy the run's counters into the report, replacing what it held: the
+ * frames read, the flow table's counters and the number of flows still open.
+ * A report that never had counters set (or merged in) treats its services as
+ * the whole: shares are then fractions of the services' bytes. */
+void report_set_counters(ps_report *r, const ps_run_stats *run, const ps_flow_counters *flows,
+                         uint64_t open_flows);
+
+/* The time the report covers, [start_ns, end_ns). Without a window the report
+ * covers its first to its last packet. */
+void report_set_window(ps_report *r, int64_t start_ns, int64_t end_ns);
+
+/* dst += src: rows add up; counters add up, except that the packet span
+ * widens to cover both, peak and open flows add (workers hold disjoint flows),
+ * and the window widens to cover both. Returns 0, or -1 when out of memory
+ * (dst then holds part of src). */
+int report_merge(ps_report *dst, const ps_report *src);
+
+/* dst -= src, where src is an earlier state of the same cumulative report
+ * (a snapshot taken before dst): what happened between the two. Rows and
+ * counters subtract (a row that falls to zero flows, packets and bytes
+ * disappears; a count never goes below zero); open flows are dst's, the peak
+ * is dst's; the window becomes [src's end, dst's end). */
+void report_subtract(ps_report *dst, const ps_report *src);
+
+/* Empty the report: rows, counters and window. */
+void report_reset(ps_report *r);
+
+/* What is said about a report besides its figures: where they came from. */
 typedef struct ps_report_context {
-    const ps_run_stats *run;
-    const ps_flow_counters *flows;
     const char *registry_source;
     const char *registry_date;
     const char *const *inputs;    /* files or interface read */
     int ninputs;
     int live;                     /* 1 for live capture (kernel counters meaningful) */
-    size_t open_flows;            /* flows still open (interval reports) */
     int final;                    /* 1 for the end-of-run report */
 } ps_report_context;
 
+/* The report writers, one per format, in a table (src/output/report_writers.c). */
+typedef struct ps_report_writer ps_report_writer;
+
+/* The writer called name ("text", "csv", "json"; case ignored), or NULL. */
+const ps_report_writer *report_writer_find(const char *name);
+/* The writer a file name's suffix asks for (".html"), or NULL. */
+const ps_report_writer *report_writer_for_path(const char *path);
+const char *report_writer_name(const ps_report_writer *w);
+/* The i-th writer in table order (the order formats are listed in), or NULL past the end. */
+const ps_report_writer *report_writer_at(size_t i);
+
 /* Write the report; every format carries the registry caveat. Returns 0, or -1 on a write error. */
-int report_write(const ps_report *r, const ps_report_context *ctx, ps_format fmt, FILE *out);
+int report_write(const ps_report *r, const ps_report_context *ctx, const ps_report_writer *w,
+                 FILE *out);
 
 #endif

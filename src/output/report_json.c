@@ -1,12 +1,14 @@
 /* The report as one JSON document (one line). Timestamps are seconds with
- * six decimals like the flow records; shares are fractions of all frame
- * bytes with four decimals; the caveat travels as plain text. */
+ * six decimals like the flow records (first_ts and last_ts: the time the
+ * report covers, its first to last packet unless it covers a set window);
+ * shares are fractions of all frame bytes with four decimals; the caveat
+ * travels as plain text. */
 #include <inttypes.h>
 
 #include "output/common.h"
 #include "portsniff/output.h"
 #include "portsniff/registry.h"
-#include "report_rows.h"
+#include "report_view.h"
 
 static void write_ts_or_null(FILE *out, int have, int64_t ts_ns)
 {
@@ -22,9 +24,9 @@ static void write_ts_or_null(FILE *out, int have, int64_t ts_ns)
 static void write_header(const report_view *v, FILE *out)
 {
     fprintf(out, "{\"report\":\"%s\",\"first_ts\":", v->ctx->final ? "final" : "interval");
-    write_ts_or_null(out, v->run->packets > 0, v->run->first_ns);
+    write_ts_or_null(out, v->have_span, v->start_ns);
     fputs(",\"last_ts\":", out);
-    write_ts_or_null(out, v->run->packets > 0, v->run->last_ns);
+    write_ts_or_null(out, v->have_span, v->end_ns);
     fputs(",\"inputs\":[", out);
     for (int i = 0; i < v->ctx->ninputs; i++) {
         if (i)
@@ -81,12 +83,12 @@ static void write_totals(const report_view *v, FILE *out)
 {
     const ps_flow_counters *f = v->flows;
     fprintf(out, ",\"totals\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-            ",\"flows_created\":%" PRIu64 ",\"flows_ended\":%" PRIu64 ",\"open_flows\":%zu"
+            ",\"flows_created\":%" PRIu64 ",\"flows_ended\":%" PRIu64 ",\"open_flows\":%" PRIu64
             ",\"flows_evicted\":%" PRIu64 ",\"peak_flows\":%zu,\"fragments_matched\":%" PRIu64
             ",\"fragments_unmatched\":%" PRIu64 ",\"fragment_cache_evictions\":%" PRIu64
             ",\"malformed\":%" PRIu64 "}",
             v->run->packets, v->run->frame_bytes, f->flows_created, v->flows_ended,
-            v->ctx->open_flows, f->flows_evicted, f->peak_flows, f->fragments_matched,
+            v->open_flows, f->flows_evicted, f->peak_flows, f->fragments_matched,
             f->fragments_unmatched, f->fragment_cache_evictions, v->run->malformed_total);
 }
 
@@ -107,7 +109,7 @@ static void write_malformed_and_kernel(const report_view *v, FILE *out)
                 v->run->kernel_received, v->run->kernel_dropped, v->run->interface_dropped);
 }
 
-void report_write_json(const report_view *v, FILE *out)
+static void write_json(const report_view *v, FILE *out)
 {
     write_header(v, out);
     write_services(v, out);
@@ -118,3 +120,5 @@ void report_write_json(const report_view *v, FILE *out)
     json_write_string(out, registry_caveat_text);
     fputs("}\n", out);
 }
+
+const ps_report_writer report_writer_json = {"json", NULL, write_json};

@@ -1,14 +1,16 @@
 /* The report for people: title, inputs and registry; the service table;
- * protocols without ports; totals, malformed frames, kernel counters; and
- * last, after a blank line, the registry's caveat box, so the caveat is the
- * final thing read. */
+ * protocols without ports; totals, flow and fragment counters, malformed
+ * frames, kernel counters; and last, after a blank line, the registry's
+ * caveat box, so the caveat is the final thing read. Lines whose counts are
+ * all zero (non-IP frames, unsupported link types, malformed reasons) are
+ * left out; every other figure of the JSON report is here. */
 #include <inttypes.h>
 #include <string.h>
 
 #include "output/common.h"
 #include "portsniff/output.h"
 #include "portsniff/registry.h"
-#include "report_rows.h"
+#include "report_view.h"
 
 static int digits(uint64_t n)
 {
@@ -28,10 +30,10 @@ static int max_int(int a, int b)
 static void write_title(const report_view *v, FILE *out)
 {
     fprintf(out, "portsniff report (%s)", v->ctx->final ? "final" : "interval");
-    if (v->run->packets) {
+    if (v->have_span) {
         char first[PS_TS_LEN], last[PS_TS_LEN];
-        format_iso_ts(first, sizeof(first), v->run->first_ns);
-        format_iso_ts(last, sizeof(last), v->run->last_ns);
+        format_iso_ts(first, sizeof(first), v->start_ns);
+        format_iso_ts(last, sizeof(last), v->end_ns);
         fprintf(out, ": %s to %s\n", first, last);
     } else {
         fputs(": no packets\n", out);
@@ -47,13 +49,13 @@ static void write_title(const report_view *v, FILE *out)
 }
 
 typedef struct widths {
-    int name, transport, flows, packets, bytes;
+    int name, transport, flows, packets, bytes, ip_bytes;
 } widths;
 
 static widths service_widths(const report_view *v)
 {
     widths w = {(int)strlen("service"), (int)strlen("transport"), (int)strlen("flows"),
-                (int)strlen("packets"), (int)strlen("bytes")};
+                (int)strlen("packets"), (int)strlen("bytes"), (int)strlen("ip bytes")};
     for (size_t i = 0; i < v->nrows; i++) {
         const report_row *r = v->rows[i];
         w.name = max_int(w.name, (int)strlen(r->key.label));
@@ -61,6 +63,7 @@ static widths service_widths(const report_view *v)
         w.flows = max_int(w.flows, digits(r->flows));
         w.packets = max_int(w.packets, digits(r->packets));
         w.bytes = max_int(w.bytes, digits(r->bytes));
+        w.ip_bytes = max_int(w.ip_bytes, digits(r->ip_bytes));
     }
     return w;
 }
@@ -68,14 +71,15 @@ static widths service_widths(const report_view *v)
 static void write_services(const report_view *v, FILE *out)
 {
     widths w = service_widths(v);
-    fprintf(out, "\n%-*s  %-*s  %*s  %*s  %*s  %6s\n", w.name, "service", w.transport, "transport",
-            w.flows, "flows", w.packets, "packets", w.bytes, "bytes", "share");
+    fprintf(out, "\n%-*s  %-*s  %*s  %*s  %*s  %*s  %6s\n", w.name, "service", w.transport,
+            "transport", w.flows, "flows", w.packets, "packets", w.bytes, "bytes", w.ip_bytes,
+            "ip bytes", "share");
     for (size_t i = 0; i < v->nrows; i++) {
         const report_row *r = v->rows[i];
-        fprintf(out, "%-*s  %-*s  %*" PRIu64 "  %*" PRIu64 "  %*" PRIu64 "  %5.1f%%\n",
+        fprintf(out, "%-*s  %-*s  %*" PRIu64 "  %*" PRIu64 "  %*" PRIu64 "  %*" PRIu64 "  %5.1f%%\n",
                 w.name, r->key.label, w.transport, ps_transport_name(r->key.transport),
-                w.flows, r->flows, w.packets, r->packets, w.bytes, r->bytes,
-                100.0 * report_share(v, r->bytes));
+                w.flows, r->flows, w.packets, r->packets, w.bytes, r->bytes, w.ip_bytes,
+                r->ip_bytes, 100.0 * report_share(v, r->bytes));
     }
     if (v->nrows == 0)
         fputs("(no flows ended)\n", out);
@@ -95,7 +99,7 @@ static void write_other(const report_view *v, FILE *out)
     if (v->nother == 0 && run->non_ip_packets == 0)
         return;
     char buf[16];
-    widths w = {(int)strlen("ip protocol"), 0, 0, (int)strlen("packets"), (int)strlen("bytes")};
+    widths w = {(int)strlen("ip protocol"), 0, 0, (int)strlen("packets"), (int)strlen("bytes"), 0};
     for (size_t i = 0; i < v->nother; i++) {
         w.name = max_int(w.name, (int)strlen(report_proto_name(v->other[i].proto, buf, sizeof(buf))));
         w.packets = max_int(w.packets, digits(v->other[i].packets));
@@ -119,11 +123,13 @@ static void write_totals(const report_view *v, FILE *out)
     if (run->unsupported_link_packets)
         fprintf(out, "unsupported link type: %" PRIu64 " packets (DLT %d)\n",
                 run->unsupported_link_packets, run->unsupported_dlt);
-    fprintf(out, "totals: packets %" PRIu64 ", bytes %" PRIu64 ", flows ended %" PRIu64
-            ", open flows %zu, evicted %" PRIu64 ", fragments matched %" PRIu64
-            ", fragments unmatched %" PRIu64 "\n",
-            run->packets, run->frame_bytes, v->flows_ended, v->ctx->open_flows,
-            v->flows->flows_evicted, v->flows->fragments_matched, v->flows->fragments_unmatched);
+    fprintf(out, "totals: packets %" PRIu64 ", bytes %" PRIu64 "\n", run->packets, run->frame_bytes);
+    fprintf(out, "flows: created %" PRIu64 ", ended %" PRIu64 ", open %" PRIu64 ", peak %zu, evicted %"
+            PRIu64 "\n", v->flows->flows_created, v->flows_ended, v->open_flows,
+            v->flows->peak_flows, v->flows->flows_evicted);
+    fprintf(out, "fragments: matched %" PRIu64 ", unmatched %" PRIu64 ", cache evictions %" PRIu64 "\n",
+            v->flows->fragments_matched, v->flows->fragments_unmatched,
+            v->flows->fragment_cache_evictions);
     fprintf(out, "malformed: %" PRIu64 "\n", run->malformed_total);
     for (int m = PS_MAL_NONE + 1; m < PS_MAL_COUNT; m++)
         if (run->malformed[m])
@@ -142,7 +148,7 @@ static void write_caveat(FILE *out)
         putc('\n', out);
 }
 
-void report_write_text(const report_view *v, FILE *out)
+static void write_text(const report_view *v, FILE *out)
 {
     write_title(v, out);
     write_services(v, out);
@@ -150,3 +156,5 @@ void report_write_text(const report_view *v, FILE *out)
     write_totals(v, out);
     write_caveat(out);
 }
+
+const ps_report_writer report_writer_text = {"text", NULL, write_text};

@@ -23,25 +23,22 @@ static const ps_registry *builtin_registry(void)
     return reg;
 }
 
-static void write_reports(ps_pipeline *p, const ps_report *r, int final)
+static void write_reports(const ps_report *r, int final)
 {
     static const char *const inputs[] = {"fuzz.pcap"};
     const ps_registry *reg = builtin_registry();
     ps_report_context ctx = {
-        .run = &p->stats,
-        .flows = flow_table_counters(p->flows),
         .registry_source = registry_source(reg),
         .registry_date = registry_date(reg),
         .inputs = inputs,
         .ninputs = 1,
         .live = 0,
-        .open_flows = flow_table_count(p->flows),
         .final = final,
     };
     FILE *out = fuzz_null_file();
-    FUZZ_CHECK(report_write(r, &ctx, PS_FMT_TEXT, out) == 0);
-    FUZZ_CHECK(report_write(r, &ctx, PS_FMT_CSV, out) == 0);
-    FUZZ_CHECK(report_write(r, &ctx, PS_FMT_JSON, out) == 0);
+    const ps_report_writer *w;
+    for (size_t i = 0; (w = report_writer_at(i)) != NULL; i++)
+        FUZZ_CHECK(report_write(r, &ctx, w, out) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -79,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (++frames % SNAPSHOT_EVERY == 0) {
             ps_report *snap = pipeline_snapshot(&p);
             FUZZ_CHECK(snap != NULL);
-            write_reports(&p, snap, 0);
+            write_reports(snap, 0);
             report_free(snap);
         }
     }
@@ -92,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(c->flows_created == c->flows_ended);
     FUZZ_CHECK(p.flow_records == c->flows_ended);
     FUZZ_CHECK(c->peak_flows <= cfg.max_flows);
-    write_reports(&p, p.report, 1);
+    write_reports(pipeline_report(&p), 1);
     pipeline_free(&p);
     return 0;
 }

@@ -1,9 +1,12 @@
-/* The report's aggregation, as its writers see it. */
-#ifndef PORTSNIFF_REPORT_ROWS_H
-#define PORTSNIFF_REPORT_ROWS_H
+/* The report model as its writers see it: rows gathered and sorted once,
+ * the counters and the time the report covers. Private to report.c and the
+ * report writers in src/output/report_*.c. */
+#ifndef PORTSNIFF_REPORT_VIEW_H
+#define PORTSNIFF_REPORT_VIEW_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <uthash.h>
 
 #include "portsniff/report.h"
@@ -35,6 +38,12 @@ typedef struct report_view {
     const ps_report_context *ctx;
     const ps_run_stats *run;
     const ps_flow_counters *flows;
+    uint64_t open_flows;
+    /* The time covered: the window when one was set, else first to last
+     * packet; have_span is 0 when neither is known (no packets). */
+    int have_span;
+    int windowed;                       /* 1 when start/end are a set window */
+    int64_t start_ns, end_ns;
     const report_row **rows;
     size_t nrows;
     other_proto_row other[256];
@@ -50,8 +59,12 @@ double report_share(const report_view *v, uint64_t bytes);
 /* ps_ip_proto_name(), or "proto-N". */
 const char *report_proto_name(uint8_t proto, char *buf, size_t len);
 
-void report_write_text(const report_view *v, FILE *out);
-void report_write_json(const report_view *v, FILE *out);
-void report_write_csv(const report_view *v, FILE *out);
+/* One report format: its name for --report, the file-name suffix that
+ * selects it when --report is not given (or NULL), and the writer. */
+struct ps_report_writer {
+    const char *name;
+    const char *suffix;
+    void (*write)(const report_view *v, FILE *out);
+};
 
 #endif
