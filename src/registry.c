@@ -50,6 +50,10 @@ typedef struct range_list {
     size_t n;
 } range_list;
 
+typedef struct code_row {
+    uint32_t code, rank, row;
+} code_row;
+
 typedef struct str_block {
     struct str_block *next;
     size_t used, cap;
@@ -83,6 +87,13 @@ struct ps_registry {
      * row's index + 1. NULL when memory was short (answers are then worked
      * out per call). */
     uint32_t *port_best;
+    /* Bit (transport, port) set when two or more named rows cover the
+     * port, the only ports where services and aliases need telling apart.
+     * NULL with port_best. */
+    uint64_t *multi_named;
+    /* Named rows carrying a DCCP Service Code, sorted by (code, rank, file order). */
+    code_row *by_code;
+    size_t ncodes;
 };
 
 #define PORT_SLOTS ((size_t)PS_TRANSPORT_COUNT * 65536u)
@@ -155,6 +166,8 @@ void registry_free(ps_registry *reg)
     free(reg->owned);
     free(reg->source);
     free(reg->port_best);
+    free(reg->multi_named);
+    free(reg->by_code);
     free(reg);
 }
 
@@ -312,7 +325,7 @@ static void index_entry(ps_registry *reg, uint32_t i, char **lower_next)
 
 static int entry_rank(const ps_reg_entry *e);
 
-#define RANKS 10   /* entry_rank's values */
+#define RANKS 40   /* entry_rank's values */
 
 /* The first port at or after p not yet given a row (65536: none), with
  * path halving: every port is given a row once, however many rows cover it. */
@@ -401,6 +414,79 @@ fail:
     free(next);
 }
 
+/* Marks the ports that two or more named rows cover. Each transport's named
+ * rows visit their spans once; a port seen a second time is marked and then
+ * skipped through next_open_port, so overlapping ranges cost rows + twice
+ * the ports, as in fill_port_best. Without memory the bitmap stays NULL and
+ * registry_port_also works every port out per call. */
+static void fill_multi_named(ps_registry *reg)
+{
+    const size_t words = 65536 / 64;
+    uint64_t *multi = calloc(PS_TRANSPORT_COUNT * words, sizeof *multi);
+    uint64_t *seen = malloc(words * sizeof *seen);
+    uint32_t *next = malloc(65537 * sizeof *next);
+    if (!multi || !seen || !next) {
+        free(multi);
+        free(seen);
+        free(next);
+        return;
+    }
+    for (int t = PS_TRANSPORT_NONE + 1; t < PS_TRANSPORT_COUNT; t++) {
+        uint64_t *mt = multi + (size_t)t * words;
+        memset(seen, 0, words * sizeof *seen);
+        for (uint32_t p = 0; p <= 65536; p++)
+            next[p] = p;
+        for (size_t i = 0; i < reg->count; i++) {
+            const ps_reg_entry *e = &reg->entries[i];
+            if (!e->has_port || e->status != PS_REG_NAMED ||
+                (e->transport != PS_TRANSPORT_NONE && e->transport != t))
+                continue;
+            for (uint32_t p = next_open_port(next, e->port_lo); p <= e->port_hi;
+                 p = next_open_port(next, p + 1)) {
+                uint64_t bit = UINT64_C(1) << (p % 64);
+                if (seen[p / 64] & bit) {
+                    mt[p / 64] |= bit;
+                    next[p] = p + 1;
+                } else {
+                    seen[p / 64] |= bit;
+                }
+            }
+        }
+    }
+    free(seen);
+    free(next);
+    reg->multi_named = multi;
+}
+
+static int code_cmp(const void *a, const void *b)
+{
+    const code_row *x = a, *y = b;
+    if (x->code != y->code)
+        return x->code < y->code ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+static int index_service_codes(ps_registry *reg)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < reg->count; i++)
+        n += reg->entries[i].has_service_code && reg->entries[i].status == PS_REG_NAMED;
+    if (n == 0)
+        return 1;
+    if (!(reg->by_code = malloc(n * sizeof *reg->by_code)))
+        return 0;
+    for (size_t i = 0; i < reg->count; i++) {
+        const ps_reg_entry *e = &reg->entries[i];
+        if (e->has_service_code && e->status == PS_REG_NAMED)
+            reg->by_code[reg->ncodes++] =
+                (code_row){e->service_code, (uint32_t)entry_rank(e), (uint32_t)i};
+    }
+    qsort(reg->by_code, reg->ncodes, sizeof *reg->by_code, code_cmp);
+    return 1;
+}
+
 static int build_index(ps_registry *reg)
 {
     size_t name_bytes;
@@ -413,7 +499,9 @@ static int build_index(ps_registry *reg)
         if (!finish_ranges(&reg->ranges[t]))
             return 0;
     fill_port_best(reg);
-    return 1;
+    if (reg->port_best)
+        fill_multi_named(reg);
+    return index_service_codes(reg);
 }
 
 static ps_registry *new_registry(const char *source, ps_reg_format format)
@@ -1048,18 +1136,24 @@ ps_registry *registry_load_file(const char *path, char *err, size_t errlen)
 /* ---- queries ---------------------------------------------------------- */
 
 /* Which of several rows on one port labels it: lower wins, ties go to file
- * order, so the first non-alias named row is the canonical one. */
+ * order. First the kind (a named row, an IANA alias row, an unnamed
+ * assignment, Reserved, Unassigned), then a row for this one port before a
+ * block that covers it, then for named rows what the registry says about
+ * the service: a description and a reference, a description alone, a
+ * reference alone, neither. So 2049/tcp is nfs ("Network File System"),
+ * not shilp (no description), listed first. */
 static int entry_rank(const ps_reg_entry *e)
 {
-    int rank;
+    int kind, quality = 0;
     switch (e->status) {
-    case PS_REG_NAMED: rank = e->alias_of ? 1 : 0; break;
-    case PS_REG_UNNAMED: rank = 2; break;
-    case PS_REG_RESERVED: rank = 3; break;
-    default: rank = 4; break;
+    case PS_REG_NAMED: kind = e->alias_of ? 1 : 0; break;
+    case PS_REG_UNNAMED: kind = 2; break;
+    case PS_REG_RESERVED: kind = 3; break;
+    default: kind = 4; break;
     }
-    /* A row for this one port is more specific than a block that covers it. */
-    return rank * 2 + (e->port_lo != e->port_hi);
+    if (e->status == PS_REG_NAMED)
+        quality = (e->description[0] ? 0 : 2) + (e->reference[0] ? 0 : 1);
+    return (kind * 2 + (e->port_lo != e->port_hi)) * 4 + quality;
 }
 
 static size_t covering_ranges(const ps_registry *reg, int transport, uint16_t port,
@@ -1164,6 +1258,144 @@ size_t registry_port_entries(const ps_registry *reg, int transport, uint16_t por
     return n;
 }
 
+/* ---- services sharing a port ------------------------------------------ */
+
+/* Text compared without case and without surrounding white space. */
+static int same_text(const char *a, const char *b)
+{
+    while (isspace((unsigned char)*a))
+        a++;
+    while (isspace((unsigned char)*b))
+        b++;
+    size_t la = strlen(a), lb = strlen(b);
+    while (la && isspace((unsigned char)a[la - 1]))
+        la--;
+    while (lb && isspace((unsigned char)b[lb - 1]))
+        lb--;
+    return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* Two named rows on one port name the same service when the registry
+ * describes them alike (http, www and www-http: "World Wide Web HTTP"), or
+ * one is an alias row of the other, or both are aliases of one name.
+ * Different descriptions, or an empty one, make distinct services. */
+static int same_service(const ps_reg_entry *a, const ps_reg_entry *b)
+{
+    if (a->description[0] && same_text(a->description, b->description))
+        return 1;
+    const char *ka = a->alias_of ? a->alias_of : a->name;
+    const char *kb = b->alias_of ? b->alias_of : b->name;
+    return strcasecmp(ka, kb) == 0;
+}
+
+/* The rows covering a port in label order (rank, file order), each with
+ * the index (in that order) of the first row of its service. Rows that are
+ * not named are their own service. Returns the number of rows. */
+static size_t port_services(const ps_registry *reg, int transport, uint16_t port, uint32_t *rows,
+                            uint8_t *service)
+{
+    size_t n = covering_rows(reg, transport, port, rows);
+    /* Insertion sort by rank keeps file order among equals. */
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = rows[i];
+        int rx = entry_rank(&reg->entries[x]);
+        size_t j = i;
+        for (; j > 0 && entry_rank(&reg->entries[rows[j - 1]]) > rx; j--)
+            rows[j] = rows[j - 1];
+        rows[j] = x;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const ps_reg_entry *e = &reg->entries[rows[i]];
+        service[i] = (uint8_t)i;
+        if (e->status != PS_REG_NAMED)
+            continue;
+        /* Joins the service of the first earlier row it names alike;
+         * another earlier match merges that service into it too. */
+        for (size_t j = 0; j < i; j++) {
+            const ps_reg_entry *f = &reg->entries[rows[j]];
+            if (f->status != PS_REG_NAMED || !same_service(e, f))
+                continue;
+            uint8_t from = service[i], to = service[j];
+            if (from == to)
+                continue;
+            if (from < to) {
+                uint8_t tmp = from;
+                from = to;
+                to = tmp;
+            }
+            for (size_t k = 0; k <= i; k++)
+                if (service[k] == from)
+                    service[k] = to;
+        }
+    }
+    return n;
+}
+
+size_t registry_port_rows(const ps_registry *reg, int transport, uint16_t port,
+                          ps_reg_port_row *out, size_t max)
+{
+    uint32_t rows[MAX_COVERING];
+    uint8_t service[MAX_COVERING];
+    size_t n = port_services(reg, transport, port, rows, service);
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < max; i++) {
+        const ps_reg_entry *e = &reg->entries[rows[i]];
+        ps_reg_port_row *r = &out[k++];
+        r->entry = e;
+        r->service = &reg->entries[rows[service[i]]];
+        if (i == 0)
+            r->role = PS_REG_ROLE_LABEL;
+        else if (e->status != PS_REG_NAMED)
+            r->role = PS_REG_ROLE_OTHER;
+        else if (service[i] != i || e->alias_of)
+            r->role = PS_REG_ROLE_ALIAS;
+        else
+            r->role = PS_REG_ROLE_ALSO;
+    }
+    return n;
+}
+
+size_t registry_port_also(const ps_registry *reg, int transport, uint16_t port,
+                          const ps_reg_entry **out, size_t max)
+{
+    if (transport <= PS_TRANSPORT_NONE || transport >= PS_TRANSPORT_COUNT)
+        return 0;
+    if (reg->multi_named) {
+        size_t slot = (size_t)transport * 65536u + port;
+        if (!(reg->multi_named[slot / 64] & (UINT64_C(1) << (slot % 64))))
+            return 0;
+    }
+    uint32_t rows[MAX_COVERING];
+    uint8_t service[MAX_COVERING];
+    size_t n = port_services(reg, transport, port, rows, service), k = 0;
+    if (n == 0 || reg->entries[rows[0]].status != PS_REG_NAMED)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        const ps_reg_entry *e = &reg->entries[rows[i]];
+        if (e->status != PS_REG_NAMED || service[i] != i || e->alias_of)
+            continue;
+        if (k < max)
+            out[k] = e;
+        k++;
+    }
+    return k;
+}
+
+const ps_reg_entry *registry_find_service_code(const ps_registry *reg, uint32_t code)
+{
+    size_t lo = 0, hi = reg->ncodes;
+    while (lo < hi) {   /* first row with code >= the one asked */
+        size_t mid = lo + (hi - lo) / 2;
+        if (reg->by_code[mid].code < code)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == reg->ncodes || reg->by_code[lo].code != code)
+        return NULL;
+    return &reg->entries[reg->by_code[lo].row];
+}
+
 size_t registry_find_name(const ps_registry *reg, const char *name, const ps_reg_entry **out,
                           size_t max)
 {
@@ -1198,6 +1430,11 @@ ps_reg_format registry_format(const ps_registry *reg) { return reg->format; }
 size_t registry_entry_count(const ps_registry *reg) { return reg->count; }
 
 size_t registry_name_count(const ps_registry *reg) { return reg->nnames; }
+
+const char *registry_name_at(const ps_registry *reg, size_t i)
+{
+    return i < reg->nnames ? reg->name_pool[i].key : NULL;
+}
 
 const ps_reg_entry *registry_entry(const ps_registry *reg, size_t i)
 {

@@ -18,8 +18,6 @@ extern const int registry_builtin_format;      /* ps_reg_format */
 ps_registry *registry_from_rows(const ps_reg_entry *rows, size_t count, const char *source,
                                 const char *date, ps_reg_format format);
 
-/* Distinct service names (case-insensitive). */
-size_t registry_name_count(const ps_registry *reg);
 
 /* The registry's date for the IANA CSV at csv_path, from a file beside it
  * (the same path without .csv): NAME.date, one line "YYYY-MM-DD" (what

@@ -37,20 +37,22 @@ const char registry_caveat_text[] =
  * two spaces so `grep`, `awk -F'  +'` and the eye all find them:
  *
  *   SPAN/TRANSPORT   KIND          NAME              "DESCRIPTION"  REFERENCE  EXTRAS
- *   443/tcp          service       https             "http protocol over TLS/SSL"  [RFC2818]
- *   80/tcp           alias         www               "World Wide Web HTTP"  [RFC9110]
- *   2916/tcp         alias         elvin_server      "Elvin Server"  alias-of=elvin-server
+ *   443/tcp          service       https             "http protocol over TLS/SSL"  [RFC9110]
+ *   80/tcp           alias         www               "World Wide Web HTTP"  [RFC9110]  alias-of=http
+ *   2049/tcp         also          shilp             ""
  *   6000-6063/tcp    service       x11               "X Window System"
  *   272-279/any      unassigned    -                 "Unassigned"
  *   80/dccp          unregistered  -                 "no registry row covers this port"
  *
+ * A port's rows come in label order: the row it is labelled with first.
  * SPAN is the row's own port or range ("-" for a name-only row); "any" marks
  * a row registered without a transport, which covers all four. KIND is
- * service (the name the port resolves to), alias (another name for the same
- * port, or an IANA alias row), unnamed, reserved, unassigned or unregistered.
- * The description is printed as the registry has it, inner quotes included,
- * with line breaks turned into spaces. EXTRAS are alias-of=NAME and
- * service-code=N (DCCP, RFC 5595). */
+ * service (the name the port is labelled with), alias (another name of a
+ * service listed before it: described alike, or an IANA alias row), also (a
+ * distinct service registered for the same port), unnamed, reserved,
+ * unassigned or unregistered. The description is printed as the registry
+ * has it, inner quotes included, with line breaks turned into spaces.
+ * EXTRAS are alias-of=NAME and service-code=N (DCCP, RFC 5595). */
 
 static void put_flat(FILE *out, const char *s)
 {
@@ -73,30 +75,28 @@ static void format_span(const ps_reg_entry *e, char *buf, size_t len)
         snprintf(buf, len, "%u-%u/%s", e->port_lo, e->port_hi, row_transport(e));
 }
 
-/* A named row is the service of its port when the port resolves to it;
- * rows without a transport are judged on TCP, which they always cover. */
-static const char *row_kind(const ps_registry *reg, const ps_reg_entry *e)
+static const char *kind_of(const ps_reg_port_row *r)
 {
-    switch (e->status) {
+    switch (r->entry->status) {
     case PS_REG_UNNAMED: return "unnamed";
     case PS_REG_RESERVED: return "reserved";
     case PS_REG_UNASSIGNED: return "unassigned";
     default: break;
     }
-    if (e->alias_of)
-        return "alias";
-    if (!e->has_port)
-        return "service";
-    int t = e->transport == PS_TRANSPORT_NONE ? PS_TRANSPORT_TCP : e->transport;
-    ps_reg_status st;
-    return registry_find_port(reg, t, e->port_lo, &st) == e ? "service" : "alias";
+    switch (r->role) {
+    case PS_REG_ROLE_LABEL: return r->entry->alias_of ? "alias" : "service";
+    case PS_REG_ROLE_ALIAS: return "alias";
+    case PS_REG_ROLE_ALSO: return "also";
+    default: return "service";
+    }
 }
 
-static void print_row(const ps_registry *reg, const ps_reg_entry *e, FILE *out)
+static void print_row(const ps_reg_port_row *r, FILE *out)
 {
+    const ps_reg_entry *e = r->entry;
     char span[32];
     format_span(e, span, sizeof span);
-    fprintf(out, "%-16s %-13s %-17s \"", span, row_kind(reg, e), e->name ? e->name : "-");
+    fprintf(out, "%-16s %-13s %-17s \"", span, kind_of(r), e->name ? e->name : "-");
     put_flat(out, e->description);
     fputc('"', out);
     if (e->reference[0]) {
@@ -105,19 +105,37 @@ static void print_row(const ps_registry *reg, const ps_reg_entry *e, FILE *out)
     }
     if (e->alias_of)
         fprintf(out, "  alias-of=%s", e->alias_of);
+    else if (r->role == PS_REG_ROLE_ALIAS && r->service->name)
+        fprintf(out, "  alias-of=%s", r->service->name);
     if (e->has_service_code)
         fprintf(out, "  service-code=%lu", (unsigned long)e->service_code);
     fputc('\n', out);
 }
 
+/* A row's role on its own port; rows without a transport are judged on TCP,
+ * which they always cover, ranges on their first port. */
+static ps_reg_port_row role_of(const ps_registry *reg, const ps_reg_entry *e)
+{
+    ps_reg_port_row rows[MAX_ROWS];
+    ps_reg_port_row self = {e, e, PS_REG_ROLE_LABEL};
+    if (!e->has_port)
+        return self;
+    int t = e->transport == PS_TRANSPORT_NONE ? PS_TRANSPORT_TCP : e->transport;
+    size_t n = registry_port_rows(reg, t, e->port_lo, rows, MAX_ROWS);
+    for (size_t i = 0; i < n && i < MAX_ROWS; i++)
+        if (rows[i].entry == e)
+            return rows[i];
+    return self;
+}
+
 static int print_port(const ps_registry *reg, int transport, uint16_t port, FILE *out)
 {
-    const ps_reg_entry *rows[MAX_ROWS];
-    size_t n = registry_port_entries(reg, transport, port, rows, MAX_ROWS);
+    ps_reg_port_row rows[MAX_ROWS];
+    size_t n = registry_port_rows(reg, transport, port, rows, MAX_ROWS);
     if (n > MAX_ROWS)
         n = MAX_ROWS;
     for (size_t i = 0; i < n; i++)
-        print_row(reg, rows[i], out);
+        print_row(&rows[i], out);
     if (n == 0) {
         char span[32];
         snprintf(span, sizeof span, "%u/%s", port, ps_transport_name(transport));
@@ -135,8 +153,10 @@ static int print_name(const ps_registry *reg, const char *name, FILE *out, FILE 
         fprintf(err, "portsniff: no service named '%s' in %s\n", name, registry_source(reg));
         return 1;
     }
-    for (size_t i = 0; i < n && i < MAX_ROWS; i++)
-        print_row(reg, rows[i], out);
+    for (size_t i = 0; i < n && i < MAX_ROWS; i++) {
+        ps_reg_port_row r = role_of(reg, rows[i]);
+        print_row(&r, out);
+    }
     return 0;
 }
 

@@ -13,19 +13,28 @@ portsniff's own registry code. The rules:
   * A row covers (transport, port) when its Port Number is that port or a
     range "LO-HI" containing it, and its Transport Protocol is that
     transport or empty (an empty transport applies to all transports).
-  * The canonical entry is the first covering row, in file order, with a
-    non-empty Service Name whose Assignment Notes do not say "This entry is
-    an alias to". Its name is "service", its Description is
-    "service_description", and "service_status" is "registered".
-  * Without one, the covering rows with an empty Service Name decide, a
-    single-port row before a range row that covers it (so a one-port
-    "Reserved" inside an "Unassigned" range is reserved), then file order:
-    a Description starting with "Reserved" (any case) is "reserved"; one
-    starting with "Unassigned" (any case), "(unassigned)", "De-registered",
-    "Removed", "Deprecated", "Decomissioned" or "De-Commissioned" is
-    "unassigned"; any other is "unnamed". service is null, the description
-    is that row's.
+  * The label is the best covering row: first by kind (a row with a
+    Service Name whose Assignment Notes do not say 'This entry is an alias
+    to "NAME"', then such an alias row, then rows with an empty Service
+    Name: unnamed, Reserved, Unassigned), then a single-port row before a
+    range row, then for named rows a Description and a Reference before a
+    Description alone, a Reference alone, neither; then file order. A named
+    label gives "service" (its name), "service_description" and
+    "service_status" "registered".
+  * For an empty-name label the Description decides the status: one
+    starting with "Reserved" (any case) is "reserved"; one starting with
+    "Unassigned" (any case), "(unassigned)", "De-registered",
+    "Deregistered", "Removed", "Deprecated", "Decomissioned",
+    "Decommissioned" or "De-Commissioned" is "unassigned"; any other is
+    "unnamed". service is null, the description is that row's.
   * No covering row: "unregistered", service and description null.
+  * Named rows on one port are one service when their Descriptions are
+    equal (case and outer white space aside, and not empty), or one is an
+    alias row naming the other, or both name one alias target; "service_also"
+    lists the first row of every other service, in label order, alias rows
+    left out (empty unless the label is named).
+  * label_basis "service-code": the label is the named row whose Service
+    Code is the flow's dccp_service_code (the best in the order above).
 
 Also checked: service_port is one of the flow's two ports. portsniff prints
 an empty Description as null; the two count as equal.
@@ -48,21 +57,57 @@ from collections import defaultdict
 from capture_inputs import readable_captures
 
 TRANSPORTS = ("tcp", "udp", "sctp", "dccp")
-ALIAS_NOTE = "this entry is an alias to"
-UNASSIGNED_PREFIXES = ("unassigned", "(unassigned)", "de-registered", "removed",
-                       "deprecated", "decomissioned", "de-commissioned")
+ALIAS_MARKER = 'This entry is an alias to "'
+UNASSIGNED_PREFIXES = ("unassigned", "(unassigned)", "de-registered", "deregistered", "removed",
+                       "deprecated", "decomissioned", "decommissioned", "de-commissioned")
+C_SPACE = " \t\n\v\f\r"
+ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def alias_target(notes):
+    """The NAME of 'This entry is an alias to "NAME"', or None."""
+    at = notes.find(ALIAS_MARKER)
+    if at < 0:
+        return None
+    rest = notes[at + len(ALIAS_MARKER):]
+    end = rest.find('"')
+    return rest[:end] if end > 0 else None
+
+
+def fold(text):
+    return text.strip(C_SPACE).translate(ASCII_LOWER)
+
+
+def rank(row, is_range):
+    """Lower labels the port first; ties go to file order."""
+    quality = 0
+    if row["name"]:
+        kind = 1 if row["alias_of"] else 0
+        quality = (0 if row["description"] else 2) + (0 if row["reference"] else 1)
+    else:
+        kind = {"unnamed": 2, "reserved": 3}.get(empty_name_status(row["description"]), 4)
+    return (kind, 1 if is_range else 0, quality)
+
+
+def same_service(a, b):
+    if a["description"] and fold(a["description"]) == fold(b["description"]):
+        return True
+    ka = (a["alias_of"] or a["name"]).translate(ASCII_LOWER)
+    kb = (b["alias_of"] or b["name"]).translate(ASCII_LOWER)
+    return ka == kb
 class Registry:
     """(transport, port) -> covering rows, in file order."""
 
     def __init__(self, path):
         self.single = defaultdict(list)   # (transport, port) -> [(index, row)]
         self.ranges = []                  # (lo, hi, transport or "", index, row)
+        self.codes = defaultdict(list)    # DCCP service code -> [(rank, index, row)]
         with open(path, newline="", encoding="utf-8") as f:
             reader = csv.reader(f)
             header = next(reader)
             col = {name: i for i, name in enumerate(header)}
             need = ("Service Name", "Port Number", "Transport Protocol", "Description",
-                    "Assignment Notes")
+                    "Reference", "Service Code", "Assignment Notes")
             missing = [n for n in need if n not in col]
             if missing:
                 raise SystemExit("compare_labels: %s: no column %s" % (path, ", ".join(missing)))
@@ -73,8 +118,13 @@ class Registry:
                     "port": rec[col["Port Number"]].strip(),
                     "transport": rec[col["Transport Protocol"]].strip().lower(),
                     "description": rec[col["Description"]],
+                    "reference": rec[col["Reference"]],
+                    "code": rec[col["Service Code"]].strip(),
                     "notes": rec[col["Assignment Notes"]],
                 }
+                row["alias_of"] = alias_target(row["notes"])
+                if row["code"] and row["name"]:
+                    self.codes[int(row["code"])].append((rank(row, False), index, row))
                 if not row["port"]:
                     continue          # a service name without a port
                 lo, _, hi = row["port"].partition("-")
@@ -91,19 +141,35 @@ class Registry:
                   if lo <= port <= hi and (not t or t == transport)]
         return singles, ranges
 
-    def label(self, transport, port):
-        """(service, status, description) as portsniff should print them."""
+    def ordered(self, transport, port):
+        """The covering rows in label order."""
         singles, ranges = self.covering(transport, port)
-        rows = sorted(singles + ranges, key=lambda x: x[0])
-        for _, r in rows:
-            if r["name"] and ALIAS_NOTE not in r["notes"].lower():
-                return r["name"], "registered", r["description"]
-        unnamed = [r for _, r in sorted(singles, key=lambda x: x[0]) if not r["name"]] + \
-                  [r for _, r in sorted(ranges, key=lambda x: x[0]) if not r["name"]]
-        if unnamed:
-            r = unnamed[0]
-            return None, empty_name_status(r["description"]), r["description"]
-        return None, "unregistered", None
+        rows = [(rank(r, False), i, r) for i, r in singles] + \
+               [(rank(r, True), i, r) for i, r in ranges]
+        return [r for _, _, r in sorted(rows, key=lambda x: (x[0], x[1]))]
+
+    def label(self, transport, port):
+        """(service, status, description, also) as portsniff should print them."""
+        rows = self.ordered(transport, port)
+        if not rows:
+            return None, "unregistered", None, []
+        first = rows[0]
+        if not first["name"]:
+            return None, empty_name_status(first["description"]), first["description"], []
+        named = [r for r in rows if r["name"]]
+        group = list(range(len(named)))
+        for i in range(len(named)):
+            for j in range(i):
+                if same_service(named[i], named[j]):
+                    hi, lo = max(group[i], group[j]), min(group[i], group[j])
+                    group = [lo if g == hi else g for g in group]
+        also = [r["name"] for k, r in enumerate(named)
+                if k > 0 and group[k] == k and not r["alias_of"]]
+        return first["name"], "registered", first["description"], also
+
+    def by_code(self, code):
+        rows = sorted(self.codes.get(code, []), key=lambda x: (x[0], x[1]))
+        return rows[0][2] if rows else None
 
 
 def empty_name_status(description):
@@ -149,9 +215,20 @@ def check_file(path, display, args, reg, totals):
         if port not in (r.get("id.orig_p"), r.get("id.resp_p")):
             problems.append(("service_port", port, "one of %s, %s" % (r.get("id.orig_p"), r.get("id.resp_p"))))
         if not problems:
-            service, status, description = reg.label(proto, int(port))
-            for field, want in (("service", service), ("service_status", status),
-                                ("service_description", description)):
+            service, status, description, also = reg.label(proto, int(port))
+            if r.get("label_basis") == "service-code":
+                row = reg.by_code(r.get("dccp_service_code"))
+                if row is None:
+                    problems.append(("dccp_service_code", r.get("dccp_service_code"),
+                                     "a registered code"))
+                else:
+                    service, status, description = row["name"], "registered", row["description"]
+                    also = []
+            checks = [("service", service), ("service_status", status),
+                      ("service_description", description)]
+            if "service_also" in r or args.require_also:
+                checks.append(("service_also", also))
+            for field, want in checks:
                 if field == "service_description" and want == "":
                     want = None       # an empty Description is printed as null
                 if field not in r:
@@ -185,6 +262,8 @@ def main(argv=None):
     ap.add_argument("--portsniff-registry", action="store_true",
                     help="also pass --registry CSV to portsniff instead of testing its "
                          "built-in registry")
+    ap.add_argument("--require-also", action="store_true",
+                    help="fail records without a service_also field")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     if not args.registry or not os.path.isfile(args.registry):

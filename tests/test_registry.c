@@ -18,6 +18,10 @@
 enum { TCP = PS_TRANSPORT_TCP, UDP = PS_TRANSPORT_UDP, SCTP = PS_TRANSPORT_SCTP,
        DCCP = PS_TRANSPORT_DCCP };
 
+#define HEADER "Service Name,Port Number,Transport Protocol,Description,Assignee,Contact," \
+               "Registration Date,Modification Date,Reference,Service Code," \
+               "Unauthorized Use Reported,Assignment Notes\n"
+
 static ps_registry *file_reg;
 static ps_registry *builtin_reg;
 
@@ -110,6 +114,189 @@ static void test_dccp_service_code(void **state)
     e = registry_find_port(file_reg, TCP, 4556, &st);
     assert_string_equal(e->name, "dtn-bundle");
     assert_int_equal(e->has_service_code, 0);
+}
+
+/* Names of (transport, port)'s other services, space-separated. */
+static const char *also_at(const ps_registry *reg, int t, uint16_t port)
+{
+    static char buf[256];
+    const ps_reg_entry *also[8];
+    size_t n = registry_port_also(reg, t, port, also, 8);
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && i < 8; i++) {
+        if (i)
+            strcat(buf, " ");
+        strcat(buf, also[i]->name);
+    }
+    return buf;
+}
+
+/* The naming rule on the real registry: a described entry before one
+ * without (nfs, not shilp; auth, not ident), a reference on top of that
+ * (submissions before urd), then file order (ipp before ipps); distinct
+ * services are carried, aliases are not. */
+static void test_named_entry_with_description_wins(void **state)
+{
+    (void)state;
+    for (int t = TCP; t <= UDP; t++) {
+        assert_string_equal(name_at(file_reg, t, 2049, PS_REG_NAMED), "nfs");
+        assert_string_equal(also_at(file_reg, t, 2049), "shilp");
+        assert_string_equal(name_at(file_reg, t, 3478, PS_REG_NAMED), "stun");
+        assert_string_equal(also_at(file_reg, t, 3478), "turn stun-behavior");
+        assert_string_equal(name_at(file_reg, t, 666, PS_REG_NAMED), "doom");
+        assert_string_equal(also_at(file_reg, t, 666), "mdqs");
+    }
+    assert_string_equal(name_at(file_reg, SCTP, 2049, PS_REG_NAMED), "nfs");
+    assert_string_equal(also_at(file_reg, SCTP, 2049), "");
+    assert_string_equal(name_at(file_reg, TCP, 113, PS_REG_NAMED), "auth");
+    assert_string_equal(also_at(file_reg, TCP, 113), "ident");
+    assert_string_equal(name_at(file_reg, TCP, 465, PS_REG_NAMED), "submissions");
+    assert_string_equal(also_at(file_reg, TCP, 465), "urd");
+    assert_string_equal(name_at(file_reg, TCP, 631, PS_REG_NAMED), "ipp");
+    assert_string_equal(also_at(file_reg, TCP, 631), "ipps");
+    assert_string_equal(name_at(file_reg, UDP, 750, PS_REG_NAMED), "kerberos-iv");
+    assert_string_equal(name_at(file_reg, UDP, 512, PS_REG_NAMED), "biff");
+    /* Aliases: one description (http, www, www-http; name, nameserver) or
+     * an IANA alias row (whois++, mdbs_daemon). */
+    assert_string_equal(also_at(file_reg, TCP, 80), "");
+    assert_string_equal(also_at(file_reg, TCP, 42), "");
+    assert_string_equal(also_at(file_reg, TCP, 63), "");
+    assert_string_equal(name_at(file_reg, TCP, 800, PS_REG_NAMED), "mdbs-daemon");
+    assert_string_equal(also_at(file_reg, TCP, 800), "");
+    assert_string_equal(also_at(file_reg, TCP, 443), "");
+    assert_string_equal(also_at(file_reg, TCP, 24), "");      /* unnamed */
+    assert_string_equal(also_at(file_reg, TCP, 50000), "");   /* unregistered */
+    /* The built-in copy answers alike. */
+    assert_string_equal(name_at(builtin_reg, UDP, 2049, PS_REG_NAMED), "nfs");
+    assert_string_equal(also_at(builtin_reg, UDP, 2049), "shilp");
+
+    ps_reg_port_row rows[8];
+    assert_int_equal(registry_port_rows(file_reg, TCP, 80, rows, 8), 3);
+    assert_int_equal(rows[0].role, PS_REG_ROLE_LABEL);
+    assert_int_equal(rows[1].role, PS_REG_ROLE_ALIAS);
+    assert_string_equal(rows[1].entry->name, "www");
+    assert_ptr_equal(rows[1].service, rows[0].entry);
+    assert_int_equal(rows[2].role, PS_REG_ROLE_ALIAS);
+    assert_string_equal(rows[2].entry->name, "www-http");
+}
+
+/* The rule on a registry built for its corners: quality ties go to file
+ * order, an empty description is no alias of another empty one, aliases
+ * are told by description (any case, outer white space) or alias rows, a
+ * row matching two services joins them, and kind and span come first. */
+static void test_naming_rule_corners(void **state)
+{
+    (void)state;
+    static const char text[] = HEADER
+        "bare,10,tcp,,,,,,,,,\n"                          /* no description, no reference */
+        "refonly,10,tcp,,,,,,[RFC1],,,\n"                 /* reference only */
+        "described,10,tcp,Ten,,,,,,,,\n"                  /* description only */
+        "full,10,tcp,Ten Full,,,,,[RFC2],,,\n"            /* both: the label */
+        "b1,20,tcp,,,,,,,,,\n"
+        "b2,20,tcp,,,,,,,,,\n"                            /* both bare: file order */
+        "x,30,tcp,  Same  ,,,,,,,,\n"
+        "y,30,tcp,same,,,,,,,,\n"                         /* alias of x */
+        "z,30,tcp,Other,,,,,,,,\"This entry is an alias to \"\"x\"\".\"\n"   /* alias row */
+        "w,30,tcp,Fourth,,,,,,,,\n"                       /* distinct */
+        "p,40,tcp,P,,,,,,,,\n"
+        "q,40,tcp,Q,,,,,,,,\n"
+        "r,40,tcp,Q,,,,,,,,\"This entry is an alias to \"\"p\"\".\"\n"  /* joins p and q */
+        "wide,50-60,tcp,Wide,,,,,[RFC3],,,\n"
+        "narrow,55,tcp,,,,,,,,,\n"                       /* one port beats a described range */
+        ",55,udp,any private thing,,,,,,,,\n"
+        "late,55,udp,Late,,,,,,,,\n";                    /* named beats unnamed */
+    char err[256] = "";
+    ps_registry *reg = registry_parse(text, sizeof text - 1, "mem", err, sizeof err);
+    assert_non_null(reg);
+    assert_string_equal(name_at(reg, TCP, 10, PS_REG_NAMED), "full");
+    assert_string_equal(also_at(reg, TCP, 10), "described refonly bare");
+    assert_string_equal(name_at(reg, TCP, 20, PS_REG_NAMED), "b1");
+    assert_string_equal(also_at(reg, TCP, 20), "b2");
+    assert_string_equal(name_at(reg, TCP, 30, PS_REG_NAMED), "x");
+    assert_string_equal(also_at(reg, TCP, 30), "w");
+    assert_string_equal(name_at(reg, TCP, 40, PS_REG_NAMED), "p");
+    assert_string_equal(also_at(reg, TCP, 40), "");
+    assert_string_equal(name_at(reg, TCP, 55, PS_REG_NAMED), "narrow");
+    assert_string_equal(also_at(reg, TCP, 55), "wide");
+    assert_string_equal(name_at(reg, TCP, 56, PS_REG_NAMED), "wide");
+    assert_string_equal(also_at(reg, TCP, 56), "");
+    assert_string_equal(name_at(reg, UDP, 55, PS_REG_NAMED), "late");
+    assert_string_equal(also_at(reg, UDP, 55), "");
+
+    ps_reg_port_row rows[8];
+    assert_int_equal(registry_port_rows(reg, TCP, 30, rows, 8), 4);
+    const char *names[4] = {"x", "y", "w", "z"};
+    const ps_reg_role roles[4] = {PS_REG_ROLE_LABEL, PS_REG_ROLE_ALIAS, PS_REG_ROLE_ALSO,
+                                  PS_REG_ROLE_ALIAS};
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(rows[i].entry->name, names[i]);
+        assert_int_equal(rows[i].role, roles[i]);
+    }
+    assert_string_equal(rows[1].service->name, "x");
+    assert_string_equal(rows[3].service->name, "x");
+    assert_int_equal(registry_port_rows(reg, UDP, 55, rows, 8), 2);
+    assert_int_equal(rows[1].role, PS_REG_ROLE_OTHER);
+    /* Only what fits is stored; the count says how many exist. */
+    assert_int_equal(registry_port_rows(reg, TCP, 10, rows, 1), 4);
+    assert_string_equal(rows[0].entry->name, "full");
+    const ps_reg_entry *one[1];
+    assert_int_equal(registry_port_also(reg, TCP, 10, one, 1), 3);
+    assert_string_equal(one[0]->name, "described");
+    registry_free(reg);
+}
+
+/* A services(5) file: the names on one line are aliases; two lines for one
+ * port are two services, the one with a comment (its description) first. */
+static void test_services_file_naming(void **state)
+{
+    (void)state;
+    static const char text[] = "shilp\t2049/tcp\n"
+                               "nfs\t2049/tcp\tnfsd\t# Network File System\n";
+    char err[256] = "";
+    ps_registry *reg = registry_parse(text, sizeof text - 1, "svc", err, sizeof err);
+    assert_non_null(reg);
+    assert_string_equal(name_at(reg, TCP, 2049, PS_REG_NAMED), "nfs");
+    assert_string_equal(also_at(reg, TCP, 2049), "shilp");
+    ps_reg_port_row rows[8];
+    assert_int_equal(registry_port_rows(reg, TCP, 2049, rows, 8), 3);
+    assert_string_equal(rows[1].entry->name, "shilp");   /* alias rows rank after names */
+    assert_int_equal(rows[1].role, PS_REG_ROLE_ALSO);
+    assert_string_equal(rows[2].entry->name, "nfsd");
+    assert_int_equal(rows[2].role, PS_REG_ROLE_ALIAS);
+    assert_string_equal(rows[2].service->name, "nfs");
+    registry_free(reg);
+}
+
+static void test_service_code_lookup(void **state)
+{
+    (void)state;
+    const ps_reg_entry *e = registry_find_service_code(file_reg, 1685351985u);
+    assert_non_null(e);
+    assert_string_equal(e->name, "dtn-bundle");
+    assert_int_equal(e->transport, DCCP);
+    e = registry_find_service_code(builtin_reg, 1885957735u);   /* "ping" */
+    assert_non_null(e);
+    assert_string_equal(e->name, "dccp-ping");
+    assert_int_equal(e->has_port, 0);
+    assert_non_null(registry_find_service_code(file_reg, 1145656131u));   /* discard */
+    assert_non_null(registry_find_service_code(file_reg, 7107696u));      /* ltp-deepspace */
+    assert_null(registry_find_service_code(file_reg, 0));
+    assert_null(registry_find_service_code(file_reg, 1685351986u));
+    assert_null(registry_find_service_code(file_reg, UINT32_MAX));
+
+    /* Two rows with one code: the label order decides. */
+    static const char text[] = HEADER "plain,5,dccp,,,,,,,77,,\n"
+                                      "better,6,dccp,Better,,,,,,77,,\n"
+                                      "top,7,dccp,Top,,,,,,4294967295,,\n"
+                                      ",8,dccp,any private thing,,,,,,78,,\n";
+    char err[256] = "";
+    ps_registry *reg = registry_parse(text, sizeof text - 1, "mem", err, sizeof err);
+    assert_non_null(reg);
+    assert_string_equal(registry_find_service_code(reg, 77)->name, "better");
+    assert_string_equal(registry_find_service_code(reg, UINT32_MAX)->name, "top");
+    assert_null(registry_find_service_code(reg, 78));   /* an unnamed row names no service */
+    assert_null(registry_find_service_code(reg, 76));
+    registry_free(reg);
 }
 
 static void test_x11_range(void **state)
@@ -322,6 +509,20 @@ static void port_table_census(const ps_registry *reg, long by_status[PS_REG_UNAS
             size_t n = registry_port_entries(reg, t, (uint16_t)p, rows, 1);
             assert_int_equal(row_index(reg, fast), n ? row_index(reg, rows[0]) : -1);
             assert_in_range(status, PS_REG_UNREGISTERED, PS_REG_UNASSIGNED);
+            /* The other services, through the bitmap of ports with several
+             * names, equal the roles worked out row by row. */
+            ps_reg_port_row all[64];
+            const ps_reg_entry *also[64];
+            size_t nrows = registry_port_rows(reg, t, (uint16_t)p, all, 64);
+            size_t nalso = registry_port_also(reg, t, (uint16_t)p, also, 64), k = 0;
+            assert_int_equal(nrows, n);
+            for (size_t i = 0; i < nrows && i < 64; i++)
+                if (all[i].role == PS_REG_ROLE_ALSO && status == PS_REG_NAMED) {
+                    assert_true(k < nalso);
+                    assert_ptr_equal(all[i].entry, also[k]);
+                    k++;
+                }
+            assert_int_equal(k, nalso);
             by_status[status]++;
         }
     }
@@ -340,9 +541,6 @@ static void test_port_table_matches_covering_rows(void **state)
 
 /* ---- malformed input -------------------------------------------------- */
 
-#define HEADER "Service Name,Port Number,Transport Protocol,Description,Assignee,Contact," \
-               "Registration Date,Modification Date,Reference,Service Code," \
-               "Unauthorized Use Reported,Assignment Notes\n"
 #define GOOD_ROW "http,80,tcp,World Wide Web HTTP,,,,,[RFC9110],,,\n"
 
 /* A registry built to overlap: named, alias, unnamed, Reserved and
@@ -369,9 +567,9 @@ static long check_scrambled_registry(unsigned max_span)
             len += (size_t)snprintf(text + len, cap - len,
                                     "a%d,%u,%s,Alias,,,,,,,,\"This entry is an alias to \"\"n%d\"\".\"\n",
                                     i, lo, tr, i - 1);
-        else if (kind == 0 || kind == 4)
-            len += (size_t)snprintf(text + len, cap - len, "n%d,%u-%u,%s,Desc,,,,,,,,\n", i, lo,
-                                    hi, tr);
+        else if (kind == 0 || kind == 4)   /* three descriptions: aliases and distinct services */
+            len += (size_t)snprintf(text + len, cap - len, "n%d,%u-%u,%s,Desc%d,,,,,,,,\n", i, lo,
+                                    hi, tr, i % 3);
         else
             len += (size_t)snprintf(text + len, cap - len, ",%u-%u,%s,%s,,,,,,,,\n", lo, hi, tr,
                                     kinds[kind]);
@@ -837,8 +1035,17 @@ static void test_lookup_port_and_transport(void **state)
     assert_int_equal(c.rc, 0);
     assert_string_equal(c.out,
         "80/tcp           service       http              \"World Wide Web HTTP\"  [RFC9110]\n"
-        "80/tcp           alias         www               \"World Wide Web HTTP\"  [RFC9110]\n"
-        "80/tcp           alias         www-http          \"World Wide Web HTTP\"\n");
+        "80/tcp           alias         www               \"World Wide Web HTTP\"  [RFC9110]  alias-of=http\n"
+        "80/tcp           alias         www-http          \"World Wide Web HTTP\"  alias-of=http\n");
+    release(&c);
+
+    /* Label order: nfs, described, before shilp, listed first without a
+     * description; shilp is another service, not an alias. */
+    c = lookup(file_reg, "2049/udp");
+    assert_int_equal(c.rc, 0);
+    assert_string_equal(c.out,
+        "2049/udp         service       nfs               \"Network File System - Sun Microsystems\"\n"
+        "2049/udp         also          shilp             \"\"\n");
     release(&c);
 
     c = lookup(builtin_reg, "4556/dccp");
@@ -905,8 +1112,14 @@ static void test_lookup_by_name(void **state)
 
     c = lookup(file_reg, "www");
     assert_string_equal(c.out,
-        "80/tcp           alias         www               \"World Wide Web HTTP\"  [RFC9110]\n"
-        "80/udp           alias         www               \"World Wide Web HTTP\"  [RFC9110]\n");
+        "80/tcp           alias         www               \"World Wide Web HTTP\"  [RFC9110]  alias-of=http\n"
+        "80/udp           alias         www               \"World Wide Web HTTP\"  [RFC9110]  alias-of=http\n");
+    release(&c);
+
+    c = lookup(file_reg, "shilp");
+    assert_string_equal(c.out,
+        "2049/tcp         also          shilp             \"\"\n"
+        "2049/udp         also          shilp             \"\"\n");
     release(&c);
 
     c = lookup(file_reg, "dccp-ping");
@@ -981,6 +1194,10 @@ int main(void)
         cmocka_unit_test(test_port_80_names_in_order),
         cmocka_unit_test(test_first_named_row_wins),
         cmocka_unit_test(test_dccp_service_code),
+        cmocka_unit_test(test_named_entry_with_description_wins),
+        cmocka_unit_test(test_naming_rule_corners),
+        cmocka_unit_test(test_services_file_naming),
+        cmocka_unit_test(test_service_code_lookup),
         cmocka_unit_test(test_x11_range),
         cmocka_unit_test(test_alias_rows),
         cmocka_unit_test(test_unnamed_reserved_unassigned),

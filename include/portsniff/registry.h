@@ -44,18 +44,54 @@ ps_registry *registry_parse(const char *buf, size_t len, const char *source,
                             char *err, size_t errlen);
 void registry_free(ps_registry *reg);
 
-/* The label for (transport, port): the canonical entry (first non-alias named
- * row), else the unnamed/Reserved/Unassigned row, else NULL (unregistered).
- * *status is always set. */
+/* The label for (transport, port): the best row by kind (named, alias row,
+ * unnamed, Reserved, Unassigned), then a single port before a range, then
+ * for named rows a description and a reference before a description alone,
+ * a reference alone, neither; then file order. NULL when no row covers the
+ * port (unregistered). *status is always set. */
 const ps_reg_entry *registry_find_port(const ps_registry *reg, int transport,
                                        uint16_t port, ps_reg_status *status);
-/* All rows for (transport, port), canonical first then aliases in file order.
- * Returns how many exist; stores at most max. */
+/* All rows for (transport, port), the label's row first, then the others in
+ * file order. Returns how many exist; stores at most max. */
 size_t registry_port_entries(const ps_registry *reg, int transport, uint16_t port,
                              const ps_reg_entry **out, size_t max);
+
+/* Several names on one port are either aliases (the same service: the
+ * registry describes them alike, or one is an alias row of the other) or
+ * distinct services that share the port. */
+typedef enum ps_reg_role {
+    PS_REG_ROLE_LABEL = 0,   /* the row the port is labelled with */
+    PS_REG_ROLE_ALIAS,       /* another name of a service listed before it */
+    PS_REG_ROLE_ALSO,        /* a distinct service registered for the same port */
+    PS_REG_ROLE_OTHER        /* unnamed, Reserved or Unassigned */
+} ps_reg_role;
+
+typedef struct ps_reg_port_row {
+    const ps_reg_entry *entry;
+    const ps_reg_entry *service;   /* the first row of its service (itself unless an alias) */
+    ps_reg_role role;
+} ps_reg_port_row;
+
+/* All rows for (transport, port) in label order (the rank rule of
+ * registry_find_port, then file order), each with its role. Returns how
+ * many exist; stores at most max. */
+size_t registry_port_rows(const ps_registry *reg, int transport, uint16_t port,
+                          ps_reg_port_row *out, size_t max);
+/* The other services registered for (transport, port) when it is labelled
+ * with a name: the first row of each, in label order, aliases left out.
+ * Returns how many exist; stores at most max. One bit test for the ports
+ * that a single name covers. */
+size_t registry_port_also(const ps_registry *reg, int transport, uint16_t port,
+                          const ps_reg_entry **out, size_t max);
+/* The named row registering a DCCP Service Code (RFC 5595), the best in
+ * label order when several do; NULL when none. */
+const ps_reg_entry *registry_find_service_code(const ps_registry *reg, uint32_t code);
 /* All rows for a service name (case-insensitive), in file order. */
 size_t registry_find_name(const ps_registry *reg, const char *name,
                           const ps_reg_entry **out, size_t max);
+/* The distinct service names, lower-cased, i from 0 to registry_name_count. */
+size_t registry_name_count(const ps_registry *reg);
+const char *registry_name_at(const ps_registry *reg, size_t i);
 
 /* Where the data came from. */
 const char *registry_source(const ps_registry *reg);   /* path, or "built-in (<path at build>)" */

@@ -44,7 +44,7 @@ EXPECTED = {
     # All six fragments of the two NFS datagrams count, the out-of-order ones
     # too; the lone later fragment (130 bytes) has no first fragment.
     "ipv4-frag.pcap": [
-        ("udp", "192.0.2.10", 50900, "198.51.100.49", 2049, 6, 2, 6208, 188, "shilp", 2049, "registered", "eof"),
+        ("udp", "192.0.2.10", 50900, "198.51.100.49", 2049, 6, 2, 6208, 188, "nfs", 2049, "registered", "eof"),
     ],
     "truncated.pcap": [
         ("tcp", "192.0.2.10", 52010, "198.51.100.20", 80, 2, 0, 3028, 0, "http", 80, "registered", "eof"),
