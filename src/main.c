@@ -1,6 +1,7 @@
 /* portsniff: command line and wiring. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <pcap/pcap.h>
@@ -69,7 +71,7 @@ static void usage(FILE *out)
           "  --max-fragments N  fragment-cache limit (default 8192)\n"
           "  --registry FILE  use an IANA CSV or services(5) file instead of the built-in registry\n"
           "  --lookup Q       print the registry entries for 443/tcp, 443 or a service name\n"
-          "  --registry-info  print the registry's source, date and size\n"
+          "  --registry-info  print the registry's source, date, age and size\n"
           "  -h, --help       this help;  -V, --version  the version\n", out);
 }
 
@@ -361,7 +363,38 @@ static ps_registry *open_registry(const options *o)
 typedef struct run_ctx {
     const options *o;
     const ps_registry *reg;
+    int stale_noticed;            /* the stale-registry notice was printed */
 } run_ctx;
+
+/* Once a run, when a report is due: a built-in registry dated more than 365
+ * days before the latest packet read so far cannot know the ports assigned
+ * since. A --registry file is the user's own choice and gets no notice. */
+static void notice_stale_registry(run_ctx *rc, const ps_run_stats *run)
+{
+    const char *date = registry_date(rc->reg);
+    int64_t day, age, limit, sec, frac;
+    char last[64];
+
+    if (rc->stale_noticed || rc->o->registry_file || !run->packets || !date ||
+        !registry_date_day(date, &day))
+        return;
+    /* In whole seconds and the rest, since packet times run to the clamps. */
+    sec = run->last_ns / 1000000000;
+    frac = run->last_ns % 1000000000;
+    if (frac < 0) {
+        sec--;
+        frac += 1000000000;
+    }
+    limit = (day + 365) * 86400;
+    if (sec < limit || (sec == limit && frac == 0))
+        return;
+    rc->stale_noticed = 1;
+    registry_date_age(date, sec, &age);
+    format_iso_ts(last, sizeof(last), run->last_ns);
+    fprintf(stderr, "portsniff: notice: the built-in registry (%s) is %" PRId64 " days older than"
+            " the capture (latest packet %s): ports assigned since are unknown to it;"
+            " --registry FILE reads a newer copy\n", date, age, last);
+}
 
 /* Write to a temporary file beside the target, then rename, so a reader never
  * sees a half-written report. */
@@ -395,7 +428,7 @@ static int write_report_file(const char *path, const ps_report *r, const ps_repo
     return rc;
 }
 
-static int emit_report(const run_ctx *rc, ps_pipeline *p, const ps_report *r, int live, int final)
+static int emit_report(run_ctx *rc, ps_pipeline *p, const ps_report *r, int live, int final)
 {
     const options *o = rc->o;
     ps_report_context ctx = {
@@ -405,8 +438,10 @@ static int emit_report(const run_ctx *rc, ps_pipeline *p, const ps_report *r, in
         .ninputs = live ? 1 : o->cap.nfiles,
         .live = live,
         .final = final,
+        .now = (int64_t)time(NULL),
     };
 
+    notice_stale_registry(rc, &p->stats);
     if (!o->report_writer)
         return 0;
     if (o->report_file)
@@ -449,7 +484,7 @@ static void install_signal_handlers(void)
 static int run_capture(const options *o, const ps_registry *reg)
 {
     static char outbuf[1 << 16];
-    run_ctx ctx = {o, reg};
+    run_ctx ctx = {o, reg, 0};
     ps_pipeline p;
     int rc, live = o->cap.iface != NULL;
 
@@ -503,7 +538,7 @@ int main(int argc, char **argv)
     if (o.lookup)
         rc = registry_print_lookup(reg, o.lookup, stdout, stderr);
     else if (o.registry_info)
-        registry_print_info(reg, stdout);
+        registry_print_info(reg, (int64_t)time(NULL), stdout);
     else
         rc = run_capture(&o, reg);
     registry_free(reg);

@@ -1,8 +1,10 @@
 /* What the registry prints for --lookup and --registry-info, and the caveat
  * IANA attaches to it. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "portsniff/packet.h"
 #include "portsniff/registry.h"
@@ -275,7 +277,7 @@ static void print_tally_row(FILE *out, const char *label, const transport_tally 
     fputc('\n', out);
 }
 
-void registry_print_info(const ps_registry *reg, FILE *out)
+void registry_print_info(const ps_registry *reg, int64_t now, FILE *out)
 {
     transport_tally tally[PS_TRANSPORT_COUNT] = {{0}};
     size_t aliases = 0, portless = 0;
@@ -286,6 +288,16 @@ void registry_print_info(const ps_registry *reg, FILE *out)
     fprintf(out, "format:         %s\n",
             registry_format(reg) == PS_REG_FORMAT_IANA_CSV ? "IANA CSV" : "services(5)");
     fprintf(out, "date:           %s\n", date ? date : "unknown");
+    int64_t age;
+    time_t when = (time_t)now;
+    struct tm tm;
+    char today[16];
+    if (registry_date_age(date, now, &age) && gmtime_r(&when, &tm) &&
+        strftime(today, sizeof today, "%Y-%m-%d", &tm)) {
+        fprintf(out, "age:            %" PRId64 " days on %s\n", age, today);
+    } else {
+        fputs("age:            unknown\n", out);
+    }
     fprintf(out, "rows:           %zu\n", registry_entry_count(reg));
     fprintf(out, "service names:  %zu\n", registry_name_count(reg));
     fprintf(out, "alias rows:     %zu\n", aliases);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portsniff/registry.h"
 #include "report_view.h"
 
 /* Labels come from a few registry rows and fixed strings, so the row for a
@@ -371,6 +372,11 @@ void report_view_free(report_view *v)
 double report_share(const report_view *v, uint64_t bytes)
 {
     return v->total_bytes ? (double)bytes / (double)v->total_bytes : 0.0;
+}
+
+int report_registry_age(const report_view *v, int64_t *days)
+{
+    return v->ctx->now != 0 && registry_date_age(v->ctx->registry_date, v->ctx->now, days);
 }
 
 const char *report_proto_name(uint8_t proto, char *buf, size_t len)

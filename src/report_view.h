@@ -56,6 +56,9 @@ int report_view_init(report_view *v, const ps_report *r, const ps_report_context
 void report_view_free(report_view *v);
 /* Fraction of all frame bytes, 0 when nothing was seen. */
 double report_share(const report_view *v, uint64_t bytes);
+/* The registry's age in days at ctx->now: 1 with *days set, 0 when the
+ * registry's date or the time of the report is unknown. */
+int report_registry_age(const report_view *v, int64_t *days);
 /* ps_ip_proto_name(), or "proto-N". */
 const char *report_proto_name(uint8_t proto, char *buf, size_t len);
 

@@ -1163,10 +1163,10 @@ static void test_print_info(void **state)
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    registry_print_info(builtin_reg, out);
+    registry_print_info(builtin_reg, 1796162428, out);   /* 2026-12-01T22:00:28Z */
     fclose(out);
     assert_non_null(strstr(text, "source:         built-in (service-names-port-numbers.csv)\n"));
-    assert_non_null(strstr(text, "date:           2026-08-17\n"));
+    assert_non_null(strstr(text, "date:           2026-08-17\nage:            106 days on 2026-12-01\n"));
     assert_non_null(strstr(text, "rows:           14533\n"));
     assert_non_null(strstr(text, "alias rows:     184\n"));
     assert_non_null(strstr(text, "name-only rows: 1070\n"));
@@ -1177,10 +1177,10 @@ static void test_print_info(void **state)
     static const char svc[] = "http 80/tcp www\n";
     ps_registry *reg = registry_parse(svc, sizeof svc - 1, "svc", err, sizeof err);
     out = open_memstream(&text, &len);
-    registry_print_info(reg, out);
+    registry_print_info(reg, 1796162428, out);
     fclose(out);
     assert_non_null(strstr(text, "format:         services(5)\ndate:           unknown\n"
-                                 "rows:           2\n"));
+                                 "age:            unknown\nrows:           2\n"));
     assert_non_null(strstr(text, "  tcp         2      2        0         0           0"
                                  "            1              1\n"));
     free(text);

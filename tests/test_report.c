@@ -15,6 +15,7 @@
 
 #define S INT64_C(1000000000)
 #define T0 (INT64_C(1786960800) * S)   /* 2026-08-17T10:00:00Z */
+#define NOW INT64_C(1796162428)         /* 2026-12-01T22:00:28Z, when the report is written */
 
 static const ps_reg_entry http_entry = {
     .name = "http", .description = "World Wide Web HTTP", .reference = "",
@@ -93,7 +94,7 @@ static int setup(void **state)
     fx->flows.fragment_cache_evictions = 5;
     report_set_counters(fx->report, &fx->run, &fx->flows, 2);
 
-    fx->ctx = (ps_report_context){"inline", "2026-08-17", inputs, 2, 0, 1};
+    fx->ctx = (ps_report_context){"inline", "2026-08-17", inputs, 2, 0, 1, NOW};
     *state = fx;
     return 0;
 }
@@ -136,7 +137,7 @@ static void test_text_report(void **state)
     const char *expected_head =
         "portsniff report (final): 2026-08-17T10:00:00.000000Z to 2026-08-17T10:01:05.250000Z\n"
         "inputs: a.pcap, b.pcap\n"
-        "registry: inline, updated 2026-08-17\n"
+        "registry: inline, updated 2026-08-17, 106 days old on 2026-12-01\n"
         "\n"
         "service         transport  flows  packets  bytes  ip bytes   share\n"
         "http            tcp            2       15   4000      3944   40.0%\n"
@@ -177,7 +178,7 @@ static void test_text_report_live_interval_empty(void **state)
     ps_flow_counters flows = {0};
     report_set_counters(r, &run, &flows, 0);
     const char *const iface[] = {"eth0"};
-    ps_report_context ctx = {"built-in", NULL, iface, 1, 1, 0};
+    ps_report_context ctx = {"built-in", NULL, iface, 1, 1, 0, NOW};
     char *out = render(r, &ctx, "text");
     const char *expected_head =
         "portsniff report (interval): 1970-01-01T00:00:00.000000Z to 1970-01-01T00:00:00.000000Z\n"
@@ -200,7 +201,7 @@ static void test_text_report_live_interval_empty(void **state)
 
     /* Nothing seen at all. */
     report_reset(r);
-    ps_report_context bare = {NULL, NULL, NULL, 0, 0, 1};
+    ps_report_context bare = {NULL, NULL, NULL, 0, 0, 1, 0};
     out = render(r, &bare, "text");
     assert_int_equal(strncmp(out, "portsniff report (final): no packets\ninputs: -\n", 47), 0);
     assert_ends_with(out, registry_caveat_box);
@@ -214,7 +215,8 @@ static void test_json_report(void **state)
     char *out = render(fx->report, &fx->ctx, "json");
     const char *expected_head =
         "{\"report\":\"final\",\"first_ts\":1786960800.000000,\"last_ts\":1786960865.250000,"
-        "\"inputs\":[\"a.pcap\",\"b.pcap\"],\"registry\":{\"source\":\"inline\",\"date\":\"2026-08-17\"},"
+        "\"inputs\":[\"a.pcap\",\"b.pcap\"],"
+        "\"registry\":{\"source\":\"inline\",\"date\":\"2026-08-17\",\"age_days\":106},"
         "\"services\":["
         "{\"service\":\"http\",\"label\":\"http\",\"status\":\"registered\",\"transport\":\"tcp\","
         "\"flows\":2,\"packets\":15,\"bytes\":4000,\"ip_bytes\":3944,\"share\":0.4000},"
@@ -265,6 +267,7 @@ static void test_csv_report(void **state)
         "info,input,,,,,,,,b.pcap\n"
         "info,registry_source,,,,,,,,inline\n"
         "info,registry_date,,,,,,,,2026-08-17\n"
+        "info,registry_age_days,,,,,,,,106\n"
         "service,http,tcp,registered,2,15,4000,3944,0.4000,\n"
         "service,https,tcp,registered,1,20,4000,3972,0.4000,\n"
         "service,(unregistered),tcp,unregistered,1,4,500,472,0.0500,\n"
@@ -382,6 +385,52 @@ static void test_clone_is_independent(void **state)
     report_free(snap);
 }
 
+/* The registry's age at the time of the report, in every format; unknown
+ * when the registry's date or the report's time is. */
+static void test_registry_age_in_header(void **state)
+{
+    fixture *fx = *state;
+    static const struct {
+        const char *date;
+        int64_t now;
+        const char *text, *json, *csv;
+    } cases[] = {
+        {"2026-08-17", NOW, "registry: inline, updated 2026-08-17, 106 days old on 2026-12-01\n",
+         "\"registry\":{\"source\":\"inline\",\"date\":\"2026-08-17\",\"age_days\":106}",
+         "info,registry_date,,,,,,,,2026-08-17\ninfo,registry_age_days,,,,,,,,106\n"},
+        /* A year and a day later; then the day itself, and a clock set a second before it. */
+        {"2025-11-30", NOW, "registry: inline, updated 2025-11-30, 366 days old on 2026-12-01\n",
+         "\"date\":\"2025-11-30\",\"age_days\":366}",
+         "info,registry_date,,,,,,,,2025-11-30\ninfo,registry_age_days,,,,,,,,366\n"},
+        {"2026-12-01", NOW, "registry: inline, updated 2026-12-01, 0 days old on 2026-12-01\n",
+         "\"age_days\":0}", "info,registry_age_days,,,,,,,,0\n"},
+        {"2026-12-01", INT64_C(1796083199),
+         "registry: inline, updated 2026-12-01, -1 days old on 2026-11-30\n", "\"age_days\":-1}",
+         "info,registry_age_days,,,,,,,,-1\n"},
+        {NULL, NOW, "registry: inline, date unknown\n",
+         "\"registry\":{\"source\":\"inline\",\"date\":null,\"age_days\":null}",
+         "info,registry_date,,,,,,,,\ninfo,registry_age_days,,,,,,,,\n"},
+        {"2026-08-17", 0, "registry: inline, updated 2026-08-17\n",
+         "\"date\":\"2026-08-17\",\"age_days\":null}",
+         "info,registry_date,,,,,,,,2026-08-17\ninfo,registry_age_days,,,,,,,,\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fx->ctx.registry_date = cases[i].date;
+        fx->ctx.now = cases[i].now;
+        char *text = render(fx->report, &fx->ctx, "text");
+        char *json = render(fx->report, &fx->ctx, "json");
+        char *csv = render(fx->report, &fx->ctx, "csv");
+        const char *line = strstr(text, "\nregistry: ");
+        assert_non_null(line);
+        assert_int_equal(strncmp(line + 1, cases[i].text, strlen(cases[i].text)), 0);
+        assert_non_null(strstr(json, cases[i].json));
+        assert_non_null(strstr(csv, cases[i].csv));
+        free(text);
+        free(json);
+        free(csv);
+    }
+}
+
 /* Without run counters the services are the whole. */
 static void test_shares_without_run(void **state)
 {
@@ -389,7 +438,7 @@ static void test_shares_without_run(void **state)
     ps_report *r = report_create();
     add(r, PS_TRANSPORT_TCP, &http_entry, PS_REG_NAMED, 10, 3000);
     add(r, PS_TRANSPORT_UDP, NULL, PS_REG_UNREGISTERED, 2, 1000);
-    ps_report_context ctx = {"inline", NULL, NULL, 0, 0, 1};
+    ps_report_context ctx = {"inline", NULL, NULL, 0, 0, 1, 0};
     char *out = render(r, &ctx, "csv");
     assert_non_null(strstr(out, "info,first_ts,,,,,,,,\n"));
     assert_non_null(strstr(out, "service,http,tcp,registered,1,10,3000,2972,0.7500,\n"));
@@ -477,6 +526,7 @@ static void test_subtract(void **state)
         "info,input,,,,,,,,b.pcap\n"
         "info,registry_source,,,,,,,,inline\n"
         "info,registry_date,,,,,,,,2026-08-17\n"
+        "info,registry_age_days,,,,,,,,106\n"
         "service,http,tcp,registered,1,3,900,872,0.9375,\n"
         "service,(unregistered),sctp,unregistered,1,1,60,32,0.0625,\n"
         "non-ip,non-ip,,,,0,0,,0.0000,\n"
@@ -562,6 +612,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csv_report, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_writer_carries_every_figure, setup, teardown),
         cmocka_unit_test(test_writer_table),
+        cmocka_unit_test_setup_teardown(test_registry_age_in_header, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clone_is_independent, setup, teardown),
         cmocka_unit_test(test_shares_without_run),
         cmocka_unit_test_setup_teardown(test_merge, setup, teardown),

@@ -118,8 +118,9 @@ extern const char registry_caveat_text[];
 
 /* Command-line helpers: print the answer to `--lookup QUERY` / `--registry-info`.
  * QUERY is "PORT/TRANSPORT", "PORT" (every transport) or a service name.
- * Return 0 when something was found, 1 when not, 2 on a malformed query. */
+ * Return 0 when something was found, 1 when not, 2 on a malformed query.
+ * `now` (Unix seconds) is when the registry's age is told. */
 int registry_print_lookup(const ps_registry *reg, const char *query, FILE *out, FILE *err);
-void registry_print_info(const ps_registry *reg, FILE *out);
+void registry_print_info(const ps_registry *reg, int64_t now, FILE *out);
 
 #endif

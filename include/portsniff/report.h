@@ -63,6 +63,8 @@ typedef struct ps_report_context {
     int ninputs;
     int live;                     /* 1 for live capture (kernel counters meaningful) */
     int final;                    /* 1 for the end-of-run report */
+    int64_t now;                  /* wall clock when written (Unix seconds): the
+                                   * registry's age is told against it; 0 for none */
 } ps_report_context;
 
 /* The report writers, one per format, in a table (src/output/report_writers.c). */

@@ -4,7 +4,9 @@
  *   info            name "report" (value final or interval), "first_ts" and
  *                   "last_ts" (value seconds.microseconds, empty when no
  *                   packets), "input" (one row per input, in order),
- *                   "registry_source", "registry_date" (empty when unknown)
+ *                   "registry_source", "registry_date" (empty when unknown),
+ *                   "registry_age_days" (the registry's age in whole days
+ *                   when the report is written; empty when unknown)
  *   service         name = label ("http", "(unregistered)"), transport, status,
  *                   flows, packets, bytes, ip_bytes, share
  *   other-protocol  name = IP protocol name or "proto-N"; packets, bytes,
@@ -58,6 +60,12 @@ static void write_header(const report_view *v, FILE *out)
         write_info(out, "info", "input", v->ctx->inputs[i]);
     write_info(out, "info", "registry_source", v->ctx->registry_source);
     write_info(out, "info", "registry_date", v->ctx->registry_date);
+    int64_t age;
+    char days[24];
+    int have_age = report_registry_age(v, &age);
+    if (have_age)
+        snprintf(days, sizeof days, "%" PRId64, age);
+    write_info(out, "info", "registry_age_days", have_age ? days : NULL);
 }
 
 static void write_services(const report_view *v, FILE *out)

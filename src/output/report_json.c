@@ -37,7 +37,11 @@ static void write_header(const report_view *v, FILE *out)
     json_write_string_or_null(out, v->ctx->registry_source);
     fputs(",\"date\":", out);
     json_write_string_or_null(out, v->ctx->registry_date);
-    putc('}', out);
+    int64_t age;
+    if (report_registry_age(v, &age))
+        fprintf(out, ",\"age_days\":%" PRId64 "}", age);
+    else
+        fputs(",\"age_days\":null}", out);
 }
 
 static void write_services(const report_view *v, FILE *out)

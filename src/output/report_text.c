@@ -42,10 +42,18 @@ static void write_title(const report_view *v, FILE *out)
     for (int i = 0; i < v->ctx->ninputs; i++)
         fprintf(out, "%s %s", i ? "," : "", v->ctx->inputs[i]);
     fputs(v->ctx->ninputs > 0 ? "\n" : " -\n", out);
-    fprintf(out, "registry: %s, %s%s\n",
+    fprintf(out, "registry: %s, %s%s",
             v->ctx->registry_source ? v->ctx->registry_source : "-",
             v->ctx->registry_date ? "updated " : "date unknown",
             v->ctx->registry_date ? v->ctx->registry_date : "");
+    int64_t age;
+    if (report_registry_age(v, &age)) {
+        /* The run's date, so the age can be read without knowing when it ran. */
+        char today[PS_TS_LEN];
+        format_iso_ts(today, sizeof(today), v->ctx->now * 1000000000);
+        fprintf(out, ", %" PRId64 " days old on %.10s", age, today);
+    }
+    fputc('\n', out);
 }
 
 typedef struct widths {

@@ -5,7 +5,7 @@ A canonical report is a dict:
   report      "final" or "interval"
   first_ts, last_ts   microseconds since the epoch, or None
   inputs      [str]
-  registry    [source, date or None]
+  registry    [source, date or None, age in days or None]
   services    [[label, transport, status, flows, packets, bytes, ip_bytes, share]]
   other       [[name, packets, bytes, share]]
   non_ip      [packets, bytes]
@@ -85,7 +85,7 @@ def from_json(j):
         "first_ts": usec(j["first_ts"]),
         "last_ts": usec(j["last_ts"]),
         "inputs": list(j["inputs"]),
-        "registry": [j["registry"]["source"], j["registry"]["date"]],
+        "registry": [j["registry"]["source"], j["registry"]["date"], j["registry"]["age_days"]],
         "services": [[s["label"], s["transport"], s["status"], s["flows"], s["packets"], s["bytes"],
                       s["ip_bytes"], share_str(s["share"])] for s in j["services"]],
         "other": [[o["name"], o["packets"], o["bytes"], share_str(o["share"])]
@@ -143,6 +143,8 @@ def from_csv_rows(rows):
                 r["reg_source"] = value or None
             elif name == "registry_date":
                 r["reg_date"] = value or None
+            elif name == "registry_age_days":
+                r["reg_age"] = int(value) if value else None
             else:
                 raise ValueError("unknown info row %r" % name)
         elif kind == "service":
@@ -173,7 +175,7 @@ def from_csv_rows(rows):
             r["caveat"] = words(value)
         else:
             raise ValueError("unknown CSV row kind %r" % kind)
-    r["registry"] = [r.pop("reg_source"), r.pop("reg_date")]
+    r["registry"] = [r.pop("reg_source"), r.pop("reg_date"), r.pop("reg_age")]
     return r
 
 
@@ -221,8 +223,12 @@ def from_text(lines):
     r["last_ts"] = iso_usec(m.group(3)) if m.group(3) else None
     inputs = next(it)[len("inputs: "):]
     r["inputs"] = [] if inputs == "-" else inputs.split(", ")
-    src, _, date = next(it)[len("registry: "):].rpartition(", ")
-    r["registry"] = [None if src == "-" else src, None if date == "date unknown" else date[len("updated "):]]
+    m = re.fullmatch(r"registry: (.*), (?:updated (\d{4}-\d\d-\d\d)(?:, (-?\d+) days old on "
+                     r"\d{4}-\d\d-\d\d)?|date unknown)", next(it))
+    if not m:
+        raise ValueError("registry line")
+    r["registry"] = [None if m.group(1) == "-" else m.group(1), m.group(2),
+                     int(m.group(3)) if m.group(3) else None]
     if next(it) != "" or not next(it).startswith("service "):
         raise ValueError("service table header")
     r["services"] = []

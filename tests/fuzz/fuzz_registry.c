@@ -85,7 +85,7 @@ static void exercise(const ps_registry *reg, const uint8_t *data, size_t size)
     FUZZ_CHECK(label_service_text(&label) != NULL);
     registry_print_lookup(reg, "80/tcp", out, out);
     registry_print_lookup(reg, "0", out, out);
-    registry_print_info(reg, out);
+    registry_print_info(reg, 1786924800, out);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
