@@ -328,6 +328,7 @@ static int live_loop(struct loop *l, pcap_t *pc)
         now = wall_clock_ns();
         /* Live flows time out by the clock even when no packet arrives. */
         flow_table_expire(l->p->flows, now);
+        pipeline_tick(l->p);
         record_kernel_stats(pc, &l->p->stats);
         maybe_interval(l, now);
         fflush(l->p->flow_out);

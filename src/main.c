@@ -23,6 +23,7 @@
 enum {
     OPT_FLOWS = 256, OPT_REPORT, OPT_REPORT_FILE, OPT_INTERVAL, OPT_REGISTRY, OPT_LOOKUP,
     OPT_REGISTRY_INFO, OPT_IDLE, OPT_ACTIVE, OPT_LINGER, OPT_MAX_FLOWS, OPT_MAX_FRAGS,
+    OPT_IPFIX, OPT_IPFIX_DOMAIN, OPT_IPFIX_REFRESH, OPT_IPFIX_QUEUE,
 };
 
 typedef struct options {
@@ -36,6 +37,7 @@ typedef struct options {
     int registry_info;
     int list_interfaces;
     ps_flow_config flow;
+    ps_ipfix_config ipfix;
     char *filter_buf;
 } options;
 
@@ -46,6 +48,8 @@ static void usage(FILE *out)
           "                 [--report=text|csv|json|none] [--report-file FILE]\n"
           "                 [--interval SECONDS] [--idle-timeout S] [--active-timeout S]\n"
           "                 [--close-timeout S] [--max-flows N] [--max-fragments N]\n"
+          "                 [--ipfix udp://HOST:PORT|tcp://HOST:PORT|file:PATH]...\n"
+          "                 [--ipfix-domain N] [--ipfix-template-refresh S] [--ipfix-queue KIB]\n"
           "                 [--registry FILE] [EXPRESSION]\n"
           "       portsniff [--registry FILE] --lookup PORT/PROTO|PORT|NAME\n"
           "       portsniff [--registry FILE] --registry-info\n"
@@ -69,6 +73,11 @@ static void usage(FILE *out)
           "  --close-timeout S   keep closed TCP/SCTP/DCCP flows S seconds (default 2)\n"
           "  --max-flows N    flow-table limit (default 1000000)\n"
           "  --max-fragments N  fragment-cache limit (default 8192)\n"
+          "  --ipfix DEST     also export flows as IPFIX to udp://HOST:PORT, tcp://HOST:PORT\n"
+          "                   or file:PATH; repeatable\n"
+          "  --ipfix-domain N IPFIX observation domain ID (default 0)\n"
+          "  --ipfix-template-refresh S  re-send templates over UDP every S seconds (default 60)\n"
+          "  --ipfix-queue KIB  hold at most KIB per TCP collector while it is slow (default 8192)\n"
           "  --registry FILE  use an IANA CSV or services(5) file instead of the built-in registry\n"
           "  --lookup Q       print the registry entries for 443/tcp, 443 or a service name\n"
           "  --registry-info  print the registry's source, date, age and size\n"
@@ -244,6 +253,10 @@ static const struct option long_options[] = {
     {"close-timeout", required_argument, NULL, OPT_LINGER},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"max-fragments", required_argument, NULL, OPT_MAX_FRAGS},
+    {"ipfix", required_argument, NULL, OPT_IPFIX},
+    {"ipfix-domain", required_argument, NULL, OPT_IPFIX_DOMAIN},
+    {"ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH},
+    {"ipfix-queue", required_argument, NULL, OPT_IPFIX_QUEUE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -252,6 +265,7 @@ static const struct option long_options[] = {
 /* One option; returns PS_EXIT_OK, or an exit status (-1 for help/version: exit 0). */
 static int apply_option(int c, const char *arg, options *o)
 {
+    char errbuf[512];
     uint64_t n;
     int rc;
 
@@ -304,6 +318,29 @@ static int apply_option(int c, const char *arg, options *o)
         if ((rc = set_count("--max-fragments", arg, 1, 100000000, &n)) != PS_EXIT_OK)
             return rc;
         o->flow.max_fragments = (size_t)n;
+        return PS_EXIT_OK;
+    case OPT_IPFIX:
+        if (o->ipfix.ndests == PS_IPFIX_MAX_DESTS)
+            return usage_error("too many --ipfix destinations (at most %d): %s", PS_IPFIX_MAX_DESTS, arg);
+        if (ipfix_check_dest(arg, errbuf, sizeof(errbuf)) < 0)
+            return usage_error("%s", errbuf);
+        o->ipfix.dests[o->ipfix.ndests++] = arg;
+        return PS_EXIT_OK;
+    case OPT_IPFIX_DOMAIN:
+        if ((rc = set_count("--ipfix-domain", arg, 0, UINT32_MAX, &n)) != PS_EXIT_OK)
+            return rc;
+        o->ipfix.domain = (uint32_t)n;
+        return PS_EXIT_OK;
+    case OPT_IPFIX_REFRESH:
+        if (parse_seconds(arg, 1, &o->ipfix.template_refresh_s) < 0) {
+            fprintf(stderr, "portsniff: --ipfix-template-refresh: '%s' is not a number of seconds >= 1\n", arg);
+            return PS_EXIT_USAGE;
+        }
+        return PS_EXIT_OK;
+    case OPT_IPFIX_QUEUE:
+        if ((rc = set_count("--ipfix-queue", arg, 64, 4194304, &n)) != PS_EXIT_OK)
+            return rc;
+        o->ipfix.queue_bytes = (size_t)n * 1024;
         return PS_EXIT_OK;
     case 'h': usage(stdout); return -1;
     case 'V': printf("portsniff %s (%s)\n", PORTSNIFF_VERSION, pcap_lib_version()); return -1;
@@ -494,8 +531,24 @@ static int run_capture(const options *o, const ps_registry *reg)
         fprintf(stderr, "portsniff: out of memory\n");
         return PS_EXIT_INPUT;
     }
+    if (o->ipfix.ndests) {
+        char err[600];
+        /* Destinations are opened (files created, hosts resolved) before
+         * capture starts, so a mistake costs nothing. */
+        p.ipfix = ipfix_open(&o->ipfix, err, sizeof(err));
+        if (!p.ipfix) {
+            fprintf(stderr, "portsniff: %s\n", err);
+            pipeline_free(&p);
+            return PS_EXIT_INPUT;
+        }
+    }
     install_signal_handlers();
     rc = capture_run(&o->cap, &p, on_interval, &ctx);
+    if (p.ipfix) {
+        /* Sent before the report, whose exporter figures are then final. */
+        if (ipfix_close(p.ipfix, stderr) != 0 && rc == PS_EXIT_OK)
+            rc = PS_EXIT_INPUT;
+    }
     if (rc == PS_EXIT_OK || rc == PS_EXIT_TRUNCATED) {
         if (emit_report(&ctx, &p, pipeline_report(&p), live, 1) != 0 && rc == PS_EXIT_OK)
             rc = PS_EXIT_INPUT;
@@ -521,6 +574,7 @@ int main(int argc, char **argv)
     o.flow_format = PS_FMT_TEXT;
     o.report_writer = report_writer_find("text");
     flow_config_defaults(&o.flow);
+    ipfix_config_defaults(&o.ipfix);
     rc = parse_args(argc, argv, &o);
     if (rc != PS_EXIT_OK) {
         free(o.filter_buf);

@@ -15,6 +15,8 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
         output_flow(p->flow_out, p->flow_format, flow, &label);
         p->flow_records++;
     }
+    if (p->ipfix)
+        ipfix_export_flow(p->ipfix, flow, &label);
     report_add_flow(p->report, flow, &label);
 }
 
@@ -25,6 +27,7 @@ int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *
     p->flow_format = flow_format;
     p->flow_out = flow_out;
     p->flow_records = 0;
+    p->ipfix = NULL;
     run_stats_init(&p->stats);
     p->report = report_create();
     p->flows = flow_table_create(cfg, on_flow_end, p);
@@ -43,8 +46,10 @@ void pipeline_free(ps_pipeline *p)
         flow_table_destroy(p->flows);
     if (p->report)
         report_free(p->report);
+    ipfix_free(p->ipfix);
     p->flows = NULL;
     p->report = NULL;
+    p->ipfix = NULL;
 }
 
 void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caplen,
@@ -60,6 +65,12 @@ void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caple
     /* Every frame moves packet time forward, so flows expire on time even
      * while only ARP or ICMP is arriving. */
     flow_table_commit(p->flows);
+}
+
+void pipeline_tick(ps_pipeline *p)
+{
+    if (p->ipfix)
+        ipfix_tick(p->ipfix);
 }
 
 struct snapshot_ctx {

@@ -5,9 +5,9 @@
 #                                  fuzzers and sanitizers, valgrind, ndpiReader for the benchmark)
 set -eu
 
-pkgs="gcc libc6-dev make cmake pkg-config libpcap-dev uthash-dev nettle-dev"
+pkgs="gcc libc6-dev make cmake pkg-config libpcap-dev uthash-dev nettle-dev libfixbuf-dev"
 if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs libcmocka-dev tshark tcpdump iproute2 python3 procps clang libclang-rt-14-dev valgrind time libndpi-bin jq gzip"
+    pkgs="$pkgs libcmocka-dev tshark tcpdump iproute2 python3 procps clang libclang-rt-14-dev valgrind time libndpi-bin jq gzip nfdump libfixbuf-tools"
 fi
 
 missing=""

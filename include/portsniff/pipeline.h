@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "portsniff/attribute.h"
 #include "portsniff/flow.h"
+#include "portsniff/ipfix.h"
 #include "portsniff/output.h"
 #include "portsniff/registry.h"
 #include "portsniff/report.h"
@@ -20,6 +21,7 @@ typedef struct ps_pipeline {
     ps_format flow_format;
     FILE *flow_out;
     uint64_t flow_records;        /* records written */
+    ps_ipfix *ipfix;              /* --ipfix export, or NULL; set after pipeline_init */
 } ps_pipeline;
 
 /* 0 on success, -1 when out of memory. */
@@ -30,6 +32,10 @@ void pipeline_free(ps_pipeline *p);
 /* One captured frame. */
 void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caplen,
                     uint32_t wire_len, int64_t ts_ns);
+
+/* Time passes without packets (live capture): lets the exporters send what
+ * waits and keep their connections. */
+void pipeline_tick(ps_pipeline *p);
 
 /* A report covering ended flows plus the flows still open (without ending them),
  * with the run's counters. The caller frees it with report_free(). */
