@@ -331,34 +331,81 @@ static int live_loop(struct loop *l, pcap_t *pc)
         pipeline_tick(l->p);
         record_kernel_stats(pc, &l->p->stats);
         maybe_interval(l, now);
-        fflush(l->p->flow_out);
+        pipeline_flush(l->p);
     }
     return PS_EXIT_OK;
 }
 
-static int run_live(struct loop *l)
+struct ps_capture {
+    const ps_capture_opts *opts;
+    pcap_t *live;              /* the interface, opened by capture_open */
+};
+
+/* Opens the interface, sets the filter and drops privileges, so that what
+ * the caller opens next (output files) is opened as the user -Z names, as
+ * tcpdump does. Files are opened one by one as capture_run reaches them. */
+static int open_live_source(ps_capture *c)
 {
     char errbuf[PCAP_ERRBUF_SIZE];
+    const ps_capture_opts *o = c->opts;
     int rc;
-    pcap_t *pc = open_live(l->opts, &rc);
-    const char *dlt_name, *dlt_desc;
+    pcap_t *pc = open_live(o, &rc);
 
     if (!pc)
         return rc;
-    l->dlt = pcap_datalink(pc);
-    l->nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
-    rc = apply_filter(pc, l->opts->filter);
-    if (rc == PS_EXIT_OK && l->opts->drop_user)
-        rc = drop_privileges(l->opts->drop_user);
+    rc = apply_filter(pc, o->filter);
+    if (rc == PS_EXIT_OK && o->drop_user)
+        rc = drop_privileges(o->drop_user);
     if (rc == PS_EXIT_OK && pcap_setnonblock(pc, 1, errbuf) < 0) {
-        fprintf(stderr, "portsniff: %s: %s\n", l->opts->iface, errbuf);
+        fprintf(stderr, "portsniff: %s: %s\n", o->iface, errbuf);
         rc = PS_EXIT_INPUT;
     }
     if (rc != PS_EXIT_OK) {
         pcap_close(pc);
         return rc;
     }
-    note_link_type(l->opts->iface, l->dlt);
+    note_link_type(o->iface, pcap_datalink(pc));
+    c->live = pc;
+    return PS_EXIT_OK;
+}
+
+int capture_open(const ps_capture_opts *opts, ps_capture **out)
+{
+    ps_capture *c = calloc(1, sizeof(*c));
+    int rc = PS_EXIT_OK;
+
+    *out = NULL;
+    if (!c) {
+        fprintf(stderr, "portsniff: out of memory\n");
+        return PS_EXIT_INPUT;
+    }
+    c->opts = opts;
+    if (opts->iface)
+        rc = open_live_source(c);
+    if (rc != PS_EXIT_OK) {
+        free(c);
+        return rc;
+    }
+    *out = c;
+    return PS_EXIT_OK;
+}
+
+void capture_close(ps_capture *c)
+{
+    if (!c)
+        return;
+    if (c->live)
+        pcap_close(c->live);
+    free(c);
+}
+
+static int run_live(struct loop *l, pcap_t *pc)
+{
+    const char *dlt_name, *dlt_desc;
+    int rc;
+
+    l->dlt = pcap_datalink(pc);
+    l->nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
     dlt_name = pcap_datalink_val_to_name(l->dlt);
     dlt_desc = pcap_datalink_val_to_description(l->dlt);
     fprintf(stderr, "portsniff: listening on %s, link-type %s (%s), snapshot length %d bytes\n",
@@ -367,29 +414,29 @@ static int run_live(struct loop *l)
     l->next_interval_ns = l->interval_ns ? wall_clock_ns() + l->interval_ns : 0;
     rc = live_loop(l, pc);
     record_kernel_stats(pc, &l->p->stats);
-    pcap_close(pc);
     return rc;
 }
 
-int capture_run(const ps_capture_opts *opts, ps_pipeline *p, ps_interval_fn on_interval, void *ctx)
+int capture_run(ps_capture *c, ps_pipeline *p, ps_interval_fn on_interval, void *ctx)
 {
+    const ps_capture_opts *opts = c->opts;
     struct loop l = {
         .opts = opts, .p = p, .on_interval = on_interval, .ctx = ctx,
-        .live = opts->iface != NULL,
+        .live = c->live != NULL,
         .interval_ns = (int64_t)(opts->interval_s * 1e9),
     };
     int rc = PS_EXIT_OK;
 
     deferred_error[0] = '\0';
     if (l.live) {
-        rc = run_live(&l);
+        rc = run_live(&l, c->live);
     } else {
         for (int i = 0; i < opts->nfiles && rc == PS_EXIT_OK && !stop_requested && !count_reached(&l); i++)
             rc = run_file(&l, opts->files[i]);
     }
     /* Whatever stopped the loop, the flows seen so far are reported. */
     flow_table_flush(p->flows, PS_END_EOF);
-    fflush(p->flow_out);
+    pipeline_flush(p);
     return rc;
 }
 

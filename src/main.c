@@ -15,6 +15,7 @@
 #include <pcap/pcap.h>
 
 #include "portsniff/capture.h"
+#include "portsniff/outfile.h"
 #include "portsniff/pipeline.h"
 #include "portsniff/registry.h"
 
@@ -24,6 +25,7 @@ enum {
     OPT_FLOWS = 256, OPT_REPORT, OPT_REPORT_FILE, OPT_INTERVAL, OPT_REGISTRY, OPT_LOOKUP,
     OPT_REGISTRY_INFO, OPT_IDLE, OPT_ACTIVE, OPT_LINGER, OPT_MAX_FLOWS, OPT_MAX_FRAGS,
     OPT_IPFIX, OPT_IPFIX_DOMAIN, OPT_IPFIX_REFRESH, OPT_IPFIX_QUEUE,
+    OPT_FLOWS_FILE,
 };
 
 typedef struct options {
@@ -32,6 +34,7 @@ typedef struct options {
     ps_format flow_format;
     const ps_report_writer *report_writer;   /* NULL: --report=none */
     const char *report_file;
+    const char *flows_file;
     const char *registry_file;
     const char *lookup;
     int registry_info;
@@ -45,7 +48,7 @@ static void usage(FILE *out)
 {
     fputs("Usage: portsniff [-pqD] [-r FILE]... [-i IFACE] [-c COUNT] [-s SNAPLEN] [-B KIB]\n"
           "                 [-F FILE] [-Z USER] [--flows=text|csv|json|none]\n"
-          "                 [--report=text|csv|json|none] [--report-file FILE]\n"
+          "                 [--flows-file FILE] [--report=text|csv|json|none] [--report-file FILE]\n"
           "                 [--interval SECONDS] [--idle-timeout S] [--active-timeout S]\n"
           "                 [--close-timeout S] [--max-flows N] [--max-fragments N]\n"
           "                 [--ipfix udp://HOST:PORT|tcp://HOST:PORT|file:PATH]...\n"
@@ -66,7 +69,8 @@ static void usage(FILE *out)
           "  -q               same as --flows=none\n"
           "  --flows=FMT      flow records: text (default), csv, json, none\n"
           "  --report=FMT     per-service report: text (default), csv, json, none\n"
-          "  --report-file F  write the report to F (atomically) instead of stdout\n"
+          "  --flows-file F   write the flow records to F instead of stdout\n"
+          "  --report-file F  write the report to F instead of stdout or stderr\n"
           "  --interval S     also report every S seconds\n"
           "  --idle-timeout S end flows idle for S seconds (default 60)\n"
           "  --active-timeout S  emit long flows every S seconds (default 1800)\n"
@@ -244,6 +248,7 @@ static const struct option long_options[] = {
     {"flows", required_argument, NULL, OPT_FLOWS},
     {"report", required_argument, NULL, OPT_REPORT},
     {"report-file", required_argument, NULL, OPT_REPORT_FILE},
+    {"flows-file", required_argument, NULL, OPT_FLOWS_FILE},
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"registry", required_argument, NULL, OPT_REGISTRY},
     {"lookup", required_argument, NULL, OPT_LOOKUP},
@@ -297,6 +302,7 @@ static int apply_option(int c, const char *arg, options *o)
     case OPT_FLOWS: return set_format("--flows", arg, &o->flow_format);
     case OPT_REPORT: return set_report_format(arg, o);
     case OPT_REPORT_FILE: o->report_file = arg; return PS_EXIT_OK;
+    case OPT_FLOWS_FILE: o->flows_file = arg; return PS_EXIT_OK;
     case OPT_INTERVAL:
         if (parse_seconds(arg, 0.001, &o->cap.interval_s) < 0) {
             fprintf(stderr, "portsniff: --interval: '%s' is not a number of seconds >= 0.001\n", arg);
@@ -397,10 +403,20 @@ static ps_registry *open_registry(const options *o)
     return reg;
 }
 
+/* Where each output goes (see STREAMS in portsniff(1)). */
+typedef struct outputs {
+    ps_outfile *std;              /* standard output, when anything goes there */
+    ps_outfile *flows;            /* flow records; NULL with --flows=none */
+    ps_outfile *report;           /* the report; NULL: to stderr, or none */
+    int report_to_stderr;
+    int blank_before_report;      /* text records and a text report share a stream */
+} outputs;
+
 typedef struct run_ctx {
     const options *o;
     const ps_registry *reg;
     int stale_noticed;            /* the stale-registry notice was printed */
+    outputs *out;
 } run_ctx;
 
 /* Once a run, when a report is due: a built-in registry dated more than 365
@@ -433,41 +449,82 @@ static void notice_stale_registry(run_ctx *rc, const ps_run_stats *run)
             " --registry FILE reads a newer copy\n", date, age, last);
 }
 
-/* Write to a temporary file beside the target, then rename, so a reader never
- * sees a half-written report. */
-static int write_report_file(const char *path, const ps_report *r, const ps_report_context *ctx,
-                             const ps_report_writer *w)
+/* The flow records take standard output (or --flows-file). The report goes
+ * to --report-file; else to standard output when no flow records are written
+ * there, or when both are JSON (they then form one NDJSON stream, each object
+ * carrying "record"); else to standard error, as tcpdump's summary. So
+ * standard output always holds one format. */
+static int report_is(const options *o, const char *name)
 {
-    size_t len = strlen(path) + 16;
-    char *tmp = malloc(len);
-    int fd, rc = -1;
-    FILE *f;
+    return o->report_writer && strcmp(report_writer_name(o->report_writer), name) == 0;
+}
 
-    if (!tmp)
-        return -1;
-    snprintf(tmp, len, "%s.tmpXXXXXX", path);
-    fd = mkstemp(tmp);
-    if (fd >= 0 && (f = fdopen(fd, "w")) != NULL) {
-        rc = report_write(r, ctx, w, f);
-        if (fclose(f) != 0)
-            rc = -1;
-        if (rc == 0 && rename(tmp, path) != 0)
-            rc = -1;
-    } else if (fd >= 0) {
-        close(fd);
+static int report_shares_stdout(const options *o)
+{
+    if (o->flow_format == PS_FMT_NONE || o->flows_file)
+        return 1;
+    return o->flow_format == PS_FMT_JSON && report_is(o, "json");
+}
+
+static ps_outfile *open_output(outputs *out, const char *path)
+{
+    if (strcmp(path, "-") != 0)
+        return outfile_open(path);
+    if (!out->std)
+        out->std = outfile_open("-");
+    return out->std;
+}
+
+/* Closes the outputs; a file that is replaced is committed only when its
+ * commit flag is set, else its old contents stay. */
+static void close_outputs(outputs *out, int commit_report, int commit_flows)
+{
+    if (out->flows && out->flows != out->std)
+        (commit_flows ? outfile_close : outfile_abort)(out->flows);
+    if (out->report && out->report != out->std)
+        (commit_report ? outfile_close : outfile_abort)(out->report);
+    outfile_close(out->std);
+    memset(out, 0, sizeof(*out));
+}
+
+/* Every output is opened before any input is read, so a path that cannot be
+ * written stops the run at once. */
+static int open_outputs(const options *o, outputs *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (o->flow_format != PS_FMT_NONE &&
+        !(out->flows = open_output(out, o->flows_file ? o->flows_file : "-")))
+        goto fail;
+    if (o->report_writer) {
+        if (o->report_file) {
+            if (!(out->report = open_output(out, o->report_file)))
+                goto fail;
+        } else if (report_shares_stdout(o)) {
+            if (!(out->report = open_output(out, "-")))
+                goto fail;
+        } else {
+            out->report_to_stderr = 1;
+        }
     }
-    if (rc != 0) {
-        fprintf(stderr, "portsniff: %s: cannot write report: %s\n", path, strerror(errno));
-        if (fd >= 0)
-            unlink(tmp);
+    if (out->flows && out->report && out->flows != out->report &&
+        outfile_same(out->flows, out->report)) {
+        fprintf(stderr, "portsniff: %s: named for both the flow records and the report\n",
+                outfile_name(out->report));
+        close_outputs(out, 0, 0);
+        return PS_EXIT_USAGE;
     }
-    free(tmp);
-    return rc;
+    out->blank_before_report = out->flows && out->flows == out->report &&
+                               o->flow_format == PS_FMT_TEXT && report_is(o, "text");
+    return PS_EXIT_OK;
+fail:
+    close_outputs(out, 0, 0);
+    return PS_EXIT_INPUT;
 }
 
 static int emit_report(run_ctx *rc, ps_pipeline *p, const ps_report *r, int live, int final)
 {
     const options *o = rc->o;
+    outputs *out = rc->out;
     ps_report_context ctx = {
         .registry_source = registry_source(rc->reg),
         .registry_date = registry_date(rc->reg),
@@ -479,15 +536,25 @@ static int emit_report(run_ctx *rc, ps_pipeline *p, const ps_report *r, int live
     };
 
     notice_stale_registry(rc, &p->stats);
-    if (!o->report_writer)
-        return 0;
-    if (o->report_file)
-        return write_report_file(o->report_file, r, &ctx, o->report_writer);
-    if (o->flow_format == PS_FMT_TEXT && p->flow_records)
-        fputc('\n', stdout);
-    if (report_write(r, &ctx, o->report_writer, stdout) != 0)
+    if (out->report_to_stderr) {
+        /* Once standard output's reader has gone, the run ends quietly. */
+        if (outfile_stdout_broken())
+            return 0;
+        pipeline_flush(p);
+        return report_write(r, &ctx, o->report_writer, stderr);
+    }
+    if (!out->report || outfile_failed(out->report))
+        return out->report ? -1 : 0;
+    if (outfile_begin_unit(out->report) != 0)
         return -1;
-    return fflush(stdout) == 0 ? 0 : -1;
+    FILE *f = outfile_stream(out->report);
+    if (!f)
+        return -1;
+    if (out->blank_before_report && p->flow_records)
+        fputc('\n', f);
+    if (report_write(r, &ctx, o->report_writer, f) != 0)
+        return -1;
+    return outfile_end_unit(out->report);
 }
 
 static void on_interval(ps_pipeline *p, int live, void *ctx)
@@ -516,19 +583,30 @@ static void install_signal_handlers(void)
     /* No SA_RESTART: poll() must return so the loop sees the request. */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* A reader that goes away is a write error (EPIPE), which is reported
+     * for files and FIFOs; for standard output the run ends as if killed by
+     * SIGPIPE, once the other outputs are complete. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 static int run_capture(const options *o, const ps_registry *reg)
 {
-    static char outbuf[1 << 16];
-    run_ctx ctx = {o, reg, 0};
+    outputs out;
+    run_ctx ctx = {.o = o, .reg = reg, .out = &out};
     ps_pipeline p;
+    ps_capture *cap;
     int rc, live = o->cap.iface != NULL;
 
-    /* Flow records are line-buffered live so each appears as its flow ends. */
-    setvbuf(stdout, outbuf, live ? _IOLBF : _IOFBF, sizeof(outbuf));
-    if (pipeline_init(&p, reg, &o->flow, o->flow_format, stdout) != 0) {
+    if ((rc = capture_open(&o->cap, &cap)) != PS_EXIT_OK)
+        return rc;
+    if ((rc = open_outputs(o, &out)) != PS_EXIT_OK) {
+        capture_close(cap);
+        return rc;
+    }
+    if (pipeline_init(&p, reg, &o->flow, o->flow_format, out.flows) != 0) {
         fprintf(stderr, "portsniff: out of memory\n");
+        close_outputs(&out, 0, 0);
+        capture_close(cap);
         return PS_EXIT_INPUT;
     }
     if (o->ipfix.ndests) {
@@ -539,27 +617,55 @@ static int run_capture(const options *o, const ps_registry *reg)
         if (!p.ipfix) {
             fprintf(stderr, "portsniff: %s\n", err);
             pipeline_free(&p);
+            close_outputs(&out, 0, 0);
+            capture_close(cap);
             return PS_EXIT_INPUT;
         }
     }
     install_signal_handlers();
-    rc = capture_run(&o->cap, &p, on_interval, &ctx);
+    /* A write error ends the capture: what could not be written is lost, and
+     * repeating the error every interval helps nobody. */
+    outfile_set_error_hook(capture_request_stop);
+    rc = capture_run(cap, &p, on_interval, &ctx);
+    capture_close(cap);
     if (p.ipfix) {
         /* Sent before the report, whose exporter figures are then final. */
         if (ipfix_close(p.ipfix, stderr) != 0 && rc == PS_EXIT_OK)
             rc = PS_EXIT_INPUT;
     }
-    if (rc == PS_EXIT_OK || rc == PS_EXIT_TRUNCATED) {
-        if (emit_report(&ctx, &p, pipeline_report(&p), live, 1) != 0 && rc == PS_EXIT_OK)
-            rc = PS_EXIT_INPUT;
-    }
-    if (ferror(stdout) && rc == PS_EXIT_OK) {
-        fprintf(stderr, "portsniff: error writing to standard output\n");
+    /* An input that could not be read leaves the old report in place; the
+     * flow records of what was read before it are kept. */
+    int reported = rc == PS_EXIT_OK || rc == PS_EXIT_TRUNCATED;
+    int read_some = p.stats.packets > 0;
+    if (reported)
+        emit_report(&ctx, &p, pipeline_report(&p), live, 1);
+    pipeline_free(&p);
+    close_outputs(&out, reported, reported || read_some);
+    if (outfile_any_failed() && rc != PS_EXIT_USAGE)
         rc = PS_EXIT_INPUT;
-    }
     if (capture_deferred_error())
         fprintf(stderr, "%s\n", capture_deferred_error());
-    pipeline_free(&p);
+    return rc;
+}
+
+/* What was printed through stdio (help, --lookup, -D) must have reached its
+ * destination too; and a run whose standard output lost its reader ends as
+ * a filter killed by SIGPIPE does, silently. */
+static int finish(int rc)
+{
+    if (outfile_stdout_broken()) {
+        fflush(stderr);
+        signal(SIGPIPE, SIG_DFL);
+        raise(SIGPIPE);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (errno == EPIPE) {
+            signal(SIGPIPE, SIG_DFL);
+            raise(SIGPIPE);
+        }
+        fprintf(stderr, "portsniff: standard output: write error: %s\n", strerror(errno));
+        return rc == PS_EXIT_OK ? PS_EXIT_INPUT : rc;
+    }
     return rc;
 }
 
@@ -578,11 +684,11 @@ int main(int argc, char **argv)
     rc = parse_args(argc, argv, &o);
     if (rc != PS_EXIT_OK) {
         free(o.filter_buf);
-        return rc < 0 ? PS_EXIT_OK : rc;
+        return finish(rc < 0 ? PS_EXIT_OK : rc);
     }
     if (o.list_interfaces) {
         free(o.filter_buf);
-        return capture_list_interfaces();
+        return finish(capture_list_interfaces());
     }
     reg = open_registry(&o);
     if (!reg) {
@@ -597,5 +703,5 @@ int main(int argc, char **argv)
         rc = run_capture(&o, reg);
     registry_free(reg);
     free(o.filter_buf);
-    return rc;
+    return finish(rc);
 }

@@ -12,7 +12,7 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
     /* Attribution happens here, once per flow, never per packet. */
     attribute_flow(p->registry, flow, &label);
     if (p->flow_format != PS_FMT_NONE) {
-        output_flow(p->flow_out, p->flow_format, flow, &label);
+        output_flow(p->flow_stream, p->flow_format, flow, &label);
         p->flow_records++;
     }
     if (p->ipfix)
@@ -21,23 +21,30 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
 }
 
 int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *cfg,
-                  ps_format flow_format, FILE *flow_out)
+                  ps_format flow_format, ps_outfile *flow_out)
 {
     p->registry = reg;
-    p->flow_format = flow_format;
+    p->flow_format = flow_out ? flow_format : PS_FMT_NONE;
     p->flow_out = flow_out;
+    p->flow_stream = flow_out ? outfile_stream(flow_out) : NULL;
     p->flow_records = 0;
     p->ipfix = NULL;
     run_stats_init(&p->stats);
     p->report = report_create();
     p->flows = flow_table_create(cfg, on_flow_end, p);
-    if (!p->report || !p->flows) {
+    if (!p->report || !p->flows || (flow_out && !p->flow_stream)) {
         pipeline_free(p);
         return -1;
     }
-    if (flow_format != PS_FMT_NONE)
-        output_flow_begin(flow_out, flow_format);
+    if (p->flow_format != PS_FMT_NONE)
+        output_flow_begin(p->flow_stream, p->flow_format);
     return 0;
+}
+
+void pipeline_flush(ps_pipeline *p)
+{
+    if (p->flow_out)
+        outfile_flush(p->flow_out);
 }
 
 void pipeline_free(ps_pipeline *p)

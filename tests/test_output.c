@@ -148,7 +148,7 @@ static void test_json_record(void **state)
     output_flow_begin(capture_open(&c), PS_FMT_JSON);
     output_flow(c.f, PS_FMT_JSON, &f, &l);
     assert_string_equal(capture_close(&c),
-        "{\"ts\":1786960800.123456,\"duration\":0.123456,\"proto\":\"tcp\","
+        "{\"record\":\"flow\",\"ts\":1786960800.123456,\"duration\":0.123456,\"proto\":\"tcp\","
         "\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":49152,\"id.resp_h\":\"10.0.0.2\",\"id.resp_p\":80,"
         "\"orig_pkts\":6,\"resp_pkts\":4,\"orig_ip_bytes\":436,\"resp_ip_bytes\":2880,"
         "\"orig_frame_bytes\":520,\"resp_frame_bytes\":2960,\"service\":\"http\","
@@ -161,7 +161,7 @@ static void test_json_record(void **state)
     l = unregistered_label(5000, PS_BASIS_HANDSHAKE);
     output_flow(capture_open(&c), PS_FMT_JSON, &s, &l);
     assert_string_equal(capture_close(&c),
-        "{\"ts\":1786960800.000000,\"duration\":2.000005,\"proto\":\"sctp\","
+        "{\"record\":\"flow\",\"ts\":1786960800.000000,\"duration\":2.000005,\"proto\":\"sctp\","
         "\"id.orig_h\":\"2001:db8::2\",\"id.orig_p\":38412,\"id.resp_h\":\"2001:db8::1\",\"id.resp_p\":5000,"
         "\"orig_pkts\":3,\"resp_pkts\":2,\"orig_ip_bytes\":300,\"resp_ip_bytes\":180,"
         "\"orig_frame_bytes\":330,\"resp_frame_bytes\":200,\"service\":null,"

@@ -214,7 +214,7 @@ static void test_json_report(void **state)
     fixture *fx = *state;
     char *out = render(fx->report, &fx->ctx, "json");
     const char *expected_head =
-        "{\"report\":\"final\",\"first_ts\":1786960800.000000,\"last_ts\":1786960865.250000,"
+        "{\"record\":\"report\",\"report\":\"final\",\"first_ts\":1786960800.000000,\"last_ts\":1786960865.250000,"
         "\"inputs\":[\"a.pcap\",\"b.pcap\"],"
         "\"registry\":{\"source\":\"inline\",\"date\":\"2026-08-17\",\"age_days\":106},"
         "\"services\":["
@@ -248,7 +248,7 @@ static void test_json_report(void **state)
     fx->ctx.live = 1;
     fx->ctx.final = 0;
     out = render(fx->report, &fx->ctx, "json");
-    assert_int_equal(strncmp(out, "{\"report\":\"interval\",", 21), 0);
+    assert_int_equal(strncmp(out, "{\"record\":\"report\",\"report\":\"interval\",", 39), 0);
     assert_non_null(strstr(out, ",\"kernel\":{\"received\":60,\"dropped\":3,\"interface_dropped\":1},\"caveat\":"));
     free(out);
 }

@@ -2,12 +2,13 @@
 # Install what building portsniff needs on Debian 12 (run as root).
 #   tools/install-deps.sh          build dependencies
 #   tools/install-deps.sh --test   build and test dependencies (cmocka, tshark, clang for the
-#                                  fuzzers and sanitizers, valgrind, ndpiReader for the benchmark)
+#                                  fuzzers and sanitizers, valgrind, ndpiReader for the benchmark,
+#                                  jq, sqlite3 and strace that read and watch the outputs in tests)
 set -eu
 
 pkgs="gcc libc6-dev make cmake pkg-config libpcap-dev uthash-dev nettle-dev libfixbuf-dev"
 if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs libcmocka-dev tshark tcpdump iproute2 python3 procps clang libclang-rt-14-dev valgrind time libndpi-bin jq gzip nfdump libfixbuf-tools"
+    pkgs="$pkgs libcmocka-dev tshark tcpdump iproute2 python3 procps clang libclang-rt-14-dev valgrind time libndpi-bin jq gzip nfdump libfixbuf-tools sqlite3 strace util-linux"
 fi
 
 missing=""

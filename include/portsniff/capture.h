@@ -36,9 +36,18 @@ enum {
  * that the difference of any two packet times stays representable. */
 int64_t capture_timestamp_ns(int64_t sec, int64_t frac, int nano);
 
+typedef struct ps_capture ps_capture;
+
+/* Opens a live source (interface, filter, then -Z's privilege drop); saved
+ * files are opened as capture_run reaches them. Outputs are best opened
+ * between capture_open and capture_run, as the user -Z names. Returns a
+ * PS_EXIT_* status; errors are printed to stderr as one line. */
+int capture_open(const ps_capture_opts *opts, ps_capture **out);
+void capture_close(ps_capture *c);
+
 /* Run every source through the pipeline. Flushes the flow table at the end.
  * Returns a PS_EXIT_* status; errors are printed to stderr as one line. */
-int capture_run(const ps_capture_opts *opts, ps_pipeline *p, ps_interval_fn on_interval, void *ctx);
+int capture_run(ps_capture *c, ps_pipeline *p, ps_interval_fn on_interval, void *ctx);
 
 /* The message of an input that ended early (truncated file), printed after the
  * report; NULL when none. */

@@ -8,6 +8,7 @@
 #include "portsniff/attribute.h"
 #include "portsniff/flow.h"
 #include "portsniff/ipfix.h"
+#include "portsniff/outfile.h"
 #include "portsniff/output.h"
 #include "portsniff/registry.h"
 #include "portsniff/report.h"
@@ -19,15 +20,19 @@ typedef struct ps_pipeline {
     ps_report *report;
     ps_run_stats stats;
     ps_format flow_format;
-    FILE *flow_out;
+    ps_outfile *flow_out;         /* NULL when flow records are not written */
+    FILE *flow_stream;            /* over flow_out */
     uint64_t flow_records;        /* records written */
     ps_ipfix *ipfix;              /* --ipfix export, or NULL; set after pipeline_init */
 } ps_pipeline;
 
-/* 0 on success, -1 when out of memory. */
+/* 0 on success, -1 when out of memory. Flow records go to flow_out (not
+ * owned) unless it is NULL. */
 int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *cfg,
-                  ps_format flow_format, FILE *flow_out);
+                  ps_format flow_format, ps_outfile *flow_out);
 void pipeline_free(ps_pipeline *p);
+/* Writes out the flow records buffered so far. */
+void pipeline_flush(ps_pipeline *p);
 
 /* One captured frame. */
 void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caplen,

@@ -48,7 +48,7 @@ void json_write_flow(FILE *out, const ps_flow *flow, const ps_label *label)
     out_buf b;
     flow_view_fill(&v, flow, label, 0);
     ob_init(&b, out);
-    LIT(&b, "{\"ts\":");
+    LIT(&b, "{\"record\":\"flow\",\"ts\":");
     ob_str(&b, v.ts);
     LIT(&b, ",\"duration\":");
     ob_str(&b, v.duration);

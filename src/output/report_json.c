@@ -23,7 +23,7 @@ static void write_ts_or_null(FILE *out, int have, int64_t ts_ns)
 
 static void write_header(const report_view *v, FILE *out)
 {
-    fprintf(out, "{\"report\":\"%s\",\"first_ts\":", v->ctx->final ? "final" : "interval");
+    fprintf(out, "{\"record\":\"report\",\"report\":\"%s\",\"first_ts\":", v->ctx->final ? "final" : "interval");
     write_ts_or_null(out, v->have_span, v->start_ns);
     fputs(",\"last_ts\":", out);
     write_ts_or_null(out, v->have_span, v->end_ns);

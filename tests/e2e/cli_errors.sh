@@ -76,7 +76,7 @@ fi
 
 # Report files: an unwritable path is one clear error; a written report
 # replaces the old file by rename (a new inode, complete, no temp file left).
-expect 1 "portsniff: $work/no/such/dir/r.txt: cannot write report: No such file or directory" -- \
+expect 1 "portsniff: $work/no/such/dir/r.txt: cannot write: No such file or directory" -- \
     -r "$cap" -q --report-file "$work/no/such/dir/r.txt"
 mkdir "$work/rep" && echo "old report" >"$work/rep/r.txt"
 old_inode=$(stat -c %i "$work/rep/r.txt")

@@ -160,11 +160,13 @@ report() {
     got=$(python3 - "$@" <<'EOF'
 import json, sys
 from decimal import Decimal
-lines = [l for l in open('out') if l.startswith('{"report"')]
-if not lines:
+# Standard output is NDJSON: flow records and reports told apart by "record".
+recs = [json.loads(l, parse_float=Decimal) for l in open('out')]
+reps = [r for r in recs if r['record'] == 'report']
+if not reps:
     print('no JSON report on stdout')
     sys.exit()
-rep = json.loads(lines[-1], parse_float=Decimal)
+rep = reps[-1]
 for arg in sys.argv[1:]:
     path, want = arg.split('=', 1)
     v = rep
@@ -187,8 +189,8 @@ flows() {
     python3 - "$@" <<'EOF'
 import json, sys
 for l in open('out'):
-    if l.startswith('{"ts"'):
-        r = json.loads(l, parse_float=str)
+    r = json.loads(l, parse_float=str)
+    if r['record'] == 'flow':
         print(' '.join(str(r[k]) for k in sys.argv[1:]))
 EOF
 }
