@@ -1,5 +1,5 @@
 /* Capture sources and the loop: saved files (pcap, pcapng, stdin) one after
- * another, or one live interface in immediate mode; BPF; signals; pcap_stats. */
+ * another, or one live interface; BPF; signals; pcap_stats. */
 #include <errno.h>
 #include <grp.h>
 #include <poll.h>
@@ -19,11 +19,19 @@
 #define DEFAULT_SNAPLEN 262144
 #define LIVE_POLL_MS 100
 
+/* 1: stop once what the kernel already holds is read (a signal);
+ * 2: stop at once (an output failed, nothing more can be written). */
 static volatile sig_atomic_t stop_requested;
 
 void capture_request_stop(void)
 {
-    stop_requested = 1;
+    if (!stop_requested)
+        stop_requested = 1;
+}
+
+void capture_request_abort(void)
+{
+    stop_requested = 2;
 }
 
 /* Shared state of one capture_run. */
@@ -249,8 +257,12 @@ static pcap_t *open_live(const ps_capture_opts *o, int *rc)
     }
     pcap_set_snaplen(pc, o->snaplen ? o->snaplen : DEFAULT_SNAPLEN);
     pcap_set_promisc(pc, o->promisc);
-    /* Deliver each packet at once so flows and interval reports stay current. */
-    pcap_set_immediate_mode(pc, 1);
+    /* Not immediate mode: on Linux that means TPACKET_V2, a ring of fixed
+     * frames sized for the snapshot length (32 of them in libpcap's 2 MiB
+     * default for 262144 bytes), so a reader that is not scheduled for a
+     * moment drops the 33rd packet. Blocks (TPACKET_V3) pack packets densely
+     * and are handed over within LIVE_POLL_MS, which keeps flows and interval
+     * reports current enough. */
     pcap_set_timeout(pc, LIVE_POLL_MS);
     if (o->buffer_kib > 0)
         pcap_set_buffer_size(pc, o->buffer_kib * 1024);
@@ -332,6 +344,21 @@ static int live_loop(struct loop *l, pcap_t *pc)
         record_kernel_stats(pc, &l->p->stats);
         maybe_interval(l, now);
         pipeline_flush(l->p);
+    }
+    /* Asked to stop: the packets the kernel has already captured belong to
+     * the run (a reply that arrived just before SIGINT is counted). The
+     * kernel hands over a partly filled block after LIVE_POLL_MS, so read
+     * until twice that has passed, and stop early only at the -c count. */
+    if (stop_requested == 1) {
+        int64_t until = wall_clock_ns() + 2 * LIVE_POLL_MS * 1000000LL;
+        while (!count_reached(l) && wall_clock_ns() < until) {
+            int want = l->opts->count ? (int)(l->opts->count - l->seen) : -1;
+            int n = pcap_dispatch(pc, want, handle_frame, (u_char *)l);
+            if (n < 0)
+                break;
+            if (n == 0)
+                poll(&pfd, 1, LIVE_POLL_MS / 4);
+        }
     }
     return PS_EXIT_OK;
 }

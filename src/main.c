@@ -625,7 +625,7 @@ static int run_capture(const options *o, const ps_registry *reg)
     install_signal_handlers();
     /* A write error ends the capture: what could not be written is lost, and
      * repeating the error every interval helps nobody. */
-    outfile_set_error_hook(capture_request_stop);
+    outfile_set_error_hook(capture_request_abort);
     rc = capture_run(cap, &p, on_interval, &ctx);
     capture_close(cap);
     if (p.ipfix) {

@@ -56,7 +56,10 @@ const char *capture_deferred_error(void);
 /* -D: list interfaces as tcpdump does. */
 int capture_list_interfaces(void);
 
-/* Ask a running capture loop to stop (async-signal-safe). */
+/* Ask a running capture loop to stop (async-signal-safe): a live capture
+ * first reads what the kernel already holds for it. */
 void capture_request_stop(void);
+/* Ask it to stop at once (an output has failed). */
+void capture_request_abort(void);
 
 #endif

@@ -40,12 +40,19 @@ netns_up() {
     ip -n "$srv" link set "$srv_if" up
     ip netns exec "$srv" python3 "$traffic" server 10.231.0.2 &
     server_pid=$!
-    sleep 0.3
+    # Until the server listens on both ports (a loaded machine may take a while).
+    for _ in $(seq 600); do
+        [ -n "$(ip netns exec "$srv" ss -Hltn 'sport = :80')" ] &&
+            [ -n "$(ip netns exec "$srv" ss -Hlun 'sport = :53')" ] && return 0
+        sleep 0.05
+    done
+    fail "the traffic server did not start"
 }
 
-# wait_listening ERRFILE: until portsniff says it is capturing.
+# wait_listening ERRFILE: until portsniff says it is capturing (60 s at most:
+# a sanitizer build on a loaded machine starts slowly).
 wait_listening() {
-    for _ in $(seq 100); do
+    for _ in $(seq 600); do
         grep -q "listening on" "$1" 2>/dev/null && return 0
         sleep 0.1
     done
