@@ -613,9 +613,20 @@ static int run_capture(const options *o, const ps_registry *reg)
         char err[600];
         /* Destinations are opened (files created, hosts resolved) before
          * capture starts, so a mistake costs nothing. */
-        p.ipfix = ipfix_open(&o->ipfix, err, sizeof(err));
+        ps_ipfix_config icfg = o->ipfix;
+        icfg.packet_time = !live;
+        if (out.std && ipfix_wants_stdout(&icfg)) {
+            fprintf(stderr, "portsniff: --ipfix file:-: standard output already carries the %s\n",
+                    out.flows == out.std ? "flow records" : "report");
+            pipeline_free(&p);
+            close_outputs(&out, 0, 0);
+            capture_close(cap);
+            return PS_EXIT_USAGE;
+        }
+        p.ipfix = ipfix_open(&icfg, err, sizeof(err));
         if (!p.ipfix) {
-            fprintf(stderr, "portsniff: %s\n", err);
+            if (err[0])
+                fprintf(stderr, "portsniff: %s\n", err);
             pipeline_free(&p);
             close_outputs(&out, 0, 0);
             capture_close(cap);

@@ -1,5 +1,7 @@
 /* Frame -> dissector -> flow table; flow end -> attribution -> writers. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "portsniff/dissect.h"
 #include "portsniff/pipeline.h"
@@ -97,6 +99,24 @@ static void add_open_flow(const ps_flow *flow, void *ctx)
 static void set_counters(const ps_pipeline *p, ps_report *r)
 {
     report_set_counters(r, &p->stats, flow_table_counters(p->flows), flow_table_count(p->flows));
+    if (p->ipfix) {
+        ps_report_export e[PS_REPORT_MAX_EXPORTS];
+        int n = ipfix_dest_count(p->ipfix);
+
+        for (int i = 0; i < n && i < PS_REPORT_MAX_EXPORTS; i++) {
+            ps_ipfix_dest_stats s;
+            ipfix_dest_stats(p->ipfix, i, &s);
+            memset(&e[i], 0, sizeof(e[i]));
+            snprintf(e[i].dest, sizeof(e[i].dest), "%s", s.spec);
+            e[i].messages = s.messages;
+            e[i].octets = s.octets;
+            e[i].records = s.flow_records;
+            e[i].not_sent_records = s.lost_records;
+            e[i].not_sent_packets = s.lost_packets;
+            e[i].not_sent_octets = s.lost_octets;
+        }
+        report_set_exports(r, e, (size_t)(n < PS_REPORT_MAX_EXPORTS ? n : PS_REPORT_MAX_EXPORTS));
+    }
 }
 
 ps_report *pipeline_snapshot(const ps_pipeline *p)

@@ -28,6 +28,8 @@ struct ps_report {
     uint64_t open_flows;
     int windowed;               /* report_set_window, or a subtract, set start/end */
     int64_t start_ns, end_ns;
+    ps_report_export exports[PS_REPORT_MAX_EXPORTS];
+    size_t nexports;
 };
 
 static void clear_counters(ps_report *r)
@@ -38,6 +40,7 @@ static void clear_counters(ps_report *r)
     r->open_flows = 0;
     r->windowed = 0;
     r->start_ns = r->end_ns = 0;
+    r->nexports = 0;
 }
 
 ps_report *report_create(void)
@@ -126,6 +129,12 @@ void report_set_counters(ps_report *r, const ps_run_stats *run, const ps_flow_co
     r->open_flows = open_flows;
 }
 
+void report_set_exports(ps_report *r, const ps_report_export *e, size_t n)
+{
+    r->nexports = n < PS_REPORT_MAX_EXPORTS ? n : PS_REPORT_MAX_EXPORTS;
+    memcpy(r->exports, e, r->nexports * sizeof(*e));
+}
+
 void report_set_window(ps_report *r, int64_t start_ns, int64_t end_ns)
 {
     r->windowed = 1;
@@ -198,6 +207,52 @@ static void merge_flow_counters(ps_flow_counters *d, const ps_flow_counters *s)
     d->peak_flows += s->peak_flows;
 }
 
+static ps_report_export *find_export(ps_report *r, const char *dest)
+{
+    for (size_t i = 0; i < r->nexports; i++)
+        if (strcmp(r->exports[i].dest, dest) == 0)
+            return &r->exports[i];
+    return NULL;
+}
+
+/* Destinations add up by name (workers exporting to the same collector). */
+static void merge_exports(ps_report *dst, const ps_report *src)
+{
+    for (size_t i = 0; i < src->nexports; i++) {
+        const ps_report_export *s = &src->exports[i];
+        ps_report_export *d = find_export(dst, s->dest);
+        if (!d) {
+            if (dst->nexports == PS_REPORT_MAX_EXPORTS)
+                continue;
+            d = &dst->exports[dst->nexports++];
+            memset(d, 0, sizeof(*d));
+            memcpy(d->dest, s->dest, sizeof(d->dest));
+        }
+        d->messages += s->messages;
+        d->octets += s->octets;
+        d->records += s->records;
+        d->not_sent_records += s->not_sent_records;
+        d->not_sent_packets += s->not_sent_packets;
+        d->not_sent_octets += s->not_sent_octets;
+    }
+}
+
+static void subtract_exports(ps_report *dst, const ps_report *src)
+{
+    for (size_t i = 0; i < src->nexports; i++) {
+        const ps_report_export *s = &src->exports[i];
+        ps_report_export *d = find_export(dst, s->dest);
+        if (!d)
+            continue;
+        d->messages = sub_floor0(d->messages, s->messages);
+        d->octets = sub_floor0(d->octets, s->octets);
+        d->records = sub_floor0(d->records, s->records);
+        d->not_sent_records = sub_floor0(d->not_sent_records, s->not_sent_records);
+        d->not_sent_packets = sub_floor0(d->not_sent_packets, s->not_sent_packets);
+        d->not_sent_octets = sub_floor0(d->not_sent_octets, s->not_sent_octets);
+    }
+}
+
 int report_merge(ps_report *dst, const ps_report *src)
 {
     for (const report_row *row = src->rows; row; row = row->hh.next) {
@@ -225,6 +280,7 @@ int report_merge(ps_report *dst, const ps_report *src)
     merge_flow_counters(&dst->flows, &src->flows);
     dst->open_flows += src->open_flows;
     dst->have_counters |= src->have_counters;
+    merge_exports(dst, src);
     return 0;
 }
 
@@ -284,6 +340,7 @@ void report_subtract(ps_report *dst, const ps_report *src)
         report_set_window(dst, se, dhave && de > se ? de : se);
     subtract_run(&dst->run, &src->run);
     subtract_flow_counters(&dst->flows, &src->flows);
+    subtract_exports(dst, src);
 }
 
 ps_report *report_clone(const ps_report *r)
@@ -344,6 +401,8 @@ int report_view_init(report_view *v, const ps_report *r, const ps_report_context
     v->open_flows = r->open_flows;
     v->windowed = r->windowed;
     v->have_span = report_span(r, &v->start_ns, &v->end_ns);
+    v->exports = r->exports;
+    v->nexports = r->nexports;
     size_t n = HASH_COUNT(r->rows);
     v->rows = malloc((n ? n : 1) * sizeof(*v->rows));
     if (!v->rows)

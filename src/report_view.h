@@ -50,6 +50,8 @@ typedef struct report_view {
     size_t nother;
     uint64_t total_bytes;               /* denominator of every share */
     uint64_t flows_ended;
+    const ps_report_export *exports;    /* --ipfix destinations, in order */
+    size_t nexports;
 } report_view;
 
 int report_view_init(report_view *v, const ps_report *r, const ps_report_context *ctx);

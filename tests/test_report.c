@@ -300,6 +300,37 @@ static void test_csv_report(void **state)
 /* Every writer in the table carries every figure: the fixture's counters
  * are made distinct (none is a substring of another's printed form), and
  * each must appear in each format. */
+/* --ipfix destinations add up by name when reports merge, and an earlier
+ * state subtracts from a later one. */
+static void test_exports_merge_subtract(void **state)
+{
+    fixture *fx = *state;
+    ps_report_export a[2] = {{"file:a", 3, 300, 30, 1, 10, 1000}, {"udp://b:1", 5, 500, 50, 0, 0, 0}};
+    ps_report_export b = {"udp://b:1", 1, 100, 10, 2, 20, 2000};
+    report_set_exports(fx->report, a, 2);
+    ps_report *other = report_create();
+    assert_non_null(other);
+    report_set_exports(other, &b, 1);
+    assert_int_equal(report_merge(fx->report, other), 0);
+    fx->ctx.live = 0;
+    char *out = render(fx->report, &fx->ctx, "text");
+    assert_non_null(strstr(out, "ipfix file:a: sent 30 records in 3 messages, 300 bytes; "
+                                "not sent 1 records (10 packets, 1000 bytes)\n"));
+    assert_non_null(strstr(out, "ipfix udp://b:1: sent 60 records in 6 messages, 600 bytes; "
+                                "not sent 2 records (20 packets, 2000 bytes)\n"));
+    free(out);
+    report_subtract(fx->report, other);
+    out = render(fx->report, &fx->ctx, "json");
+    assert_non_null(strstr(out, "{\"destination\":\"udp://b:1\",\"messages\":5,\"octets\":500,"
+                                "\"records\":50,\"not_sent_records\":0,\"not_sent_packets\":0,"
+                                "\"not_sent_octets\":0}"));
+    free(out);
+    out = render(fx->report, &fx->ctx, "csv");
+    assert_non_null(strstr(out, "\nipfix,file:a,,,30,3,300,,,\nipfix-not-sent,file:a,,,1,10,,1000,,\n"));
+    free(out);
+    report_free(other);
+}
+
 static void test_every_writer_carries_every_figure(void **state)
 {
     fixture *fx = *state;
@@ -319,8 +350,11 @@ static void test_every_writer_carries_every_figure(void **state)
     fx->flows = (ps_flow_counters){70014, 70015, 70016, 70017, 70018, 70019, 70020};
     report_set_counters(fx->report, &fx->run, &fx->flows, 70021);
     add(fx->report, PS_TRANSPORT_SCTP, NULL, PS_REG_UNASSIGNED, 70022, 70023);
+    ps_report_export ex = {"udp://192.0.2.9:4739", 70024, 70025, 70026, 70027, 70028, 70029};
+    report_set_exports(fx->report, &ex, 1);
     fx->ctx.live = 1;
     const char *figures[] = {
+        "udp://192.0.2.9:4739", "70024", "70025", "70026", "70027", "70028", "70029",
         "70001", "70002", "70003", "70004", "70005", "70006", "70007", "70008", "70009",
         "70010", "70011", "70012", "70013", "70014", "70015", "70016", "70017", "70018",
         "70019", "70020", "70021", "70022", "70023", "69995", /* ip bytes: 70023 - 2 * 14 */
@@ -611,6 +645,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_json_report, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv_report, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_writer_carries_every_figure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exports_merge_subtract, setup, teardown),
         cmocka_unit_test(test_writer_table),
         cmocka_unit_test_setup_teardown(test_registry_age_in_header, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clone_is_independent, setup, teardown),

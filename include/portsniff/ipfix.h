@@ -22,6 +22,8 @@ typedef struct ps_ipfix_config {
     uint32_t domain;                 /* --ipfix-domain: observation domain ID */
     double template_refresh_s;       /* --ipfix-template-refresh: UDP templates and statistics */
     size_t queue_bytes;              /* --ipfix-queue: per TCP destination */
+    int packet_time;                 /* reading files: messages age and templates refresh on
+                                        packet time, so a file always gives the same messages */
 } ps_ipfix_config;
 
 void ipfix_config_defaults(ps_ipfix_config *cfg);
@@ -32,8 +34,12 @@ int ipfix_check_dest(const char *spec, char *err, size_t errlen);
 
 typedef struct ps_ipfix ps_ipfix;
 
-/* Open every destination (files created, hosts resolved, TCP connections
- * started). NULL with a one-line reason in err. */
+/* 1 when a destination is file:- (standard output). */
+int ipfix_wants_stdout(const ps_ipfix_config *cfg);
+
+/* Open every destination (files opened as every output is, hosts resolved,
+ * TCP connections started). NULL with a one-line reason in err, or with err
+ * empty when the reason was already printed (a file that cannot be written). */
 ps_ipfix *ipfix_open(const ps_ipfix_config *cfg, char *err, size_t errlen);
 
 /* One ended flow, to every destination. Never blocks on a collector. */

@@ -35,6 +35,20 @@ void report_add_flow(ps_report *r, const ps_flow *flow, const ps_label *label);
 void report_set_counters(ps_report *r, const ps_run_stats *run, const ps_flow_counters *flows,
                          uint64_t open_flows);
 
+/* What one --ipfix destination has done: messages, records and their bytes
+ * handed over whole, and the flow records it could not take (with the
+ * packets and IP bytes they described). */
+#define PS_REPORT_MAX_EXPORTS 16
+typedef struct ps_report_export {
+    char dest[160];
+    uint64_t messages, octets, records;
+    uint64_t not_sent_records, not_sent_packets, not_sent_octets;
+} ps_report_export;
+
+/* Copy the exporters' counts into the report, replacing what it held (at
+ * most PS_REPORT_MAX_EXPORTS). */
+void report_set_exports(ps_report *r, const ps_report_export *e, size_t n);
+
 /* The time the report covers, [start_ns, end_ns). Without a window the report
  * covers its first to its last packet. */
 void report_set_window(ps_report *r, int64_t start_ns, int64_t end_ns);

@@ -147,8 +147,27 @@ struct ps_ipfix {
     int64_t refresh_ns;
     uint64_t init_ms;            /* wall clock at start */
     uint64_t observed;           /* flows handed to the exporter */
+    int64_t clock_ns;            /* the flows' clock (see emit) */
     int64_t last_tick_ns;
 };
+
+static void tick(ps_ipfix *x, int64_t now);
+
+static void ipfix_dest_poll_all(ps_ipfix *x)
+{
+    int64_t now = ipfix_monotonic_ns();
+
+    for (int i = 0; i < x->nenc; i++)
+        ipfix_dest_poll(x->enc[i].dest, now);
+}
+
+int ipfix_wants_stdout(const ps_ipfix_config *cfg)
+{
+    for (int i = 0; i < cfg->ndests; i++)
+        if (strcmp(cfg->dests[i], "file:-") == 0)
+            return 1;
+    return 0;
+}
 
 void ipfix_config_defaults(ps_ipfix_config *cfg)
 {
@@ -159,10 +178,15 @@ void ipfix_config_defaults(ps_ipfix_config *cfg)
 
 /* ---- messages out of libfixbuf ---- */
 
+/* Time, for a message's age and the refresh period, is the clock of the
+ * flows: the wall clock (monotonic) live, packet time reading files, so that
+ * a file gives the same messages however fast it is read. The transports
+ * always run on the monotonic clock (connect retries are real time). */
+
 /* Emit the open message, if there is one, to the destination (or return it
  * as the TCP preamble). The buffer exporter writes nothing for an empty
  * message, so the version field is cleared first to tell. */
-static int emit(encoder *e, int64_t now_ns, int as_preamble)
+static int emit(encoder *e, int as_preamble)
 {
     GError *err = NULL;
     size_t len;
@@ -178,18 +202,18 @@ static int emit(encoder *e, int64_t now_ns, int as_preamble)
     if (as_preamble)
         ipfix_dest_set_preamble(e->dest, e->buf, len);
     else
-        ipfix_dest_send(e->dest, e->buf, len, &e->pending, now_ns);
+        ipfix_dest_send(e->dest, e->buf, len, &e->pending, ipfix_monotonic_ns());
     memset(&e->pending, 0, sizeof(e->pending));
     e->pending_since_ns = 0;
     return 1;
 }
 
-static int export_templates(encoder *e, int64_t now_ns, int as_preamble)
+static int export_templates(encoder *e, int as_preamble)
 {
     GError *err = NULL;
     gboolean ok;
 
-    emit(e, now_ns, 0);
+    emit(e, 0);
     /* Templates start a message of their own (manual mode refuses them
      * after data), so automatic mode opens it; they fit in one. */
     fBufSetAutomaticMode(e->fbuf, TRUE);
@@ -199,7 +223,7 @@ static int export_templates(encoder *e, int64_t now_ns, int as_preamble)
         g_clear_error(&err);
         return -1;
     }
-    return emit(e, now_ns, as_preamble) == 1 ? 0 : -1;
+    return emit(e, as_preamble) == 1 ? 0 : -1;
 }
 
 static int append(encoder *e, uint16_t tid, void *rec, size_t len, int64_t now_ns)
@@ -226,7 +250,7 @@ static int append(encoder *e, uint16_t tid, void *rec, size_t len, int64_t now_n
         /* The message is full (or has just carried templates): send it and
          * start the next. */
         g_clear_error(&err);
-        emit(e, now_ns, 0);
+        emit(e, 0);
     }
     return -1;
 }
@@ -342,11 +366,10 @@ ps_ipfix *ipfix_open(const ps_ipfix_config *cfg, char *err, size_t errlen)
             goto fail;
         /* UDP and files get the templates now (UDP again at each refresh);
          * TCP at the start of every connection. */
-        if (export_templates(e, now, ipfix_dest_kind(e->dest) == PS_IPFIX_TCP) < 0) {
+        if (export_templates(e, ipfix_dest_kind(e->dest) == PS_IPFIX_TCP) < 0) {
             snprintf(err, errlen, "--ipfix %s: cannot encode the templates", cfg->dests[i]);
             goto fail;
         }
-        e->next_refresh_ns = now + x->refresh_ns;
         ipfix_dest_poll(e->dest, now);
     }
     return x;
@@ -411,7 +434,7 @@ static void gather(const ps_flow *f, const ps_label *l, flow_fields *v)
 
 static void export_one(ps_ipfix *x, uint16_t tid, void *rec, size_t len, const flow_fields *v)
 {
-    int64_t now = ipfix_monotonic_ns();
+    int64_t now = x->clock_ns;
 
     for (int i = 0; i < x->nenc; i++) {
         encoder *e = &x->enc[i];
@@ -433,6 +456,10 @@ void ipfix_export_flow(ps_ipfix *x, const ps_flow *f, const ps_label *l)
     flow_fields v;
 
     x->observed++;
+    if (!x->cfg.packet_time)
+        x->clock_ns = ipfix_monotonic_ns();
+    else if (f->last_ns > x->clock_ns)
+        x->clock_ns = f->last_ns;
     gather(f, l, &v);
     if (f->key.family == 6) {
         flow6_rec r;
@@ -488,34 +515,42 @@ void ipfix_export_flow(ps_ipfix *x, const ps_flow *f, const ps_label *l)
         export_one(x, TID_FLOW4, &r, sizeof(r), &v);
     }
     /* Reading a file, nothing else calls the tick. */
-    ipfix_tick(x);
+    tick(x, x->clock_ns);
 }
 
 /* ---- time passing, and the end ---- */
 
-void ipfix_tick(ps_ipfix *x)
+static void tick(ps_ipfix *x, int64_t now)
 {
-    int64_t now = ipfix_monotonic_ns();
-
     /* The capture loop calls this after every batch; a few times a second is enough. */
-    if (now - x->last_tick_ns < TICK_NS)
+    if (x->last_tick_ns && now - x->last_tick_ns < TICK_NS)
         return;
     x->last_tick_ns = now;
     for (int i = 0; i < x->nenc; i++) {
         encoder *e = &x->enc[i];
         if (e->pending_since_ns && now - e->pending_since_ns >= MAX_AGE_NS)
-            emit(e, now, 0);
-        if (now >= e->next_refresh_ns) {
+            emit(e, 0);
+        if (!e->next_refresh_ns) {
+            e->next_refresh_ns = now + x->refresh_ns;
+        } else if (now >= e->next_refresh_ns) {
             /* RFC 7011 section 8.4: over UDP the templates are sent again
              * periodically; every transport gets fresh statistics. */
             if (ipfix_dest_kind(e->dest) == PS_IPFIX_UDP)
-                export_templates(e, now, 0);
+                export_templates(e, 0);
             append_stats(x, e, now);
-            emit(e, now, 0);
+            emit(e, 0);
             e->next_refresh_ns = now + x->refresh_ns;
         }
-        ipfix_dest_poll(e->dest, now);
+        ipfix_dest_poll(e->dest, ipfix_monotonic_ns());
     }
+}
+
+void ipfix_tick(ps_ipfix *x)
+{
+    if (x->cfg.packet_time)
+        ipfix_dest_poll_all(x);
+    else
+        tick(x, x->clock_ns = ipfix_monotonic_ns());
 }
 
 int ipfix_close(ps_ipfix *x, FILE *diag)
@@ -526,9 +561,9 @@ int ipfix_close(ps_ipfix *x, FILE *diag)
 
     for (int i = 0; i < x->nenc; i++) {
         encoder *e = &x->enc[i];
-        emit(e, now, 0);
-        append_stats(x, e, now);
-        emit(e, now, 0);
+        emit(e, 0);
+        append_stats(x, e, x->clock_ns);
+        emit(e, 0);
     }
     for (int i = 0; i < x->nenc; i++) {
         encoder *e = &x->enc[i];
@@ -536,7 +571,8 @@ int ipfix_close(ps_ipfix *x, FILE *diag)
         int64_t left = deadline - ipfix_monotonic_ns();
 
         if (ipfix_dest_close(e->dest, left > 0 ? left : 0, err, sizeof(err)) < 0) {
-            fprintf(diag, "portsniff: %s\n", err);
+            if (err[0])
+                fprintf(diag, "portsniff: %s\n", err);
             rc = -1;
             continue;
         }

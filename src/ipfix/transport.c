@@ -22,6 +22,7 @@
 
 #include "ipfix/transport.h"
 #include "portsniff/ipfix.h"
+#include "portsniff/outfile.h"
 
 #define UDP_MAX_MESSAGE   1400    /* fits a 1500-byte MTU over IPv4 or IPv6 */
 #define TCP_MAX_MESSAGE   8192
@@ -43,7 +44,8 @@ struct ps_ipfix_dest {
     ps_ipfix_kind kind;
     char *spec;
     char *path;                 /* file */
-    int fd;
+    ps_outfile *out;            /* file: written by the rules of every output (outfile.h) */
+    int fd;                     /* UDP, TCP */
     struct sockaddr_storage addr;
     socklen_t addrlen;
     /* TCP */
@@ -54,7 +56,6 @@ struct ps_ipfix_dest {
     uint8_t *preamble;
     size_t preamble_len;
     uint32_t next_seq;          /* sequence number after the last message handed over */
-    char error[512];
     ps_ipfix_counts counts;
 };
 
@@ -200,9 +201,10 @@ ps_ipfix_dest *ipfix_dest_open(const char *spec, size_t queue_bytes, char *err, 
 
     switch (d->kind) {
     case PS_IPFIX_FILE:
-        d->fd = open(d->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        if (d->fd < 0) {
-            snprintf(err, errlen, "%s: %s", d->path, strerror(errno));
+        /* outfile_open says why when it cannot. */
+        if (!(d->out = outfile_open(d->path))) {
+            if (errlen)
+                err[0] = '\0';
             goto fail;
         }
         break;
@@ -228,7 +230,6 @@ ps_ipfix_kind ipfix_dest_kind(const ps_ipfix_dest *d) { return d->kind; }
 const char *ipfix_dest_spec(const ps_ipfix_dest *d) { return d->spec; }
 const ps_ipfix_counts *ipfix_dest_counts(const ps_ipfix_dest *d) { return &d->counts; }
 size_t ipfix_dest_queued_bytes(const ps_ipfix_dest *d) { return d->queued; }
-const char *ipfix_dest_error(const ps_ipfix_dest *d) { return d->error[0] ? d->error : NULL; }
 
 uint16_t ipfix_dest_max_message(const ps_ipfix_dest *d)
 {
@@ -421,27 +422,14 @@ static void tcp_progress(ps_ipfix_dest *d, int64_t now_ns)
 
 /* ---- files ---- */
 
+/* Each message is written out whole, so that what a write error cuts off
+ * is counted where it happened. */
 static void file_write(ps_ipfix_dest *d, const uint8_t *msg, size_t len, const ps_ipfix_msg_info *info)
 {
-    size_t off = 0;
-
-    if (d->error[0]) {
+    if (outfile_failed(d->out) || outfile_write(d->out, msg, len) != 0 || outfile_flush(d->out) != 0)
         count_lost(d, info);
-        return;
-    }
-    while (off < len) {
-        ssize_t n = write(d->fd, msg + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            snprintf(d->error, sizeof(d->error), "%s: write error: %s", d->path,
-                     n < 0 ? strerror(errno) : "nothing written");
-            count_lost(d, info);
-            return;
-        }
-        off += (size_t)n;
-    }
-    count_sent(d, len, info);
+    else
+        count_sent(d, len, info);
 }
 
 /* ---- the interface ---- */
@@ -524,12 +512,15 @@ int ipfix_dest_close(ps_ipfix_dest *d, int64_t budget_ns, char *err, size_t errl
         if (d->fd >= 0 && d->state == TCP_UP)
             shutdown(d->fd, SHUT_WR);
     }
-    if (d->fd >= 0 && close(d->fd) != 0 && d->kind == PS_IPFIX_FILE && !d->error[0])
-        snprintf(d->error, sizeof(d->error), "%s: write error: %s", d->path, strerror(errno));
+    if (d->fd >= 0)
+        close(d->fd);
     d->fd = -1;
-    if (d->error[0]) {
-        snprintf(err, errlen, "%s", d->error);
-        rc = -1;
+    if (d->out) {
+        /* A file that failed keeps what it held before; outfile said why. */
+        rc = (outfile_failed(d->out) ? outfile_abort : outfile_close)(d->out);
+        d->out = NULL;
+        if (rc != 0 && errlen)
+            err[0] = '\0';
     }
     return rc;
 }
@@ -540,6 +531,8 @@ void ipfix_dest_free(ps_ipfix_dest *d)
         return;
     if (d->fd >= 0)
         close(d->fd);
+    if (d->out)
+        outfile_abort(d->out);
     while (d->head)
         queue_pop(d);
     free(d->preamble);

@@ -37,11 +37,13 @@ typedef struct ps_ipfix_counts {
 typedef struct ps_ipfix_dest ps_ipfix_dest;
 
 /* Parse udp://HOST:PORT, tcp://HOST:PORT (HOST may be [v6]) or file:PATH,
- * resolve it and open it: the file is created, the UDP socket connected, a
- * TCP connection started (a collector that is not up yet is retried later).
- * NULL with a one-line reason in err on a bad spec, an unknown host or a
- * file that cannot be created. `queue_bytes` bounds what a TCP destination
- * holds while its collector is slow or away. */
+ * resolve it and open it: the file opened as every output is (outfile.h:
+ * "-" is standard output, a regular file is replaced when the run ends), the
+ * UDP socket connected, a TCP connection started (a collector that is not up
+ * yet is retried later). NULL with a one-line reason in err on a bad spec or
+ * an unknown host; for a file that cannot be written outfile has said why
+ * and err is empty. `queue_bytes` bounds what a TCP destination holds while
+ * its collector is slow or away. */
 ps_ipfix_dest *ipfix_dest_open(const char *spec, size_t queue_bytes, char *err, size_t errlen);
 
 ps_ipfix_kind ipfix_dest_kind(const ps_ipfix_dest *d);
@@ -66,12 +68,10 @@ void ipfix_dest_count_lost(ps_ipfix_dest *d, const ps_ipfix_msg_info *info);
 void ipfix_dest_poll(ps_ipfix_dest *d, int64_t now_ns);
 
 /* Wait up to `budget_ns` for a TCP destination's queue to drain (at the end
- * of a run), then count what is left as lost. Closes the destination.
- * Returns 0, or -1 when a file could not be written (err says why). */
+ * of a run), then count what is left as lost. Closes the destination; a file
+ * is committed into place. Returns 0, or -1 when a file could not be written
+ * (already said on stderr, as for every output; err is then empty). */
 int ipfix_dest_close(ps_ipfix_dest *d, int64_t budget_ns, char *err, size_t errlen);
-
-/* A write error on a file destination, once: the message, else NULL. */
-const char *ipfix_dest_error(const ps_ipfix_dest *d);
 
 const ps_ipfix_counts *ipfix_dest_counts(const ps_ipfix_dest *d);
 size_t ipfix_dest_queued_bytes(const ps_ipfix_dest *d);

@@ -21,6 +21,11 @@
  *                   reason seen; counts in packets
  *   kernel          live capture only: "received", "dropped",
  *                   "interface-dropped"; counts in packets
+ *   ipfix           per --ipfix destination (name): flow records sent in
+ *                   flows, messages in packets, their bytes in bytes
+ *   ipfix-not-sent  per --ipfix destination (name): flow records not sent
+ *                   in flows, the packets they held in packets, their IP
+ *                   bytes in ip_bytes
  *   caveat          last row; the registry caveat text in value
  * Fields that do not apply are empty. Shares are fractions of all frame bytes. */
 #include <inttypes.h>
@@ -121,12 +126,28 @@ static void write_totals(const report_view *v, FILE *out)
     }
 }
 
+/* Per --ipfix destination: what was sent, what was not. */
+static void write_exports(const report_view *v, FILE *out)
+{
+    for (size_t i = 0; i < v->nexports; i++) {
+        const ps_report_export *e = &v->exports[i];
+        fputs("ipfix,", out);
+        csv_write_field(out, e->dest);
+        fprintf(out, ",,,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",,,\n", e->records, e->messages, e->octets);
+        fputs("ipfix-not-sent,", out);
+        csv_write_field(out, e->dest);
+        fprintf(out, ",,,%" PRIu64 ",%" PRIu64 ",,%" PRIu64 ",,\n", e->not_sent_records,
+                e->not_sent_packets, e->not_sent_octets);
+    }
+}
+
 static void write_csv(const report_view *v, FILE *out)
 {
     write_header(v, out);
     write_services(v, out);
     write_other(v, out);
     write_totals(v, out);
+    write_exports(v, out);
     write_info(out, "caveat", "", registry_caveat_text);
 }
 

@@ -113,6 +113,25 @@ static void write_malformed_and_kernel(const report_view *v, FILE *out)
                 v->run->kernel_received, v->run->kernel_dropped, v->run->interface_dropped);
 }
 
+/* --ipfix destinations, when there are any. */
+static void write_exports(const report_view *v, FILE *out)
+{
+    if (!v->nexports)
+        return;
+    fputs(",\"ipfix\":[", out);
+    for (size_t i = 0; i < v->nexports; i++) {
+        const ps_report_export *e = &v->exports[i];
+        fputs(i ? ",{\"destination\":" : "{\"destination\":", out);
+        json_write_string(out, e->dest);
+        fprintf(out, ",\"messages\":%" PRIu64 ",\"octets\":%" PRIu64 ",\"records\":%" PRIu64
+                ",\"not_sent_records\":%" PRIu64 ",\"not_sent_packets\":%" PRIu64
+                ",\"not_sent_octets\":%" PRIu64 "}",
+                e->messages, e->octets, e->records, e->not_sent_records, e->not_sent_packets,
+                e->not_sent_octets);
+    }
+    putc(']', out);
+}
+
 static void write_json(const report_view *v, FILE *out)
 {
     write_header(v, out);
@@ -120,6 +139,7 @@ static void write_json(const report_view *v, FILE *out)
     write_other(v, out);
     write_totals(v, out);
     write_malformed_and_kernel(v, out);
+    write_exports(v, out);
     fputs(",\"caveat\":", out);
     json_write_string(out, registry_caveat_text);
     fputs("}\n", out);

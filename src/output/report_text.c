@@ -145,6 +145,13 @@ static void write_totals(const report_view *v, FILE *out)
     if (v->ctx->live)
         fprintf(out, "kernel: received %" PRIu64 ", dropped %" PRIu64 ", interface dropped %" PRIu64 "\n",
                 run->kernel_received, run->kernel_dropped, run->interface_dropped);
+    for (size_t i = 0; i < v->nexports; i++) {
+        const ps_report_export *e = &v->exports[i];
+        fprintf(out, "ipfix %s: sent %" PRIu64 " records in %" PRIu64 " messages, %" PRIu64
+                " bytes; not sent %" PRIu64 " records (%" PRIu64 " packets, %" PRIu64 " bytes)\n",
+                e->dest, e->records, e->messages, e->octets, e->not_sent_records, e->not_sent_packets,
+                e->not_sent_octets);
+    }
 }
 
 static void write_caveat(FILE *out)

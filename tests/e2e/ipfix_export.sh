@@ -140,12 +140,17 @@ grep -qx "portsniff: --ipfix tcp://127.0.0.1:$closed_port: $nflows of $nflows fl
 echo "$name: TCP collector down: exit 0, all $nflows records counted as not sent"
 
 # --- 5. a UDP port nobody listens on ---------------------------------------------
+# The kernel takes each datagram; the ICMP port unreachable it earns makes
+# the next send fail, so some messages count as sent, the others not.
 rc=0
-"$PORTSNIFF" -r "$caps/sample.pcapng" -q --report=none --ipfix "udp://127.0.0.1:$closed_port" 2>"$work/udp-down.err" || rc=$?
+"$PORTSNIFF" -r "$caps/sample.pcapng" -q --report=json --ipfix "udp://127.0.0.1:$closed_port" \
+    >"$work/udp-down.json" 2>"$work/udp-down.err" || rc=$?
 [ "$rc" -eq 0 ] || fail "UDP port closed: exit $rc"
-grep -qx "portsniff: --ipfix udp://127.0.0.1:$closed_port: 11 of 11 flow records not sent" "$work/udp-down.err" ||
-    fail "UDP port closed: stderr was: $(cat "$work/udp-down.err")"
-echo "$name: UDP port closed: the ICMP port unreachable made the 11 records count as not sent"
+lost=$(sed -n "s|^portsniff: --ipfix udp://127.0.0.1:$closed_port: \([0-9]*\) of 11 flow records not sent$|\1|p" "$work/udp-down.err")
+[ -n "$lost" ] && [ "$lost" -gt 0 ] || fail "UDP port closed: stderr was: $(cat "$work/udp-down.err")"
+sent_lost=$(jq -r '.ipfix[0] | "\(.records) \(.not_sent_records)"' "$work/udp-down.json")
+[ "$sent_lost" = "$((11 - lost)) $lost" ] || fail "UDP port closed: report says '$sent_lost', stderr $lost not sent"
+echo "$name: UDP port closed: $lost of 11 records refused and counted, in the report too"
 
 # --- 6. a TCP collector too slow to keep up -----------------------------------------
 gen="$PS_BUILD_DIR/bench/gen-bench"
@@ -191,10 +196,19 @@ expect_error 2 "portsniff: --ipfix-template-refresh: '0.5' is not a number of se
     -r "$s" --ipfix file:x --ipfix-template-refresh 0.5
 expect_error 2 "portsniff: --ipfix-queue: '8' is not a whole number from 64 to 4194304" \
     -r "$s" --ipfix file:x --ipfix-queue 8
-expect_error 1 "portsniff: $work/no/such/dir.ipfix: No such file or directory" \
+expect_error 1 "portsniff: $work/no/such/dir.ipfix: cannot write: No such file or directory" \
     -r "$s" --ipfix "file:$work/no/such/dir.ipfix"
 # A full disk: a device node like /dev/full, made here.
 mknod "$work/full" c 1 7
 expect_error 1 "portsniff: $work/full: write error: No space left on device" \
     -r "$s" -q --report=none --ipfix "file:$work/full"
+expect_error 2 "portsniff: --ipfix file:-: standard output already carries the flow records" \
+    -r "$s" --ipfix file:-
+expect_error 2 "portsniff: --ipfix file:-: standard output already carries the report" \
+    -r "$s" -q --ipfix file:-
 echo "$name: usage and write errors ok"
+
+# --- 8. file:- is standard output, for a pipe ---------------------------------------------
+"$PORTSNIFF" -r "$s" --flows=json --flows-file "$work/pipe.json" --report=none --ipfix file:- |
+    cat >"$work/pipe.ipfix"
+python3 "$check" file "$work/pipe.ipfix" "$work/pipe.json" --complete || fail "file:- through a pipe"

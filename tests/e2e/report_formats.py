@@ -5,7 +5,9 @@ canonical form (tests/e2e/report_parse.py) and the three must be equal.
 Shares are compared at the text report's precision (one decimal of a
 percent), everything else exactly."""
 import os
+import shutil
 import subprocess
+import tempfile
 import sys
 import time
 
@@ -115,6 +117,21 @@ def main():
     checks += 2
     if reports and not any(r["totals"]["open_flows"] for r in reports):
         fail("no interval report had open flows")
+    # IPFIX destinations: one written, one refused (UDP to a closed port).
+    tmp = tempfile.mkdtemp()
+    try:
+        reports = check("ipfix", ["-r", os.path.join(CAPS, "sample.pcapng"), "--interval", "1",
+                                  "--ipfix", "file:" + os.path.join(tmp, "f.ipfix"),
+                                  "--ipfix", "udp://127.0.0.1:9"], 4)
+    finally:
+        shutil.rmtree(tmp)
+    checks += 1
+    if reports:
+        final = reports[-1]["ipfix"]
+        if [e[0] for e in final] != ["file:" + os.path.join(tmp, "f.ipfix"), "udp://127.0.0.1:9"] \
+                or final[0][3] != 11 or final[0][4] != 0 or final[1][3] + final[1][4] != 11 \
+                or final[1][4] == 0:
+            fail("ipfix figures %r" % final)
     print("%d checks, %d failed" % (checks, failures))
     return 1 if failures else 0
 

@@ -97,6 +97,8 @@ def from_json(j):
                                      "fragments_unmatched", "fragment_cache_evictions", "malformed")},
         "malformed": dict(j["malformed"]),
         "kernel": dict(j["kernel"]) if "kernel" in j else None,
+        "ipfix": [[e["destination"], e["messages"], e["octets"], e["records"], e["not_sent_records"],
+                   e["not_sent_packets"], e["not_sent_octets"]] for e in j.get("ipfix", [])],
         "caveat": words(j["caveat"]),
     }
 
@@ -126,7 +128,7 @@ CSV_TOTALS = {"flows-created": ("flows", "flows_created"), "open-flows": ("flows
 
 def from_csv_rows(rows):
     r = {"inputs": [], "services": [], "other": [], "malformed": {}, "kernel": None,
-         "totals": {}, "non_ip": None, "unsupported": None}
+         "totals": {}, "non_ip": None, "unsupported": None, "ipfix": []}
     for row in rows:
         if len(row) != len(CSV_HEADER):
             raise ValueError("CSV row with %d fields: %r" % (len(row), row))
@@ -171,6 +173,13 @@ def from_csv_rows(rows):
         elif kind == "kernel":
             r["kernel"] = r["kernel"] or {}
             r["kernel"][name.replace("-", "_")] = int(d["packets"])
+        elif kind == "ipfix":
+            r["ipfix"].append([name, int(d["packets"]), int(d["bytes"]), int(d["flows"])])
+        elif kind == "ipfix-not-sent":
+            e = r["ipfix"][-1]
+            if e[0] != name:
+                raise ValueError("ipfix-not-sent row for %r after %r" % (name, e[0]))
+            e += [int(d["flows"]), int(d["packets"]), int(d["ip_bytes"])]
         elif kind == "caveat":
             r["caveat"] = words(value)
         else:
@@ -213,7 +222,8 @@ def pct(s):
 
 
 def from_text(lines):
-    r = {"other": [], "malformed": {}, "kernel": None, "non_ip": [0, 0], "unsupported": [0, None]}
+    r = {"other": [], "malformed": {}, "kernel": None, "non_ip": [0, 0], "unsupported": [0, None],
+         "ipfix": []}
     it = iter(lines)
     m = re.fullmatch(r"portsniff report \((final|interval)\): (?:(\S+) to (\S+)|no packets)", next(it))
     if not m:
@@ -272,6 +282,13 @@ def from_text(lines):
         elif line.startswith("kernel:"):
             k = ints(r"kernel: received (\d+), dropped (\d+), interface dropped (\d+)", line)
             r["kernel"] = dict(zip(("received", "dropped", "interface_dropped"), k))
+        elif line.startswith("ipfix "):
+            m = re.fullmatch(r"ipfix (\S+): sent (\d+) records in (\d+) messages, (\d+) bytes; "
+                             r"not sent (\d+) records \((\d+) packets, (\d+) bytes\)", line)
+            if not m:
+                raise ValueError("ipfix line %r" % line)
+            rec, msgs, octs, nr, np_, no = (int(x) for x in m.groups()[1:])
+            r["ipfix"].append([m.group(1), msgs, octs, rec, nr, np_, no])
         elif line.startswith("*"):
             caveat.append(line.strip("*"))
         elif line != "":
