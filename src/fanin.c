@@ -1,0 +1,149 @@
+/* Fan-in across flows: a set-associative table of endpoints, each with the
+ * hash bins its peers' ports fell into. One cache line per set, so noting a
+ * flow touches two lines and reading one touches two. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "portsniff/fanin.h"
+
+typedef struct fanin_way {
+    uint32_t tag;    /* 0: empty */
+    uint32_t bins;   /* bit n: a peer port fell into bin n */
+} fanin_way;
+
+/* Ways in recency order: the most recently noted endpoint first. */
+typedef struct fanin_set {
+    fanin_way way[PS_FANIN_WAYS];
+} fanin_set;
+
+_Static_assert(sizeof(fanin_set) == 64, "a set is one cache line");
+_Static_assert((PS_FANIN_SETS & (PS_FANIN_SETS - 1)) == 0, "sets are a power of two");
+
+struct ps_fanin {
+    fanin_set *sets;   /* 64-byte aligned, inside raw */
+    void *raw;
+};
+
+size_t fanin_bytes(void)
+{
+    return (size_t)PS_FANIN_SETS * sizeof(fanin_set);
+}
+
+ps_fanin *fanin_create(void)
+{
+    ps_fanin *f = malloc(sizeof *f);
+    if (!f)
+        return NULL;
+    /* calloc maps zero pages that become resident as endpoints land in
+     * them; the sets are aligned by hand so none straddles two lines. */
+    f->raw = calloc(1, fanin_bytes() + 64);
+    if (!f->raw) {
+        free(f);
+        return NULL;
+    }
+    f->sets = (fanin_set *)(((uintptr_t)f->raw + 63) & ~(uintptr_t)63);
+    return f;
+}
+
+void fanin_free(ps_fanin *f)
+{
+    if (!f)
+        return;
+    free(f->raw);
+    free(f);
+}
+
+/* MurmurHash3's 64-bit finaliser. */
+static uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= UINT64_C(0xff51afd7ed558ccd);
+    h ^= h >> 33;
+    h *= UINT64_C(0xc4ceb9fe1a85ec53);
+    h ^= h >> 33;
+    return h;
+}
+
+static uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* A fixed hash (no per-run seed): the same input gives the same answers. */
+static uint64_t endpoint_hash(const ps_endpoint *e)
+{
+    uint64_t h = (uint64_t)e->port << 16 | (uint64_t)e->transport << 8 | e->family;
+    if (e->family == 6) {
+        h = mix64(h ^ load64(e->addr));
+        h = mix64(h ^ load64(e->addr + 8));
+    } else {
+        uint32_t a;
+        memcpy(&a, e->addr, sizeof a);
+        h = mix64(h ^ (uint64_t)a << 32);
+    }
+    return mix64(h ^ e->context);
+}
+
+static fanin_set *set_of(const ps_fanin *f, uint64_t h)
+{
+    return &f->sets[h >> 32 & (PS_FANIN_SETS - 1)];
+}
+
+static uint32_t tag_of(uint64_t h)
+{
+    return (uint32_t)h | 1u;   /* never 0, the empty way */
+}
+
+/* A multiplicative hash of the port into one of 32 bins: nearby ports (a
+ * client's successive connections) land in different bins. */
+static uint32_t port_bin(uint16_t port)
+{
+    return UINT32_C(1) << ((uint32_t)port * UINT32_C(0x9E3779B1) >> 27);
+}
+
+static void note(ps_fanin *f, const ps_endpoint *e, uint16_t peer_port)
+{
+    uint64_t h = endpoint_hash(e);
+    fanin_set *s = set_of(f, h);
+    uint32_t tag = tag_of(h);
+    fanin_way w = {tag, port_bin(peer_port)};
+    unsigned at = PS_FANIN_WAYS - 1;
+    for (unsigned i = 0; i < PS_FANIN_WAYS; i++) {
+        if (s->way[i].tag == tag) {
+            w.bins |= s->way[i].bins;
+            at = i;
+            goto move_to_front;
+        }
+    }
+    /* A new endpoint replaces the least recent one seen with a single peer
+     * port, if any: servers, seen with several, stay while clients' ports
+     * come and go. */
+    for (unsigned i = PS_FANIN_WAYS; i-- > 0;) {
+        if (s->way[i].tag == 0 || (s->way[i].bins & (s->way[i].bins - 1)) == 0) {
+            at = i;
+            break;
+        }
+    }
+move_to_front:
+    memmove(&s->way[1], &s->way[0], at * sizeof s->way[0]);
+    s->way[0] = w;
+}
+
+void fanin_note_flow(ps_fanin *f, const ps_endpoint *a, const ps_endpoint *b)
+{
+    note(f, a, b->port);
+    note(f, b, a->port);
+}
+
+unsigned fanin_peer_ports(const ps_fanin *f, const ps_endpoint *e)
+{
+    uint64_t h = endpoint_hash(e);
+    const fanin_set *s = set_of(f, h);
+    uint32_t tag = tag_of(h);
+    for (unsigned i = 0; i < PS_FANIN_WAYS; i++)
+        if (s->way[i].tag == tag)
+            return (unsigned)__builtin_popcount(s->way[i].bins);
+    return 0;
+}
