@@ -102,6 +102,8 @@ struct ps_flow_table {
     ps_flow_config cfg;
     ps_flow_end_fn on_end;
     void *ctx;
+    ps_flow_start_fn on_start;
+    void *start_ctx;
     ps_flow **buckets;
     uint32_t mask;
     size_t count;
@@ -552,6 +554,12 @@ ps_flow_table *flow_table_create(const ps_flow_config *cfg, ps_flow_end_fn on_en
     return t;
 }
 
+void flow_table_on_start(ps_flow_table *t, ps_flow_start_fn on_start, void *ctx)
+{
+    t->on_start = on_start;
+    t->start_ctx = ctx;
+}
+
 void flow_table_destroy(ps_flow_table *t)
 {
     if (!t)
@@ -946,6 +954,8 @@ static ps_flow *flow_new(ps_flow_table *t, const ps_flow_key *key, uint32_t hash
     hash_insert(t, f);
     if (t->count > t->counters.peak_flows)
         t->counters.peak_flows = t->count;
+    if (t->on_start)
+        t->on_start(&f->key, t->start_ctx);
     return f;
 }
 

@@ -12,7 +12,7 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
     ps_label label;
 
     /* Attribution happens here, once per flow, never per packet. */
-    attribute_flow(p->registry, flow, &label);
+    attribute_flow(p->registry, p->fanin, flow, &label);
     if (p->flow_format != PS_FMT_NONE) {
         output_flow(p->flow_stream, p->flow_format, flow, &label);
         p->flow_records++;
@@ -20,6 +20,15 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
     if (p->ipfix)
         ipfix_export_flow(p->ipfix, flow, &label);
     report_add_flow(p->report, flow, &label);
+}
+
+/* Fan-in is noted once per flow, as it starts, never per packet. */
+static void on_flow_start(const ps_flow_key *key, void *ctx)
+{
+    ps_pipeline *p = ctx;
+    ps_endpoint a = {key->addr_a, 0, key->port_a, key->family, key->transport};
+    ps_endpoint b = {key->addr_b, 0, key->port_b, key->family, key->transport};
+    fanin_note_flow(p->fanin, &a, &b);
 }
 
 int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *cfg,
@@ -34,10 +43,12 @@ int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *
     run_stats_init(&p->stats);
     p->report = report_create();
     p->flows = flow_table_create(cfg, on_flow_end, p);
-    if (!p->report || !p->flows || (flow_out && !p->flow_stream)) {
+    p->fanin = fanin_create();
+    if (!p->report || !p->flows || !p->fanin || (flow_out && !p->flow_stream)) {
         pipeline_free(p);
         return -1;
     }
+    flow_table_on_start(p->flows, on_flow_start, p);
     if (p->flow_format != PS_FMT_NONE)
         output_flow_begin(p->flow_stream, p->flow_format);
     return 0;
@@ -56,9 +67,11 @@ void pipeline_free(ps_pipeline *p)
     if (p->report)
         report_free(p->report);
     ipfix_free(p->ipfix);
+    fanin_free(p->fanin);
     p->flows = NULL;
     p->report = NULL;
     p->ipfix = NULL;
+    p->fanin = NULL;
 }
 
 void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caplen,
@@ -92,7 +105,7 @@ static void add_open_flow(const ps_flow *flow, void *ctx)
     struct snapshot_ctx *s = ctx;
     ps_label label;
 
-    attribute_flow(s->p->registry, flow, &label);
+    attribute_flow(s->p->registry, s->p->fanin, flow, &label);
     report_add_flow(s->report, flow, &label);
 }
 

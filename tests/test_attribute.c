@@ -61,7 +61,7 @@ static ps_label label_of(void **state, uint16_t pa, uint16_t pb, int orig, int b
     ps_flow f = make_flow(PS_TRANSPORT_TCP, pa, pb, orig, basis);
     ps_label l;
     memset(&l, 0xee, sizeof(l));
-    attribute_flow(*state, &f, &l);
+    attribute_flow(*state, NULL, &f, &l);
     return l;
 }
 
@@ -97,25 +97,59 @@ static void test_handshake_uses_responder_port(void **state)
     assert_string_equal(label_service_text(&l), "(unregistered)");
 }
 
+static void test_ephemeral_level(void **state)
+{
+    (void)state;
+    static const struct { uint16_t port; int level; } cases[] = {
+        {0, 0}, {511, 0}, {512, 2}, {1022, 2}, {1023, 2}, {1024, 1}, {5000, 1}, {5001, 0},
+        {32767, 0}, {32768, 3}, {49151, 3}, {49152, 4}, {60999, 4}, {61000, 3}, {65535, 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(ephemeral_level(cases[i].port), cases[i].level);
+}
+
 static void test_registered_beats_unregistered(void **state)
 {
-    ps_label l = label_of(state, 5222, 33333, 1, PS_ORIG_FIRST_PACKET);
+    /* Neither port is ephemeral: the registry decides. */
+    ps_label l = label_of(state, 5222, 6000, 1, PS_ORIG_FIRST_PACKET);
     assert_int_equal(l.service_port, 5222);
     assert_int_equal(l.basis, PS_BASIS_REGISTERED);
     assert_string_equal(label_service_text(&l), "xmpp-client");
 
-    /* Standing in the registry counts before the port's range. */
-    l = label_of(state, 999, 50000, 0, PS_ORIG_FIRST_PACKET);
-    assert_int_equal(l.service_port, 50000);
-    assert_int_equal(l.basis, PS_BASIS_REGISTERED);
-    assert_string_equal(label_service_text(&l), "dyn-test");
-
     /* An unnamed assignment is registered too. */
-    l = label_of(state, 24, 60001, 1, PS_ORIG_FIRST_PACKET);
+    l = label_of(state, 24, 6001, 1, PS_ORIG_FIRST_PACKET);
     assert_int_equal(l.service_port, 24);
     assert_int_equal(l.basis, PS_BASIS_REGISTERED);
     assert_int_equal(l.status, PS_REG_UNNAMED);
     assert_string_equal(label_service_text(&l), "(unnamed)");
+}
+
+/* The ephemeral ranges come before the registry: the port deeper in them
+ * is the client's, registered or not. */
+static void test_ephemeral_ranges_before_registry(void **state)
+{
+    /* A Linux client's port (unregistered) and a registered server. */
+    ps_label l = label_of(state, 5222, 33333, 1, PS_ORIG_FIRST_PACKET);
+    assert_int_equal(l.service_port, 5222);
+    assert_int_equal(l.basis, PS_BASIS_EPHEMERAL);
+    /* A service registered in the dynamic range loses to a privileged
+     * port, and an unassigned port wins over it. */
+    l = label_of(state, 999, 50000, 0, PS_ORIG_FIRST_PACKET);
+    assert_int_equal(l.service_port, 999);
+    assert_int_equal(l.basis, PS_BASIS_EPHEMERAL);
+    assert_int_equal(l.status, PS_REG_UNREGISTERED);
+    l = label_of(state, 5223, 50000, 1, PS_ORIG_FIRST_PACKET);
+    assert_int_equal(l.service_port, 5223);
+    assert_int_equal(l.basis, PS_BASIS_EPHEMERAL);
+    assert_int_equal(l.status, PS_REG_UNASSIGNED);
+    /* Both registered: BSD's old range (3306) is the weaker claim. */
+    l = label_of(state, 5222, 3306, 0, PS_ORIG_FIRST_PACKET);
+    assert_int_equal(l.service_port, 5222);
+    assert_int_equal(l.basis, PS_BASIS_EPHEMERAL);
+    /* Linux-and-Windows (50001) deeper than Linux alone (40000). */
+    l = label_of(state, 40000, 50001, 0, PS_ORIG_FIRST_PACKET);
+    assert_int_equal(l.service_port, 40000);
+    assert_int_equal(l.basis, PS_BASIS_EPHEMERAL);
 }
 
 static void test_both_registered_lower_range(void **state)
@@ -124,71 +158,197 @@ static void test_both_registered_lower_range(void **state)
     assert_int_equal(l.service_port, 443);
     assert_int_equal(l.basis, PS_BASIS_PORT_RANGE);
     assert_string_equal(label_service_text(&l), "https");
+    l = label_of(state, 443, 80, 0, PS_ORIG_FIRST_PACKET);
+    assert_int_equal(l.service_port, 80);
+    assert_int_equal(l.basis, PS_BASIS_LOWER_PORT);
 }
 
-static void test_same_range_lower_port(void **state)
+static void test_both_ephemeral_lower_port(void **state)
 {
-    ps_label l = label_of(state, 5222, 3306, 0, PS_ORIG_FIRST_PACKET);
-    assert_int_equal(l.service_port, 3306);
-    assert_int_equal(l.basis, PS_BASIS_LOWER_PORT);
-    assert_string_equal(label_service_text(&l), "mysql");
-
-    l = label_of(state, 40000, 33333, 0, PS_ORIG_FIRST_PACKET);
+    /* Both in Linux's range, neither registered, both User. */
+    ps_label l = label_of(state, 40000, 33333, 0, PS_ORIG_FIRST_PACKET);
     assert_int_equal(l.service_port, 33333);
     assert_int_equal(l.basis, PS_BASIS_LOWER_PORT);
     assert_int_equal(l.status, PS_REG_UNREGISTERED);
+    /* Both Linux-and-Windows, one registered. */
+    l = label_of(state, 50000, 50001, 1, PS_ORIG_FIRST_PACKET);
+    assert_int_equal(l.service_port, 50000);
+    assert_int_equal(l.basis, PS_BASIS_REGISTERED);
 }
 
 static void test_reserved_and_unassigned_are_not_registered(void **state)
 {
-    /* Neither counts as registered: the range decides. */
-    ps_label l = label_of(state, 60000, 1023, 0, PS_ORIG_FIRST_PACKET);
-    assert_int_equal(l.service_port, 1023);
-    assert_int_equal(l.basis, PS_BASIS_PORT_RANGE);
-    assert_int_equal(l.status, PS_REG_RESERVED);
-    assert_non_null(l.entry);
-    assert_string_equal(label_service_text(&l), "(reserved)");
-
-    l = label_of(state, 1024, 2000, 0, PS_ORIG_FIRST_PACKET);
+    ps_label l = label_of(state, 1024, 2000, 0, PS_ORIG_FIRST_PACKET);
     assert_int_equal(l.service_port, 1024);
     assert_int_equal(l.basis, PS_BASIS_LOWER_PORT);
     assert_int_equal(l.status, PS_REG_RESERVED);
+    assert_string_equal(label_service_text(&l), "(reserved)");
 
-    l = label_of(state, 50001, 5224, 1, PS_ORIG_FIRST_PACKET);
-    assert_int_equal(l.service_port, 5224);
+    l = label_of(state, 0, 6000, 0, PS_ORIG_FIRST_PACKET);
+    assert_int_equal(l.service_port, 0);
     assert_int_equal(l.basis, PS_BASIS_PORT_RANGE);
+    assert_int_equal(l.status, PS_REG_RESERVED);
+
+    l = label_of(state, 6000, 5224, 1, PS_ORIG_FIRST_PACKET);
+    assert_int_equal(l.service_port, 5224);
+    assert_int_equal(l.basis, PS_BASIS_LOWER_PORT);
     assert_int_equal(l.status, PS_REG_UNASSIGNED);
     assert_string_equal(label_service_text(&l), "(unassigned)");
-
-    /* An unassigned port loses to a registered one in a higher range. */
-    l = label_of(state, 5223, 50000, 1, PS_ORIG_FIRST_PACKET);
-    assert_int_equal(l.service_port, 50000);
-    assert_int_equal(l.basis, PS_BASIS_REGISTERED);
 }
 
 static void test_transport_matters(void **state)
 {
     ps_flow f = make_flow(PS_TRANSPORT_UDP, 53, 80, 0, PS_ORIG_FIRST_PACKET);
     ps_label l;
-    attribute_flow(*state, &f, &l);
+    attribute_flow(*state, NULL, &f, &l);
     assert_int_equal(l.service_port, 53);
     assert_int_equal(l.basis, PS_BASIS_REGISTERED);
     assert_string_equal(label_service_text(&l), "domain");
 
-    f = make_flow(PS_TRANSPORT_SCTP, 80, 40000, 1, PS_ORIG_FIRST_PACKET);
-    attribute_flow(*state, &f, &l);
+    f = make_flow(PS_TRANSPORT_SCTP, 80, 6000, 1, PS_ORIG_FIRST_PACKET);
+    attribute_flow(*state, NULL, &f, &l);
     assert_int_equal(l.service_port, 80);
     assert_int_equal(l.basis, PS_BASIS_PORT_RANGE);
     assert_int_equal(l.status, PS_REG_UNREGISTERED);
+}
+
+/* UDP: the first datagram from a Linux or Windows ephemeral port goes to
+ * the server, whatever the other port. */
+static void test_request_shape(void **state)
+{
+    ps_label l;
+    /* 10.0.0.2:41000 (b) sent first to 10.0.0.1:51820: both ephemeral. */
+    ps_flow f = make_flow(PS_TRANSPORT_UDP, 51820, 41000, 1, PS_ORIG_FIRST_PACKET);
+    attribute_flow(*state, NULL, &f, &l);
+    assert_int_equal(l.service_port, 51820);
+    assert_int_equal(l.basis, PS_BASIS_REQUEST);
+    /* The reply seen first (53 -> 41000): not a request; the ranges decide. */
+    f = make_flow(PS_TRANSPORT_UDP, 53, 41000, 0, PS_ORIG_FIRST_PACKET);
+    attribute_flow(*state, NULL, &f, &l);
+    assert_int_equal(l.service_port, 53);
+    assert_int_equal(l.basis, PS_BASIS_EPHEMERAL);
+    /* From a privileged or BSD port: not a common ephemeral one. */
+    f = make_flow(PS_TRANSPORT_UDP, 60000, 1022, 1, PS_ORIG_FIRST_PACKET);
+    attribute_flow(*state, NULL, &f, &l);
+    assert_int_equal(l.service_port, 1022);
+    assert_int_equal(l.basis, PS_BASIS_EPHEMERAL);
+    /* TCP without a handshake: the first segment may be anyone's. */
+    f = make_flow(PS_TRANSPORT_TCP, 51820, 41000, 1, PS_ORIG_FIRST_PACKET);
+    attribute_flow(*state, NULL, &f, &l);
+    assert_int_equal(l.service_port, 41000);
+    assert_int_equal(l.basis, PS_BASIS_EPHEMERAL);
+}
+
+/* Notes `clients` flows to 10.0.0.1:server_port from 10.0.1.x on successive
+ * ports from first_port. */
+static void note_clients(ps_fanin *fan, int transport, uint16_t server_port, unsigned clients,
+                         uint16_t first_port)
+{
+    uint8_t s[4] = {10, 0, 0, 1};
+    for (unsigned i = 0; i < clients; i++) {
+        uint8_t c[4] = {10, 0, 1, (uint8_t)i};
+        ps_endpoint srv = {s, 0, server_port, 4, (uint8_t)transport};
+        ps_endpoint cli = {c, 0, (uint16_t)(first_port + i), 4, (uint8_t)transport};
+        fanin_note_flow(fan, &cli, &srv);
+    }
+}
+
+static ps_label fanin_label(void **state, const ps_fanin *fan, int transport, uint16_t pa,
+                            uint16_t pb, int orig)
+{
+    ps_flow f = make_flow(transport, pa, pb, orig, PS_ORIG_FIRST_PACKET);
+    ps_label l;
+    attribute_flow(*state, fan, &f, &l);
+    return l;
+}
+
+static void test_fan_in(void **state)
+{
+    ps_fanin *fan = fanin_create();
+    assert_non_null(fan);
+    /* A server on 55302 met clients on three ports; the flow from
+     * 10.0.0.2:49999 (b) to it is told by fan-in, against the ranges. */
+    note_clients(fan, PS_TRANSPORT_TCP, 55302, 3, 49000);
+    uint8_t c[4] = {10, 0, 0, 2}, s[4] = {10, 0, 0, 1};
+    ps_endpoint cli = {c, 0, 49999, 4, PS_TRANSPORT_TCP};
+    ps_endpoint srv = {s, 0, 55302, 4, PS_TRANSPORT_TCP};
+    fanin_note_flow(fan, &cli, &srv);
+    ps_label l = fanin_label(state, fan, PS_TRANSPORT_TCP, 55302, 49999, 0);
+    assert_int_equal(l.service_port, 55302);
+    assert_int_equal(l.basis, PS_BASIS_FAN_IN);
+    /* Two peer ports are not enough (a client's port used twice). */
+    note_clients(fan, PS_TRANSPORT_TCP, 61616, 2, 40000);
+    l = fanin_label(state, fan, PS_TRANSPORT_TCP, 61616, 40000, 1);
+    assert_int_equal(l.basis, PS_BASIS_PORT_RANGE);   /* both ephemeral, neither registered */
+    assert_int_equal(l.service_port, 40000);
+    fanin_free(fan);
+}
+
+/* Fan-in must beat the other side by more than twice: equal or close
+ * counts decide nothing, and a scanner's source port that met port 22 on
+ * 300 hosts met one peer port only. */
+static void test_fan_in_ties_and_scanner(void **state)
+{
+    ps_fanin *fan = fanin_create();
+    assert_non_null(fan);
+    uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
+    /* Endpoint a (port 7000) met 4 peer ports, b (port 7001) 4 too. */
+    for (uint16_t i = 0; i < 3; i++) {
+        uint8_t x[4] = {10, 0, 2, (uint8_t)i};
+        ps_endpoint pa = {a, 0, 7000, 4, PS_TRANSPORT_TCP};
+        ps_endpoint pb = {b, 0, 7001, 4, PS_TRANSPORT_TCP};
+        ps_endpoint px = {x, 0, (uint16_t)(20000 + i), 4, PS_TRANSPORT_TCP};
+        fanin_note_flow(fan, &pa, &px);
+        fanin_note_flow(fan, &pb, &px);
+    }
+    ps_endpoint pa = {a, 0, 7000, 4, PS_TRANSPORT_TCP};
+    ps_endpoint pb = {b, 0, 7001, 4, PS_TRANSPORT_TCP};
+    fanin_note_flow(fan, &pa, &pb);
+    assert_int_equal(fanin_peer_ports(fan, &pa), 4);
+    assert_int_equal(fanin_peer_ports(fan, &pb), 4);
+    ps_label l = fanin_label(state, fan, PS_TRANSPORT_TCP, 7000, 7001, 1);
+    assert_int_equal(l.basis, PS_BASIS_LOWER_PORT);
+    assert_int_equal(l.service_port, 7000);
+
+    /* The scan: 10.0.0.9:61234 to port 22 of 300 hosts. */
+    uint8_t scanner[4] = {10, 0, 0, 9};
+    ps_endpoint sc = {scanner, 0, 61234, 4, PS_TRANSPORT_TCP};
+    for (unsigned i = 0; i < 300; i++) {
+        uint8_t t[4] = {10, 9, (uint8_t)(i >> 8), (uint8_t)i};
+        ps_endpoint target = {t, 0, 22, 4, PS_TRANSPORT_TCP};
+        fanin_note_flow(fan, &sc, &target);
+    }
+    assert_int_equal(fanin_peer_ports(fan, &sc), 1);
+    /* A probe's reply seen alone (10.9.0.5:22 first): port 22 serves. */
+    ps_flow f;
+    memset(&f, 0, sizeof f);
+    f.key.family = 4;
+    f.key.transport = PS_TRANSPORT_TCP;
+    memcpy(f.key.addr_a, scanner, 4);
+    f.key.addr_b[0] = 10;
+    f.key.addr_b[1] = 9;
+    f.key.addr_b[3] = 5;
+    f.key.port_a = 61234;
+    f.key.port_b = 22;
+    f.orig = 1;
+    attribute_flow(*state, fan, &f, &l);
+    assert_int_equal(l.service_port, 22);
+    assert_int_equal(l.basis, PS_BASIS_EPHEMERAL);
+    fanin_free(fan);
 }
 
 static void test_names(void **state)
 {
     (void)state;
     assert_string_equal(ps_label_basis_name(PS_BASIS_HANDSHAKE), "handshake");
+    assert_string_equal(ps_label_basis_name(PS_BASIS_SERVICE_CODE), "service-code");
+    assert_string_equal(ps_label_basis_name(PS_BASIS_FAN_IN), "fan-in");
+    assert_string_equal(ps_label_basis_name(PS_BASIS_REQUEST), "request");
+    assert_string_equal(ps_label_basis_name(PS_BASIS_EPHEMERAL), "ephemeral");
     assert_string_equal(ps_label_basis_name(PS_BASIS_REGISTERED), "registered");
     assert_string_equal(ps_label_basis_name(PS_BASIS_PORT_RANGE), "port-range");
     assert_string_equal(ps_label_basis_name(PS_BASIS_LOWER_PORT), "lower-port");
+    assert_string_equal(ps_label_basis_name(PS_BASIS_COUNT), "unknown");
     assert_string_equal(ps_reg_status_name(PS_REG_NAMED), "registered");
     assert_string_equal(ps_reg_status_name(PS_REG_UNNAMED), "unnamed");
     assert_string_equal(ps_reg_status_name(PS_REG_RESERVED), "reserved");
@@ -205,13 +365,98 @@ static void test_real_registry(void **state)
         fail_msg("%s: %s", PS_REGISTRY_CSV, err);
     ps_flow f = make_flow(PS_TRANSPORT_TCP, 443, 51515, 1, PS_ORIG_FIRST_PACKET);
     ps_label l;
-    attribute_flow(reg, &f, &l);
+    attribute_flow(reg, NULL, &f, &l);
     assert_int_equal(l.service_port, 443);
     assert_string_equal(label_service_text(&l), "https");
+    assert_int_equal(l.nalso, 0);
     f = make_flow(PS_TRANSPORT_UDP, 53, 40000, 1, PS_ORIG_HANDSHAKE);
-    attribute_flow(reg, &f, &l);
+    attribute_flow(reg, NULL, &f, &l);
     assert_int_equal(l.service_port, 53);
     assert_string_equal(label_service_text(&l), "domain");
+
+    /* An NFS client on a privileged port (registered as exp2) to 2049:
+     * nfs, with the other service registered there carried along. */
+    f = make_flow(PS_TRANSPORT_TCP, 1022, 2049, 0, PS_ORIG_FIRST_PACKET);
+    attribute_flow(reg, NULL, &f, &l);
+    assert_int_equal(l.service_port, 2049);
+    assert_int_equal(l.basis, PS_BASIS_EPHEMERAL);
+    assert_string_equal(label_service_text(&l), "nfs");
+    assert_int_equal(l.nalso, 1);
+    assert_string_equal(l.also[0]->name, "shilp");
+    /* rsh from 1023 (Reserved) to 514: both privileged, the registry decides. */
+    f = make_flow(PS_TRANSPORT_TCP, 514, 1023, 1, PS_ORIG_FIRST_PACKET);
+    attribute_flow(reg, NULL, &f, &l);
+    assert_int_equal(l.service_port, 514);
+    assert_int_equal(l.basis, PS_BASIS_REGISTERED);
+    assert_string_equal(label_service_text(&l), "shell");
+    f = make_flow(PS_TRANSPORT_UDP, 3478, 50000, 1, PS_ORIG_FIRST_PACKET);
+    attribute_flow(reg, NULL, &f, &l);
+    assert_int_equal(l.basis, PS_BASIS_REQUEST);
+    assert_string_equal(label_service_text(&l), "stun");
+    assert_int_equal(l.nalso, 2);
+    assert_string_equal(l.also[0]->name, "turn");
+    assert_string_equal(l.also[1]->name, "stun-behavior");
+    registry_free(reg);
+}
+
+/* A DCCP flow with a handshake from 10.0.0.2:50000 to 10.0.0.1:port whose
+ * Request carried code (has_code 0: none). */
+static ps_label dccp_label(const ps_registry *reg, uint16_t port, int has_code, uint32_t code)
+{
+    ps_flow f = make_flow(PS_TRANSPORT_DCCP, port, 50000, 1, PS_ORIG_HANDSHAKE);
+    f.dccp_has_service_code = (uint8_t)has_code;
+    f.dccp_service_code = code;
+    ps_label l;
+    attribute_flow(reg, NULL, &f, &l);
+    return l;
+}
+
+static void test_dccp_service_code(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    ps_registry *reg = registry_load_file(PS_REGISTRY_CSV, err, sizeof(err));
+    if (!reg)
+        fail_msg("%s: %s", PS_REGISTRY_CSV, err);
+    /* The code and the port agree: the code labels it. */
+    ps_label l = dccp_label(reg, 4556, 1, 1685351985u);
+    assert_int_equal(l.basis, PS_BASIS_SERVICE_CODE);
+    assert_int_equal(l.service_port, 4556);
+    assert_string_equal(label_service_text(&l), "dtn-bundle");
+    assert_null(label_port_service_text(&l));
+    assert_int_equal(l.has_expected_code, 0);
+    /* "ping" to the DTN port: labelled dccp-ping, the port's service shown. */
+    l = dccp_label(reg, 4556, 1, 1885957735u);
+    assert_int_equal(l.basis, PS_BASIS_SERVICE_CODE);
+    assert_string_equal(label_service_text(&l), "dccp-ping");
+    assert_string_equal(label_port_service_text(&l), "dtn-bundle");
+    /* ... and to an unregistered port. */
+    l = dccp_label(reg, 55302, 1, 1885957735u);
+    assert_string_equal(label_service_text(&l), "dccp-ping");
+    assert_string_equal(label_port_service_text(&l), "(unregistered)");
+    /* A code nobody registered: the port labels it, and the code its entry
+     * registers is shown. */
+    l = dccp_label(reg, 4556, 1, 42);
+    assert_int_equal(l.basis, PS_BASIS_HANDSHAKE);
+    assert_string_equal(label_service_text(&l), "dtn-bundle");
+    assert_int_equal(l.has_expected_code, 1);
+    assert_int_equal(l.expected_code, 1685351985u);
+    assert_null(label_port_service_text(&l));
+    /* No code, or a port whose entry registers none: nothing to show. */
+    l = dccp_label(reg, 4556, 0, 0);
+    assert_int_equal(l.basis, PS_BASIS_HANDSHAKE);
+    assert_int_equal(l.has_expected_code, 0);
+    l = dccp_label(reg, 9, 1, 42);    /* discard registers 1145656131 */
+    assert_int_equal(l.has_expected_code, 1);
+    l = dccp_label(reg, 5004, 1, 42);
+    assert_int_equal(l.has_expected_code, 0);
+    /* A code on another transport labels nothing. */
+    ps_flow f = make_flow(PS_TRANSPORT_TCP, 4556, 50000, 1, PS_ORIG_HANDSHAKE);
+    f.dccp_has_service_code = 1;
+    f.dccp_service_code = 1885957735u;
+    attribute_flow(reg, NULL, &f, &l);
+    assert_int_equal(l.basis, PS_BASIS_HANDSHAKE);
+    assert_string_equal(label_service_text(&l), "dtn-bundle");
     registry_free(reg);
 }
 
@@ -219,14 +464,20 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_port_range_class),
+        cmocka_unit_test(test_ephemeral_level),
         cmocka_unit_test_setup_teardown(test_handshake_uses_responder_port, setup, teardown),
         cmocka_unit_test_setup_teardown(test_registered_beats_unregistered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ephemeral_ranges_before_registry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_both_registered_lower_range, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_same_range_lower_port, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_both_ephemeral_lower_port, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_and_unassigned_are_not_registered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transport_matters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_shape, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fan_in, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fan_in_ties_and_scanner, setup, teardown),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_real_registry),
+        cmocka_unit_test(test_dccp_service_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

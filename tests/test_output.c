@@ -64,7 +64,8 @@ static ps_flow web_flow(void)
 
 static ps_label web_label(void)
 {
-    ps_label l = {&http_entry, 80, PS_BASIS_HANDSHAKE, PS_REG_NAMED};
+    ps_label l = {.entry = &http_entry, .service_port = 80,
+                  .basis = PS_BASIS_HANDSHAKE, .status = PS_REG_NAMED};
     return l;
 }
 
@@ -94,7 +95,8 @@ static ps_flow sctp_flow(void)
 
 static ps_label unregistered_label(uint16_t port, int basis)
 {
-    ps_label l = {NULL, port, (uint8_t)basis, PS_REG_UNREGISTERED};
+    ps_label l = {.entry = NULL, .service_port = port,
+                  .basis = (uint8_t)basis, .status = PS_REG_UNREGISTERED};
     return l;
 }
 
@@ -129,7 +131,8 @@ static void test_text_description_stays_one_line(void **state)
     odd.description = "say \"hi\"\\\nnow";
     ps_flow f = web_flow();
     f.dir[0].tcp_flags = 0;
-    ps_label l = {&odd, 80, PS_BASIS_LOWER_PORT, PS_REG_NAMED};
+    ps_label l = {.entry = &odd, .service_port = 80,
+                  .basis = PS_BASIS_LOWER_PORT, .status = PS_REG_NAMED};
     capture c;
     output_flow(capture_open(&c), PS_FMT_TEXT, &f, &l);
     assert_string_equal(capture_close(&c),
@@ -182,7 +185,8 @@ static void test_json_dccp_and_reserved(void **state)
     f.dccp_has_service_code = 1;
     f.dccp_service_code = 1685351985;
     f.end_reason = PS_END_DCCP_RESET;
-    ps_label l = {&reserved, 80, PS_BASIS_PORT_RANGE, PS_REG_RESERVED};
+    ps_label l = {.entry = &reserved, .service_port = 80,
+                  .basis = PS_BASIS_PORT_RANGE, .status = PS_REG_RESERVED};
     capture c;
     output_flow(capture_open(&c), PS_FMT_JSON, &f, &l);
     const char *out = capture_close(&c);
@@ -208,7 +212,8 @@ static void test_csv_records(void **state)
     ps_label sl = unregistered_label(5000, PS_BASIS_HANDSHAKE);
     ps_reg_entry comma = http_entry;
     comma.description = "one, \"two\"";
-    ps_label cl = {&comma, 80, PS_BASIS_HANDSHAKE, PS_REG_NAMED};
+    ps_label cl = {.entry = &comma, .service_port = 80,
+                   .basis = PS_BASIS_HANDSHAKE, .status = PS_REG_NAMED};
     output_flow_begin(capture_open(&c), PS_FMT_CSV);
     output_flow(c.f, PS_FMT_CSV, &f, &l);
     output_flow(c.f, PS_FMT_CSV, &s, &sl);

@@ -117,6 +117,10 @@ typedef void (*ps_flow_end_fn)(const ps_flow *flow, void *ctx);
 typedef struct ps_flow_table ps_flow_table;
 
 ps_flow_table *flow_table_create(const ps_flow_config *cfg, ps_flow_end_fn on_end, void *ctx);
+/* Called once as each flow is created, with its key: per flow, not per
+ * packet (fan-in across flows is noted here). */
+typedef void (*ps_flow_start_fn)(const ps_flow_key *key, void *ctx);
+void flow_table_on_start(ps_flow_table *t, ps_flow_start_fn on_start, void *ctx);
 void flow_table_destroy(ps_flow_table *t);   /* frees without calling on_end */
 
 /* Account one decoded packet of kind PS_PKT_TRANSPORT or PS_PKT_FRAGMENT

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "portsniff/attribute.h"
+#include "portsniff/fanin.h"
 #include "portsniff/flow.h"
 #include "portsniff/ipfix.h"
 #include "portsniff/outfile.h"
@@ -17,6 +18,7 @@
 typedef struct ps_pipeline {
     const ps_registry *registry;
     ps_flow_table *flows;
+    ps_fanin *fanin;              /* noted as flows start, read as they end */
     ps_report *report;
     ps_run_stats stats;
     ps_format flow_format;

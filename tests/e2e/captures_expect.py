@@ -16,26 +16,26 @@ EXPECTED = {
         ("tcp", "192.0.2.10", 49200, "198.51.100.20", 80, 6, 5, 493, 2361, "http", 80, "handshake", "fin"),
     ],
     "dns-udp.pcap": [
-        ("udp", "192.0.2.10", 51515, "198.51.100.53", 53, 1, 1, 94, 98, "domain", 53, "registered", "eof"),
-        ("udp", "2001:db8::10", 52626, "2001:db8:1::53", 53, 1, 1, 114, 130, "domain", 53, "registered", "eof"),
+        ("udp", "192.0.2.10", 51515, "198.51.100.53", 53, 1, 1, 94, 98, "domain", 53, "request", "eof"),
+        ("udp", "2001:db8::10", 52626, "2001:db8:1::53", 53, 1, 1, 114, 130, "domain", 53, "request", "eof"),
     ],
     "sctp-init.pcap": [
         ("sctp", "192.0.2.10", 50300, "198.51.100.30", 3868, 6, 5, 512, 462, "diameter", 3868, "handshake", "shutdown"),
         ("sctp", "192.0.2.10", 50301, "198.51.100.31", 2905, 3, 4, 234, 272, "m3ua", 2905, "handshake", "abort"),
     ],
     "dccp-request.pcap": [
-        ("dccp", "192.0.2.10", 50400, "198.51.100.60", 4556, 5, 4, 518, 304, "dtn-bundle", 4556, "handshake", "dccp-reset"),
+        ("dccp", "192.0.2.10", 50400, "198.51.100.60", 4556, 5, 4, 518, 304, "dtn-bundle", 4556, "service-code", "dccp-reset"),
     ],
     "ipv6-ext.pcap": [
         ("tcp", "2001:db8::10", 50500, "2001:db8:1::43", 443, 6, 4, 875, 1390, "https", 443, "handshake", "fin"),
-        ("udp", "2001:db8::10", 50501, "2001:db8:1::47", 4739, 2, 0, 1884, 0, "ipfix", 4739, "registered", "eof"),
+        ("udp", "2001:db8::10", 50501, "2001:db8:1::47", 4739, 2, 0, 1884, 0, "ipfix", 4739, "request", "eof"),
     ],
     "vlan.pcap": [
         ("tcp", "192.0.2.10", 50600, "198.51.100.22", 22, 8, 4, 1005, 744, "ssh", 22, "handshake", "fin"),
-        ("udp", "192.0.2.10", 50601, "203.0.113.123", 123, 1, 1, 98, 98, "ntp", 123, "registered", "eof"),
+        ("udp", "192.0.2.10", 50601, "203.0.113.123", 123, 1, 1, 98, 98, "ntp", 123, "request", "eof"),
     ],
     "sll.pcap": [
-        ("udp", "192.0.2.10", 50700, "203.0.113.123", 123, 1, 1, 92, 92, "ntp", 123, "registered", "eof"),
+        ("udp", "192.0.2.10", 50700, "203.0.113.123", 123, 1, 1, 92, 92, "ntp", 123, "request", "eof"),
         ("tcp", "192.0.2.10", 50701, "198.51.100.25", 25, 5, 3, 373, 358, "smtp", 25, "handshake", "rst"),
     ],
     "sll2.pcap": [
@@ -44,14 +44,14 @@ EXPECTED = {
     # All six fragments of the two NFS datagrams count, the out-of-order ones
     # too; the lone later fragment (130 bytes) has no first fragment.
     "ipv4-frag.pcap": [
-        ("udp", "192.0.2.10", 50900, "198.51.100.49", 2049, 6, 2, 6208, 188, "nfs", 2049, "registered", "eof"),
+        ("udp", "192.0.2.10", 50900, "198.51.100.49", 2049, 6, 2, 6208, 188, "nfs", 2049, "request", "eof"),
     ],
     "truncated.pcap": [
-        ("tcp", "192.0.2.10", 52010, "198.51.100.20", 80, 2, 0, 3028, 0, "http", 80, "registered", "eof"),
+        ("tcp", "192.0.2.10", 52010, "198.51.100.20", 80, 2, 0, 3028, 0, "http", 80, "ephemeral", "eof"),
     ],
     "raw-ip.pcap": [
         ("tcp", "192.0.2.10", 51000, "198.51.100.43", 443, 8, 5, 784, 2231, "https", 443, "handshake", "fin"),
-        ("udp", "2001:db8::10", 51001, "2001:db8:1::53", 53, 1, 1, 104, 120, "domain", 53, "registered", "eof"),
+        ("udp", "2001:db8::10", 51001, "2001:db8:1::53", 53, 1, 1, 104, 120, "domain", 53, "request", "eof"),
     ],
     "null-loopback.pcap": [
         ("tcp", "127.0.0.1", 51100, "127.0.0.1", 5432, 6, 3, 404, 191, "postgresql", 5432, "handshake", "fin"),
@@ -61,13 +61,14 @@ EXPECTED = {
     "unsupported-link.pcap": [],
     "mixed.pcapng": [
         ("tcp", "192.0.2.10", 49310, "198.51.100.43", 443, 8, 5, 896, 2301, "https", 443, "handshake", "fin"),
-        # No handshake: 40000 and 8080 are both registered User ports -> the lower.
-        ("tcp", "192.0.2.30", 40000, "198.51.100.40", 8080, 2, 1, 196, 103, "http-alt", 8080, "lower-port", "eof"),
-        # 27500 is Unassigned, 6379 registered -> the registered one.
+        # No handshake: 40000 lies in Linux's ephemeral range, 8080 in none.
+        ("tcp", "192.0.2.30", 40000, "198.51.100.40", 8080, 2, 1, 196, 103, "http-alt", 8080, "ephemeral", "eof"),
+        # Neither is ephemeral; 27500 is Unassigned, 6379 registered -> the registered one.
         ("tcp", "192.0.2.31", 27500, "198.51.100.41", 6379, 2, 1, 134, 65, "redis", 6379, "registered", "eof"),
-        # Both registered, System range beats User range.
-        ("tcp", "198.51.100.42", 993, "192.0.2.32", 5004, 2, 1, 531, 96, "imaps", 993, "port-range", "eof"),
-        ("udp", "192.0.2.10", 50000, "198.51.100.50", 60000, 3, 3, 274, 198, "(unregistered)", 50000, "lower-port", "eof"),
+        # Both registered; 993 is a privileged client port, 5004 in BSD's older range,
+        # the weaker claim: 5004.
+        ("tcp", "198.51.100.42", 993, "192.0.2.32", 5004, 2, 1, 531, 96, "avt-profile-1", 5004, "ephemeral", "eof"),
+        ("udp", "192.0.2.10", 50000, "198.51.100.50", 60000, 3, 3, 274, 198, "(unregistered)", 60000, "request", "eof"),
         ("tcp", "192.0.2.10", 49320, "198.51.100.70", 270, 5, 3, 355, 206, "(reserved)", 270, "handshake", "fin"),
         ("tcp", "192.0.2.10", 49322, "198.51.100.72", 272, 5, 3, 355, 206, "(unassigned)", 272, "handshake", "fin"),
         # One 5-tuple, closed and reopened: two flows.
@@ -79,14 +80,14 @@ EXPECTED = {
         ("tcp", "192.0.2.10", 49400, "198.51.100.43", 443, 8, 5, 896, 2301, "https", 443, "handshake", "fin"),
         ("tcp", "2001:db8::10", 49401, "2001:db8:1::44", 443, 8, 5, 1059, 2401, "https", 443, "handshake", "fin"),
         ("tcp", "192.0.2.10", 49402, "198.51.100.20", 80, 6, 5, 493, 2007, "http", 80, "handshake", "fin"),
-        ("udp", "192.0.2.10", 53001, "192.0.2.53", 53, 1, 1, 98, 102, "domain", 53, "registered", "eof"),
-        ("udp", "192.0.2.10", 53002, "192.0.2.53", 53, 1, 1, 101, 117, "domain", 53, "registered", "eof"),
-        ("udp", "192.0.2.10", 53003, "192.0.2.53", 53, 1, 1, 98, 102, "domain", 53, "registered", "eof"),
-        ("udp", "192.0.2.10", 49403, "203.0.113.123", 123, 1, 1, 90, 90, "ntp", 123, "registered", "eof"),
+        ("udp", "192.0.2.10", 53001, "192.0.2.53", 53, 1, 1, 98, 102, "domain", 53, "fan-in", "eof"),
+        ("udp", "192.0.2.10", 53002, "192.0.2.53", 53, 1, 1, 101, 117, "domain", 53, "fan-in", "eof"),
+        ("udp", "192.0.2.10", 53003, "192.0.2.53", 53, 1, 1, 98, 102, "domain", 53, "fan-in", "eof"),
+        ("udp", "192.0.2.10", 49403, "203.0.113.123", 123, 1, 1, 90, 90, "ntp", 123, "request", "eof"),
         ("tcp", "192.0.2.10", 49404, "203.0.113.22", 22, 8, 4, 973, 728, "ssh", 22, "handshake", "fin"),
         ("sctp", "192.0.2.10", 49405, "198.51.100.30", 3868, 7, 6, 582, 532, "diameter", 3868, "handshake", "shutdown"),
-        ("dccp", "192.0.2.10", 49406, "198.51.100.60", 4556, 5, 4, 518, 304, "dtn-bundle", 4556, "handshake", "dccp-reset"),
-        ("udp", "192.0.2.60", 49407, "198.51.100.14", 514, 3, 0, 417, 0, "syslog", 514, "registered", "eof"),
+        ("dccp", "192.0.2.10", 49406, "198.51.100.60", 4556, 5, 4, 518, 304, "dtn-bundle", 4556, "service-code", "dccp-reset"),
+        ("udp", "192.0.2.60", 49407, "198.51.100.14", 514, 3, 0, 417, 0, "syslog", 514, "request", "eof"),
     ],
 }
 

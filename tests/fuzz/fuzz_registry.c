@@ -81,7 +81,7 @@ static void exercise(const ps_registry *reg, const uint8_t *data, size_t size)
     flow.key.port_a = size > 1 ? (uint16_t)(data[0] << 8 | data[1]) : 80;
     flow.key.port_b = count ? registry_entry(reg, 0)->port_lo : 443;
     flow.dir[0].pkts = 1;
-    attribute_flow(reg, &flow, &label);
+    attribute_flow(reg, NULL, &flow, &label);
     FUZZ_CHECK(label_service_text(&label) != NULL);
     registry_print_lookup(reg, "80/tcp", out, out);
     registry_print_lookup(reg, "0", out, out);
