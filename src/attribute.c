@@ -53,27 +53,16 @@ static port_answer port_lookup(const ps_registry *reg, int transport, uint16_t p
     return a;
 }
 
-/* The flow's endpoints as fan-in knows them: a is key endpoint a. */
-static void flow_endpoints(const ps_flow *flow, ps_endpoint *a, ps_endpoint *b)
-{
-    *a = (ps_endpoint){flow->key.addr_a, 0, flow->key.port_a, flow->key.family,
-                       flow->key.transport};
-    *b = (ps_endpoint){flow->key.addr_b, 0, flow->key.port_b, flow->key.family,
-                       flow->key.transport};
-}
-
 /* 1: endpoint a serves, 0: endpoint b, -1: fan-in does not tell. An
  * endpoint is a server when it met at least PS_FANIN_MIN_PEERS peer ports
  * and more than PS_FANIN_RATIO times the other's: a client's port that
  * happened to be used twice, or a scanner's source port that met one port
  * on many hosts, does not pass. */
-static int fanin_side(const ps_fanin *fanin, const ps_flow *flow)
+static int fanin_side(const ps_flow_fanin *fanin)
 {
     if (!fanin)
         return -1;
-    ps_endpoint a, b;
-    flow_endpoints(flow, &a, &b);
-    unsigned fa = fanin_peer_ports(fanin, &a), fb = fanin_peer_ports(fanin, &b);
+    unsigned fa = fanin->peers_a, fb = fanin->peers_b;
     if (fa >= PS_FANIN_MIN_PEERS && fa > PS_FANIN_RATIO * fb)
         return 1;
     if (fb >= PS_FANIN_MIN_PEERS && fb > PS_FANIN_RATIO * fa)
@@ -94,11 +83,11 @@ static int request_side(const ps_flow *flow)
 }
 
 /* Without a handshake. Returns 1 for endpoint a, 0 for b. */
-static int guess_service_side(const ps_registry *reg, const ps_fanin *fanin, const ps_flow *flow,
-                              uint8_t *basis)
+static int guess_service_side(const ps_registry *reg, const ps_flow_fanin *fanin,
+                              const ps_flow *flow, uint8_t *basis)
 {
     uint16_t p = flow->key.port_a, q = flow->key.port_b;
-    int side = fanin_side(fanin, flow);
+    int side = fanin_side(fanin);
     if (side >= 0) {
         *basis = PS_BASIS_FAN_IN;
         return side;
@@ -156,7 +145,7 @@ static void apply_service_code(const ps_registry *reg, const ps_flow *flow, ps_l
     out->nalso = 0;
 }
 
-void attribute_flow(const ps_registry *reg, const ps_fanin *fanin, const ps_flow *flow,
+void attribute_flow(const ps_registry *reg, const ps_flow_fanin *fanin, const ps_flow *flow,
                     ps_label *out)
 {
     uint8_t basis;

@@ -71,19 +71,21 @@ static uint64_t load64(const uint8_t *p)
     return v;
 }
 
-/* A fixed hash (no per-run seed): the same input gives the same answers. */
+/* A fixed hash (no per-run seed): the same input gives the same answers.
+ * The words are spread by odd multipliers and mixed once. */
 static uint64_t endpoint_hash(const ps_endpoint *e)
 {
-    uint64_t h = (uint64_t)e->port << 16 | (uint64_t)e->transport << 8 | e->family;
+    uint64_t h = ((uint64_t)e->port << 16 | (uint64_t)e->transport << 8 | e->family) +
+                 e->context * UINT64_C(0x9e3779b97f4a7c15);
     if (e->family == 6) {
-        h = mix64(h ^ load64(e->addr));
-        h = mix64(h ^ load64(e->addr + 8));
+        h ^= load64(e->addr) * UINT64_C(0xc2b2ae3d27d4eb4f);
+        h ^= load64(e->addr + 8) * UINT64_C(0x165667b19e3779f9);
     } else {
         uint32_t a;
         memcpy(&a, e->addr, sizeof a);
-        h = mix64(h ^ (uint64_t)a << 32);
+        h ^= (uint64_t)a * UINT64_C(0xc2b2ae3d27d4eb4f);
     }
-    return mix64(h ^ e->context);
+    return mix64(h);
 }
 
 static fanin_set *set_of(const ps_fanin *f, uint64_t h)
@@ -103,38 +105,48 @@ static uint32_t port_bin(uint16_t port)
     return UINT32_C(1) << ((uint32_t)port * UINT32_C(0x9E3779B1) >> 27);
 }
 
-static void note(ps_fanin *f, const ps_endpoint *e, uint16_t peer_port)
+/* Notes e with peer_port and returns its count of peer ports. */
+static unsigned note(ps_fanin *f, const ps_endpoint *e, uint16_t peer_port)
 {
     uint64_t h = endpoint_hash(e);
     fanin_set *s = set_of(f, h);
     uint32_t tag = tag_of(h);
     fanin_way w = {tag, port_bin(peer_port)};
-    unsigned at = PS_FANIN_WAYS - 1;
-    for (unsigned i = 0; i < PS_FANIN_WAYS; i++) {
+    unsigned at = PS_FANIN_WAYS - 1, i;
+    for (i = 0; i < PS_FANIN_WAYS; i++) {
         if (s->way[i].tag == tag) {
             w.bins |= s->way[i].bins;
             at = i;
-            goto move_to_front;
+            break;
         }
     }
     /* A new endpoint replaces the least recent one seen with a single peer
      * port, if any: servers, seen with several, stay while clients' ports
      * come and go. */
-    for (unsigned i = PS_FANIN_WAYS; i-- > 0;) {
-        if (s->way[i].tag == 0 || (s->way[i].bins & (s->way[i].bins - 1)) == 0) {
-            at = i;
-            break;
+    if (i == PS_FANIN_WAYS) {
+        for (i = PS_FANIN_WAYS; i-- > 0;) {
+            if (s->way[i].tag == 0 || (s->way[i].bins & (s->way[i].bins - 1)) == 0) {
+                at = i;
+                break;
+            }
         }
     }
-move_to_front:
-    memmove(&s->way[1], &s->way[0], at * sizeof s->way[0]);
+    /* Move to the front: ways 0..at-1 shift down one. */
+    for (i = at; i > 0; i--)
+        s->way[i] = s->way[i - 1];
     s->way[0] = w;
+    return (unsigned)__builtin_popcount(w.bins);
 }
 
-void fanin_note_flow(ps_fanin *f, const ps_endpoint *a, const ps_endpoint *b)
+void fanin_note_flow(ps_fanin *f, const ps_endpoint *a, const ps_endpoint *b, unsigned *peers_a,
+                     unsigned *peers_b)
 {
-    note(f, a, b->port);
-    note(f, b, a->port);
+    unsigned na = note(f, a, b->port);
+    unsigned nb = note(f, b, a->port);
+    if (peers_a)
+        *peers_a = na;
+    if (peers_b)
+        *peers_b = nb;
 }
 
 unsigned fanin_peer_ports(const ps_fanin *f, const ps_endpoint *e)

@@ -18,6 +18,7 @@
 #include "portsniff/outfile.h"
 #include "portsniff/pipeline.h"
 #include "portsniff/registry.h"
+#include "portsniff/service_select.h"
 
 #define MAX_INPUTS 256
 
@@ -25,7 +26,7 @@ enum {
     OPT_FLOWS = 256, OPT_REPORT, OPT_REPORT_FILE, OPT_INTERVAL, OPT_REGISTRY, OPT_LOOKUP,
     OPT_REGISTRY_INFO, OPT_IDLE, OPT_ACTIVE, OPT_LINGER, OPT_MAX_FLOWS, OPT_MAX_FRAGS,
     OPT_IPFIX, OPT_IPFIX_DOMAIN, OPT_IPFIX_REFRESH, OPT_IPFIX_QUEUE,
-    OPT_FLOWS_FILE,
+    OPT_FLOWS_FILE, OPT_SERVICE,
 };
 
 typedef struct options {
@@ -37,6 +38,7 @@ typedef struct options {
     const char *flows_file;
     const char *registry_file;
     const char *lookup;
+    const char *services;         /* --service NAME[,NAME...] */
     int registry_info;
     int list_interfaces;
     ps_flow_config flow;
@@ -53,7 +55,7 @@ static void usage(FILE *out)
           "                 [--close-timeout S] [--max-flows N] [--max-fragments N]\n"
           "                 [--ipfix udp://HOST:PORT|tcp://HOST:PORT|file:PATH]...\n"
           "                 [--ipfix-domain N] [--ipfix-template-refresh S] [--ipfix-queue KIB]\n"
-          "                 [--registry FILE] [EXPRESSION]\n"
+          "                 [--registry FILE] [--service NAME[,NAME...]] [EXPRESSION]\n"
           "       portsniff [--registry FILE] --lookup PORT/PROTO|PORT|NAME\n"
           "       portsniff [--registry FILE] --registry-info\n"
           "\n"
@@ -85,6 +87,7 @@ static void usage(FILE *out)
           "  --registry FILE  use an IANA CSV or services(5) file instead of the built-in registry\n"
           "  --lookup Q       print the registry entries for 443/tcp, 443 or a service name\n"
           "  --registry-info  print the registry's source, date, age and size\n"
+          "  --service LIST   keep only flows labelled with these registry names (comma-separated)\n"
           "  -h, --help       this help;  -V, --version  the version\n", out);
 }
 
@@ -262,6 +265,7 @@ static const struct option long_options[] = {
     {"ipfix-domain", required_argument, NULL, OPT_IPFIX_DOMAIN},
     {"ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH},
     {"ipfix-queue", required_argument, NULL, OPT_IPFIX_QUEUE},
+    {"service", required_argument, NULL, OPT_SERVICE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -311,6 +315,7 @@ static int apply_option(int c, const char *arg, options *o)
         return PS_EXIT_OK;
     case OPT_REGISTRY: o->registry_file = arg; return PS_EXIT_OK;
     case OPT_LOOKUP: o->lookup = arg; return PS_EXIT_OK;
+    case OPT_SERVICE: o->services = arg; return PS_EXIT_OK;
     case OPT_REGISTRY_INFO: o->registry_info = 1; return PS_EXIT_OK;
     case OPT_IDLE: return set_timeout("--idle-timeout", arg, &o->flow.idle_timeout_ns);
     case OPT_ACTIVE: return set_timeout("--active-timeout", arg, &o->flow.active_timeout_ns);
@@ -589,7 +594,7 @@ static void install_signal_handlers(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static int run_capture(const options *o, const ps_registry *reg)
+static int run_capture(const options *o, const ps_registry *reg, const ps_service_select *sel)
 {
     outputs out;
     run_ctx ctx = {.o = o, .reg = reg, .out = &out};
@@ -633,6 +638,7 @@ static int run_capture(const options *o, const ps_registry *reg)
             return PS_EXIT_INPUT;
         }
     }
+    p.select = sel;
     install_signal_handlers();
     /* A write error ends the capture: what could not be written is lost, and
      * repeating the error every interval helps nobody. */
@@ -706,12 +712,20 @@ int main(int argc, char **argv)
         free(o.filter_buf);
         return PS_EXIT_INPUT;
     }
-    if (o.lookup)
+    if (o.lookup) {
         rc = registry_print_lookup(reg, o.lookup, stdout, stderr);
-    else if (o.registry_info)
+    } else if (o.registry_info) {
         registry_print_info(reg, (int64_t)time(NULL), stdout);
-    else
-        rc = run_capture(&o, reg);
+    } else {
+        /* Names are checked against the registry the run labels with. */
+        ps_service_select *sel = NULL;
+        char err[512];
+        if (o.services && !(sel = service_select_parse(reg, o.services, err, sizeof err)))
+            rc = usage_error("%s", err);
+        else
+            rc = run_capture(&o, reg, sel);
+        service_select_free(sel);
+    }
     registry_free(reg);
     free(o.filter_buf);
     return finish(rc);

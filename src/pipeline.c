@@ -6,13 +6,30 @@
 #include "portsniff/dissect.h"
 #include "portsniff/pipeline.h"
 
+/* The flow's endpoints as fan-in knows them. */
+static void flow_endpoints(const ps_flow *flow, ps_endpoint *a, ps_endpoint *b)
+{
+    *a = (ps_endpoint){flow->key.addr_a, 0, flow->key.port_a, flow->key.family,
+                       flow->key.transport};
+    *b = (ps_endpoint){flow->key.addr_b, 0, flow->key.port_b, flow->key.family,
+                       flow->key.transport};
+}
+
 static void on_flow_end(const ps_flow *flow, void *ctx)
 {
     ps_pipeline *p = ctx;
     ps_label label;
 
-    /* Attribution happens here, once per flow, never per packet. */
-    attribute_flow(p->registry, p->fanin, flow, &label);
+    /* Attribution happens here, once per flow, never per packet; the flow
+     * counts to the fan-in evidence first, so it sees itself and every flow
+     * that ended before it. */
+    ps_endpoint a, b;
+    ps_flow_fanin fan;
+    flow_endpoints(flow, &a, &b);
+    fanin_note_flow(p->fanin, &a, &b, &fan.peers_a, &fan.peers_b);
+    attribute_flow(p->registry, &fan, flow, &label);
+    if (p->select && !service_select_match(p->select, &label))
+        return;
     if (p->flow_format != PS_FMT_NONE) {
         output_flow(p->flow_stream, p->flow_format, flow, &label);
         p->flow_records++;
@@ -20,15 +37,6 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
     if (p->ipfix)
         ipfix_export_flow(p->ipfix, flow, &label);
     report_add_flow(p->report, flow, &label);
-}
-
-/* Fan-in is noted once per flow, as it starts, never per packet. */
-static void on_flow_start(const ps_flow_key *key, void *ctx)
-{
-    ps_pipeline *p = ctx;
-    ps_endpoint a = {key->addr_a, 0, key->port_a, key->family, key->transport};
-    ps_endpoint b = {key->addr_b, 0, key->port_b, key->family, key->transport};
-    fanin_note_flow(p->fanin, &a, &b);
 }
 
 int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *cfg,
@@ -44,11 +52,11 @@ int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *
     p->report = report_create();
     p->flows = flow_table_create(cfg, on_flow_end, p);
     p->fanin = fanin_create();
+    p->select = NULL;
     if (!p->report || !p->flows || !p->fanin || (flow_out && !p->flow_stream)) {
         pipeline_free(p);
         return -1;
     }
-    flow_table_on_start(p->flows, on_flow_start, p);
     if (p->flow_format != PS_FMT_NONE)
         output_flow_begin(p->flow_stream, p->flow_format);
     return 0;
@@ -105,7 +113,12 @@ static void add_open_flow(const ps_flow *flow, void *ctx)
     struct snapshot_ctx *s = ctx;
     ps_label label;
 
-    attribute_flow(s->p->registry, s->p->fanin, flow, &label);
+    ps_endpoint a, b;
+    flow_endpoints(flow, &a, &b);
+    ps_flow_fanin fan = {fanin_peer_ports(s->p->fanin, &a), fanin_peer_ports(s->p->fanin, &b)};
+    attribute_flow(s->p->registry, &fan, flow, &label);
+    if (s->p->select && !service_select_match(s->p->select, &label))
+        return;
     report_add_flow(s->report, flow, &label);
 }
 

@@ -18,6 +18,7 @@
 
 #define NO_LINK UINT32_MAX
 #define MAX_COVERING 64   /* rows on one port; the real registry has at most 6 */
+#define ALSO_PRECOMPUTED 16384   /* ports with several names whose other services are kept */
 
 typedef struct reg_link {
     uint32_t entry;
@@ -49,6 +50,12 @@ typedef struct range_list {
     uint16_t *max_hi;
     size_t n;
 } range_list;
+
+typedef struct also_slot {
+    uint32_t slot;     /* transport * 65536 + port */
+    uint32_t first;    /* index into also_rows */
+    uint32_t n;
+} also_slot;
 
 typedef struct code_row {
     uint32_t code, rank, row;
@@ -88,9 +95,17 @@ struct ps_registry {
      * out per call). */
     uint32_t *port_best;
     /* Bit (transport, port) set when two or more named rows cover the
-     * port, the only ports where services and aliases need telling apart.
-     * NULL with port_best. */
+     * port, the only ports where services and aliases need telling apart;
+     * once also_at is filled, only for ports with another service. NULL
+     * with port_best. */
     uint64_t *multi_named;
+    /* For those ports, when at most ALSO_PRECOMPUTED of them: each port's
+     * other services, found by also_at[] (sorted by slot) in also_rows[].
+     * NULL otherwise (registries of wide overlapping ranges): worked out
+     * per call. */
+    also_slot *also_at;
+    uint32_t *also_rows;
+    size_t nalso_at;
     /* Named rows carrying a DCCP Service Code, sorted by (code, rank, file order). */
     code_row *by_code;
     size_t ncodes;
@@ -167,6 +182,8 @@ void registry_free(ps_registry *reg)
     free(reg->source);
     free(reg->port_best);
     free(reg->multi_named);
+    free(reg->also_at);
+    free(reg->also_rows);
     free(reg->by_code);
     free(reg);
 }
@@ -487,6 +504,46 @@ static int index_service_codes(ps_registry *reg)
     return 1;
 }
 
+static size_t port_also_rows(const ps_registry *reg, int transport, uint16_t port,
+                             uint32_t *out);
+
+/* Every flow on a port with several names asks for its other services
+ * (80/tcp: http, www and www-http), so they are worked out once here, as
+ * long as such ports are few; the real registry has about 230. */
+static void precompute_also(ps_registry *reg)
+{
+    const size_t words = PORT_SLOTS / 64;
+    size_t nslots = 0;
+    for (size_t w = 0; w < words; w++)
+        nslots += (size_t)__builtin_popcountll(reg->multi_named[w]);
+    if (nslots == 0 || nslots > ALSO_PRECOMPUTED)
+        return;
+    also_slot *at = malloc(nslots * sizeof *at);
+    uint32_t *rows = malloc(nslots * MAX_COVERING * sizeof *rows);
+    if (!at || !rows) {
+        free(at);
+        free(rows);
+        return;
+    }
+    size_t k = 0, used = 0;
+    for (size_t w = 0; w < words; w++) {
+        for (uint64_t bits = reg->multi_named[w]; bits; bits &= bits - 1) {
+            uint32_t slot = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+            size_t n = port_also_rows(reg, (int)(slot >> 16), (uint16_t)slot, rows + used);
+            if (n == 0) {   /* aliases only (80/tcp): no bit, no lookup */
+                reg->multi_named[w] &= ~(UINT64_C(1) << (slot % 64));
+                continue;
+            }
+            at[k++] = (also_slot){slot, (uint32_t)used, (uint32_t)n};
+            used += n;
+        }
+    }
+    uint32_t *shrunk = realloc(rows, (used ? used : 1) * sizeof *rows);
+    reg->also_rows = shrunk ? shrunk : rows;
+    reg->also_at = at;
+    reg->nalso_at = k;
+}
+
 static int build_index(ps_registry *reg)
 {
     size_t name_bytes;
@@ -501,6 +558,8 @@ static int build_index(ps_registry *reg)
     fill_port_best(reg);
     if (reg->port_best)
         fill_multi_named(reg);
+    if (reg->multi_named)
+        precompute_also(reg);
     return index_service_codes(reg);
 }
 
@@ -1355,16 +1414,10 @@ size_t registry_port_rows(const ps_registry *reg, int transport, uint16_t port,
     return n;
 }
 
-size_t registry_port_also(const ps_registry *reg, int transport, uint16_t port,
-                          const ps_reg_entry **out, size_t max)
+/* The rows of the other services of (transport, port), in label order. */
+static size_t port_also_rows(const ps_registry *reg, int transport, uint16_t port,
+                             uint32_t *out)
 {
-    if (transport <= PS_TRANSPORT_NONE || transport >= PS_TRANSPORT_COUNT)
-        return 0;
-    if (reg->multi_named) {
-        size_t slot = (size_t)transport * 65536u + port;
-        if (!(reg->multi_named[slot / 64] & (UINT64_C(1) << (slot % 64))))
-            return 0;
-    }
     uint32_t rows[MAX_COVERING];
     uint8_t service[MAX_COVERING];
     size_t n = port_services(reg, transport, port, rows, service), k = 0;
@@ -1372,13 +1425,42 @@ size_t registry_port_also(const ps_registry *reg, int transport, uint16_t port,
         return 0;
     for (size_t i = 1; i < n; i++) {
         const ps_reg_entry *e = &reg->entries[rows[i]];
-        if (e->status != PS_REG_NAMED || service[i] != i || e->alias_of)
-            continue;
-        if (k < max)
-            out[k] = e;
-        k++;
+        if (e->status == PS_REG_NAMED && service[i] == i && !e->alias_of)
+            out[k++] = rows[i];
     }
     return k;
+}
+
+size_t registry_port_also(const ps_registry *reg, int transport, uint16_t port,
+                          const ps_reg_entry **out, size_t max)
+{
+    if (transport <= PS_TRANSPORT_NONE || transport >= PS_TRANSPORT_COUNT)
+        return 0;
+    uint32_t slot = (uint32_t)transport << 16 | port;
+    if (reg->multi_named && !(reg->multi_named[slot / 64] & (UINT64_C(1) << (slot % 64))))
+        return 0;
+    uint32_t computed[MAX_COVERING];
+    const uint32_t *rows = computed;
+    size_t n;
+    if (reg->also_at) {
+        size_t lo = 0, hi = reg->nalso_at;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (reg->also_at[mid].slot < slot)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == reg->nalso_at || reg->also_at[lo].slot != slot)
+            return 0;
+        rows = reg->also_rows + reg->also_at[lo].first;
+        n = reg->also_at[lo].n;
+    } else {
+        n = port_also_rows(reg, transport, port, computed);
+    }
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = &reg->entries[rows[i]];
+    return n;
 }
 
 const ps_reg_entry *registry_find_service_code(const ps_registry *reg, uint32_t code)

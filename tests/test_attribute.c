@@ -249,17 +249,46 @@ static void note_clients(ps_fanin *fan, int transport, uint16_t server_port, uns
         uint8_t c[4] = {10, 0, 1, (uint8_t)i};
         ps_endpoint srv = {s, 0, server_port, 4, (uint8_t)transport};
         ps_endpoint cli = {c, 0, (uint16_t)(first_port + i), 4, (uint8_t)transport};
-        fanin_note_flow(fan, &cli, &srv);
+        fanin_note_flow(fan, &cli, &srv, NULL, NULL);
     }
 }
 
+/* The flow 10.0.0.1:pa - 10.0.0.2:pb labelled with what fan reads for its
+ * two endpoints, as an interval report does for an open flow. */
 static ps_label fanin_label(void **state, const ps_fanin *fan, int transport, uint16_t pa,
                             uint16_t pb, int orig)
 {
     ps_flow f = make_flow(transport, pa, pb, orig, PS_ORIG_FIRST_PACKET);
+    ps_endpoint a = {f.key.addr_a, 0, pa, 4, (uint8_t)transport};
+    ps_endpoint b = {f.key.addr_b, 0, pb, 4, (uint8_t)transport};
+    ps_flow_fanin counts = {fanin_peer_ports(fan, &a), fanin_peer_ports(fan, &b)};
     ps_label l;
-    attribute_flow(*state, fan, &f, &l);
+    attribute_flow(*state, &counts, &f, &l);
     return l;
+}
+
+/* The threshold: at least 3 peer ports and more than twice the other's. */
+static void test_fan_in_threshold(void **state)
+{
+    static const struct { unsigned a, b; int want; } cases[] = {
+        {3, 1, 1}, {1, 3, 0}, {2, 0, -1}, {2, 1, -1}, {4, 2, -1}, {5, 2, 1}, {2, 5, 0},
+        {0, 0, -1}, {32, 32, -1}, {32, 15, 1}, {32, 16, -1}, {3, 0, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        /* 10.0.0.2:6001 (b) sent first to 10.0.0.1:6000; neither port is
+         * ephemeral or registered: without fan-in, the lower port (a). */
+        ps_flow f = make_flow(PS_TRANSPORT_TCP, 6000, 6001, 1, PS_ORIG_FIRST_PACKET);
+        ps_flow_fanin counts = {cases[i].a, cases[i].b};
+        ps_label l;
+        attribute_flow(*state, &counts, &f, &l);
+        if (cases[i].want < 0) {
+            assert_int_equal(l.basis, PS_BASIS_LOWER_PORT);
+            assert_int_equal(l.service_port, 6000);
+        } else {
+            assert_int_equal(l.basis, PS_BASIS_FAN_IN);
+            assert_int_equal(l.service_port, cases[i].want ? 6000 : 6001);
+        }
+    }
 }
 
 static void test_fan_in(void **state)
@@ -272,7 +301,7 @@ static void test_fan_in(void **state)
     uint8_t c[4] = {10, 0, 0, 2}, s[4] = {10, 0, 0, 1};
     ps_endpoint cli = {c, 0, 49999, 4, PS_TRANSPORT_TCP};
     ps_endpoint srv = {s, 0, 55302, 4, PS_TRANSPORT_TCP};
-    fanin_note_flow(fan, &cli, &srv);
+    fanin_note_flow(fan, &cli, &srv, NULL, NULL);
     ps_label l = fanin_label(state, fan, PS_TRANSPORT_TCP, 55302, 49999, 0);
     assert_int_equal(l.service_port, 55302);
     assert_int_equal(l.basis, PS_BASIS_FAN_IN);
@@ -298,12 +327,12 @@ static void test_fan_in_ties_and_scanner(void **state)
         ps_endpoint pa = {a, 0, 7000, 4, PS_TRANSPORT_TCP};
         ps_endpoint pb = {b, 0, 7001, 4, PS_TRANSPORT_TCP};
         ps_endpoint px = {x, 0, (uint16_t)(20000 + i), 4, PS_TRANSPORT_TCP};
-        fanin_note_flow(fan, &pa, &px);
-        fanin_note_flow(fan, &pb, &px);
+        fanin_note_flow(fan, &pa, &px, NULL, NULL);
+        fanin_note_flow(fan, &pb, &px, NULL, NULL);
     }
     ps_endpoint pa = {a, 0, 7000, 4, PS_TRANSPORT_TCP};
     ps_endpoint pb = {b, 0, 7001, 4, PS_TRANSPORT_TCP};
-    fanin_note_flow(fan, &pa, &pb);
+    fanin_note_flow(fan, &pa, &pb, NULL, NULL);
     assert_int_equal(fanin_peer_ports(fan, &pa), 4);
     assert_int_equal(fanin_peer_ports(fan, &pb), 4);
     ps_label l = fanin_label(state, fan, PS_TRANSPORT_TCP, 7000, 7001, 1);
@@ -316,7 +345,7 @@ static void test_fan_in_ties_and_scanner(void **state)
     for (unsigned i = 0; i < 300; i++) {
         uint8_t t[4] = {10, 9, (uint8_t)(i >> 8), (uint8_t)i};
         ps_endpoint target = {t, 0, 22, 4, PS_TRANSPORT_TCP};
-        fanin_note_flow(fan, &sc, &target);
+        fanin_note_flow(fan, &sc, &target, NULL, NULL);
     }
     assert_int_equal(fanin_peer_ports(fan, &sc), 1);
     /* A probe's reply seen alone (10.9.0.5:22 first): port 22 serves. */
@@ -331,7 +360,11 @@ static void test_fan_in_ties_and_scanner(void **state)
     f.key.port_a = 61234;
     f.key.port_b = 22;
     f.orig = 1;
-    attribute_flow(*state, fan, &f, &l);
+    ps_endpoint target = {f.key.addr_b, 0, 22, 4, PS_TRANSPORT_TCP};
+    ps_flow_fanin counts = {fanin_peer_ports(fan, &sc), fanin_peer_ports(fan, &target)};
+    assert_int_equal(counts.peers_a, 1);
+    assert_int_equal(counts.peers_b, 1);
+    attribute_flow(*state, &counts, &f, &l);
     assert_int_equal(l.service_port, 22);
     assert_int_equal(l.basis, PS_BASIS_EPHEMERAL);
     fanin_free(fan);
@@ -474,6 +507,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transport_matters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fan_in, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fan_in_threshold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fan_in_ties_and_scanner, setup, teardown),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_real_registry),

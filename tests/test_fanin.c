@@ -42,7 +42,7 @@ static void note(uint32_t ha, uint16_t pa, uint32_t hb, uint16_t pb, int transpo
 {
     uint8_t a[4], b[4];
     ps_endpoint ea = v4(a, ha, pa, transport), eb = v4(b, hb, pb, transport);
-    fanin_note_flow(fan, &ea, &eb);
+    fanin_note_flow(fan, &ea, &eb, NULL, NULL);
 }
 
 static unsigned peers(uint32_t host, uint16_t port, int transport)
@@ -69,9 +69,14 @@ static void test_server_meets_many_client_ports(void **state)
     assert_int_equal(peers(1, 8000, PS_TRANSPORT_TCP), 5);
     for (uint16_t i = 0; i < 5; i++)
         assert_int_equal(peers(100 + i, (uint16_t)(40000 + i), PS_TRANSPORT_TCP), 1);
-    /* The same client port again adds nothing; one more port adds one. */
-    note(100, 40000, 1, 8000, PS_TRANSPORT_TCP);
-    assert_int_equal(peers(1, 8000, PS_TRANSPORT_TCP), 5);
+    /* The same client port again adds nothing; one more port adds one. The
+     * note gives both counts after it. */
+    uint8_t ca[4], sa[4];
+    ps_endpoint c = v4(ca, 100, 40000, PS_TRANSPORT_TCP), srv = v4(sa, 1, 8000, PS_TRANSPORT_TCP);
+    unsigned pc = 99, ps = 99;
+    fanin_note_flow(fan, &c, &srv, &pc, &ps);
+    assert_int_equal(pc, 1);
+    assert_int_equal(ps, 5);
     note(100, 40005, 1, 8000, PS_TRANSPORT_TCP);
     assert_int_equal(peers(1, 8000, PS_TRANSPORT_TCP), 6);
     /* Never seen: 0. */
@@ -104,15 +109,15 @@ static void test_endpoints_apart(void **state)
     uint8_t c4[4];
     ps_endpoint s6 = {a6, 0, 443, 6, PS_TRANSPORT_TCP};
     ps_endpoint c6 = {b6, 0, 50000, 6, PS_TRANSPORT_TCP};
-    fanin_note_flow(fan, &c6, &s6);
+    fanin_note_flow(fan, &c6, &s6, NULL, NULL);
     c6.port = 50001;
-    fanin_note_flow(fan, &c6, &s6);
+    fanin_note_flow(fan, &c6, &s6, NULL, NULL);
     assert_int_equal(fanin_peer_ports(fan, &s6), 2);
     ps_endpoint s4 = v4(c4, 0, 443, PS_TRANSPORT_TCP);   /* 10.0.0.0 */
     assert_int_equal(fanin_peer_ports(fan, &s4), 0);
     s6.context = 77;   /* the same address and port in another address space */
     assert_int_equal(fanin_peer_ports(fan, &s6), 0);
-    fanin_note_flow(fan, &c6, &s6);
+    fanin_note_flow(fan, &c6, &s6, NULL, NULL);
     assert_int_equal(fanin_peer_ports(fan, &s6), 1);
     s6.context = 0;
     assert_int_equal(fanin_peer_ports(fan, &s6), 2);
@@ -129,13 +134,13 @@ static void test_servers_stay_while_clients_churn(void **state)
     uint8_t sa[4], ca[4];
     ps_endpoint lone = v4(sa, 0x0a0000, 9999, PS_TRANSPORT_TCP);
     ps_endpoint cl = v4(ca, 0x0a0001, 40000, PS_TRANSPORT_TCP);
-    fanin_note_flow(f, &cl, &lone);
+    fanin_note_flow(f, &cl, &lone, NULL, NULL);
     for (uint32_t i = 0; i < 2000000; i++) {
         uint8_t s[4], c[4];
         /* 64 servers on port 443, clients on ports cycling through 28,000. */
         ps_endpoint srv = v4(s, 0x0b0000 + i % 64, 443, PS_TRANSPORT_TCP);
         ps_endpoint cli = v4(c, 0x0c0000 + i, (uint16_t)(32768 + i % 28000), PS_TRANSPORT_TCP);
-        fanin_note_flow(f, &cli, &srv);
+        fanin_note_flow(f, &cli, &srv, NULL, NULL);
     }
     for (uint32_t s = 0; s < 64; s++) {
         uint8_t a[4];
@@ -165,9 +170,9 @@ static void test_full_sets_drop_the_least_recent(void **state)
         uint8_t s[4], c[4];
         ps_endpoint srv = v4(s, 0x0d0000 + i, 1, PS_TRANSPORT_UDP);
         ps_endpoint cli = v4(c, 0x0e0000, 50000, PS_TRANSPORT_UDP);
-        fanin_note_flow(f, &cli, &srv);
+        fanin_note_flow(f, &cli, &srv, NULL, NULL);
         cli.port = 50001;
-        fanin_note_flow(f, &cli, &srv);
+        fanin_note_flow(f, &cli, &srv, NULL, NULL);
     }
     assert_int_equal(fanin_peer_ports(f, &first), 0);
     uint8_t b[4];

@@ -56,8 +56,14 @@ int port_range_class(uint16_t port);
  * clients bind (512-1023), 1 in BSD's older range (1024-5000), 0 outside. */
 int ephemeral_level(uint16_t port);
 
+/* What fan-in says about a flow: how many peer ports its key endpoints a
+ * and b met across flows (fanin_note_flow, fanin_peer_ports). */
+typedef struct ps_flow_fanin {
+    unsigned peers_a, peers_b;
+} ps_flow_fanin;
+
 /* fanin may be NULL (no fan-in evidence). */
-void attribute_flow(const ps_registry *reg, const ps_fanin *fanin, const ps_flow *flow,
+void attribute_flow(const ps_registry *reg, const ps_flow_fanin *fanin, const ps_flow *flow,
                     ps_label *out);
 
 /* The label as printed: the canonical name, or "(unnamed)", "(reserved)",

@@ -1,8 +1,8 @@
 /* Fan-in across flows: for each endpoint (address, transport, port), how
  * many different ports its peers used. A server's port meets its clients on
- * a new port each time; a client's port meets one server. Noted once per
- * flow, when it starts; read when a flow ends, to tell its server side
- * without a handshake.
+ * a new port each time; a client's port meets one server. Each flow is
+ * noted once, when it ends, and the counts of its two endpoints then tell
+ * its server side without a handshake.
  *
  * The memory is fixed: PS_FANIN_SETS sets of PS_FANIN_WAYS endpoints, 8
  * bytes each (a 32-bit tag of the endpoint's hash and a 32-bit set of peer
@@ -36,8 +36,11 @@ ps_fanin *fanin_create(void);   /* NULL when out of memory */
 void fanin_free(ps_fanin *f);
 size_t fanin_bytes(void);       /* the fixed memory of one structure */
 
-/* One flow between a and b: each endpoint is noted with the other's port. */
-void fanin_note_flow(ps_fanin *f, const ps_endpoint *a, const ps_endpoint *b);
+/* One flow between a and b: each endpoint is noted with the other's port.
+ * Stores each one's count of peer ports after the note (as
+ * fanin_peer_ports gives it) where the pointers are not NULL. */
+void fanin_note_flow(ps_fanin *f, const ps_endpoint *a, const ps_endpoint *b, unsigned *peers_a,
+                     unsigned *peers_b);
 /* How many different peer ports e was noted with (bins set, up to
  * PS_FANIN_BINS); 0 when e is not held. */
 unsigned fanin_peer_ports(const ps_fanin *f, const ps_endpoint *e);

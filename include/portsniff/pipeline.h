@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "portsniff/attribute.h"
 #include "portsniff/fanin.h"
+#include "portsniff/service_select.h"
 #include "portsniff/flow.h"
 #include "portsniff/ipfix.h"
 #include "portsniff/outfile.h"
@@ -18,7 +19,8 @@
 typedef struct ps_pipeline {
     const ps_registry *registry;
     ps_flow_table *flows;
-    ps_fanin *fanin;              /* noted as flows start, read as they end */
+    ps_fanin *fanin;              /* each flow noted and read as it ends */
+    const ps_service_select *select;  /* --service: flows kept; NULL keeps all */
     ps_report *report;
     ps_run_stats stats;
     ps_format flow_format;

@@ -80,8 +80,9 @@ EXPECTED = {
         ("tcp", "192.0.2.10", 49400, "198.51.100.43", 443, 8, 5, 896, 2301, "https", 443, "handshake", "fin"),
         ("tcp", "2001:db8::10", 49401, "2001:db8:1::44", 443, 8, 5, 1059, 2401, "https", 443, "handshake", "fin"),
         ("tcp", "192.0.2.10", 49402, "198.51.100.20", 80, 6, 5, 493, 2007, "http", 80, "handshake", "fin"),
-        ("udp", "192.0.2.10", 53001, "192.0.2.53", 53, 1, 1, 98, 102, "domain", 53, "fan-in", "eof"),
-        ("udp", "192.0.2.10", 53002, "192.0.2.53", 53, 1, 1, 101, 117, "domain", 53, "fan-in", "eof"),
+        # The third query to 192.0.2.53:53 is the third peer port it met: fan-in.
+        ("udp", "192.0.2.10", 53001, "192.0.2.53", 53, 1, 1, 98, 102, "domain", 53, "request", "eof"),
+        ("udp", "192.0.2.10", 53002, "192.0.2.53", 53, 1, 1, 101, 117, "domain", 53, "request", "eof"),
         ("udp", "192.0.2.10", 53003, "192.0.2.53", 53, 1, 1, 98, 102, "domain", 53, "fan-in", "eof"),
         ("udp", "192.0.2.10", 49403, "203.0.113.123", 123, 1, 1, 90, 90, "ntp", 123, "request", "eof"),
         ("tcp", "192.0.2.10", 49404, "203.0.113.22", 22, 8, 4, 973, 728, "ssh", 22, "handshake", "fin"),
@@ -207,8 +208,35 @@ def check_inputs_and_filters():
         fail("-c 3 read %r packets" % json.loads(run.stdout)["totals"]["packets"])
 
 
+def check_service_selection():
+    """--service keeps the flows labelled with the names given (aliases of
+    the same service too) in the records and the report, whatever the port."""
+    sample = os.path.join(CAPS, "sample.pcapng")
+    got = services_of(["-r", sample, "--service", "https,DOMAIN"])
+    if got != [("tcp", 443, "https")] * 2 + [("udp", 53, "domain")] * 3:
+        fail("--service https,DOMAIN gave %r" % got)
+    # www is another name of http (one description): it selects http's flows.
+    got = services_of(["-r", sample, "--service", "www"])
+    if got != [("tcp", 80, "http")]:
+        fail("--service www gave %r" % got)
+    # The report holds the selected rows; its totals still count every packet.
+    run = subprocess.run([PORTSNIFF, "-r", sample, "-q", "--report=json", "--service", "ssh,ntp"],
+                         capture_output=True, text=True)
+    rep = json.loads(run.stdout)
+    rows = sorted((r["label"], r["transport"], r["flows"], r["packets"]) for r in rep["services"])
+    if rows != [("ntp", "udp", 1, 2), ("ssh", "tcp", 1, 12)]:
+        fail("--service ssh,ntp report rows %r" % rows)
+    if rep["totals"]["packets"] != 86:
+        fail("--service ssh,ntp report totals %r" % rep["totals"])
+    # A selected name no flow carries: nothing, and no error.
+    got = services_of(["-r", sample, "--service", "nfs"])
+    if got != []:
+        fail("--service nfs gave %r" % got)
+
+
 def main():
     check_inputs_and_filters()
+    check_service_selection()
     on_disk = sorted(f for f in os.listdir(CAPS) if f.endswith((".pcap", ".pcapng")))
     if on_disk != sorted(EXPECTED):
         fail("captures/ holds %s, expectations cover %s" % (on_disk, sorted(EXPECTED)))
@@ -216,7 +244,7 @@ def main():
         check_capture(name, flows)
     for name, want in REPORT.items():
         check_report(name, want)
-    checks = len(EXPECTED) + len(REPORT) + 5
+    checks = len(EXPECTED) + len(REPORT) + 9
     print("%d passed, %d failed" % (checks - failures, failures))
     return 1 if failures else 0
 

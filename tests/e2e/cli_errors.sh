@@ -46,13 +46,23 @@ expect 2 "portsniff: bad filter expression 'tcp port': can't parse filter expres
 expect 1 "portsniff: $work/nofilter: No such file or directory" -- -r "$cap" -F "$work/nofilter"
 expect 1 "portsniff: ps-no-such-if0: no such interface (portsniff -D lists them)" -- -i ps-no-such-if0
 expect 0 "" -- -r "$cap" -q --report=none
+# --service names are checked against the registry the run uses; the nearest
+# names are suggested.
+expect 2 "portsniff: --service: no service named 'htps' in built-in (service-names-port-numbers.csv) (did you mean https, ftps?) (see portsniff --help)" -- -r "$cap" --service htps
+expect 2 "portsniff: --service: no service named 'nf' in built-in (service-names-port-numbers.csv) (did you mean nfa, nfs, ni, nq, ns?) (see portsniff --help)" -- -r "$cap" --service http,nf
+expect 2 "portsniff: --service: no service named 'qqqqqqqqqq' in built-in (service-names-port-numbers.csv) (see portsniff --help)" -- -r "$cap" --service qqqqqqqqqq
+expect 2 "portsniff: --service: empty service name in 'http,,ssh' (see portsniff --help)" -- -r "$cap" --service http,,ssh
+expect 2 "portsniff: option '--service' needs an argument (see portsniff --help)" -- -r "$cap" --service
 
 hdr='Service Name,Port Number,Transport Protocol,Description,Assignee,Contact,Registration Date,Modification Date,Reference,Service Code,Unauthorized Use Reported,Assignment Notes'
 printf '%s\nhttp,80,tcp,WWW,,,,,,,,\nbad,7x,tcp,Bad,,,,,,,,\n' "$hdr" >"$work/bad.csv"
 printf 'ssh 22/tcp\nbroken line\n' >"$work/bad.services"
+printf 'ssh 22/tcp\nhttp 80/tcp\n' >"$work/good.services"
 expect 1 "portsniff: $work/bad.csv:3: port number '7x' is not a number" -- --registry "$work/bad.csv" -r "$cap"
 expect 1 "portsniff: $work/bad.services:2: expected PORT/PROTOCOL, found 'line'" -- --registry "$work/bad.services" --lookup 22
 expect 1 "portsniff: $work/none.csv: No such file or directory" -- --registry "$work/none.csv" --lookup 22
+expect 2 "portsniff: --service: no service named 'https' in $work/good.services (did you mean http?) (see portsniff --help)" -- \
+    --registry "$work/good.services" -r "$cap" --service https
 expect 1 "portsniff: no service named 'no-such-service' in built-in (service-names-port-numbers.csv)" -- --lookup no-such-service
 expect 2 "portsniff: bad lookup '99999/tcp': port must be a number from 0 to 65535" -- --lookup 99999/tcp
 expect 2 "portsniff: bad lookup '80/xyz': transport must be tcp, udp, sctp or dccp" -- --lookup 80/xyz
