@@ -1,13 +1,25 @@
 /* ps-regcompile IN.csv OUT.c: turns the registry into C data so the program
  * starts without parsing a megabyte of CSV. The file goes through the same
  * parser the program uses at run time, so a row the program would refuse
- * also fails the build. */
+ * also fails the build.
+ *
+ * ps-regcompile --list IN.csv: the same checks, then what data/update-registry.sh
+ * compares two editions by, on standard output: one line
+ *   # format=iana-csv|services rows=N date=YYYY-MM-DD|unknown newest-row=YYYY-MM-DD|unknown caveat=same|changed|none
+ * (date as the build would record it; newest-row the latest Registration or
+ * Modification Date; caveat whether IANA's NAME.xml beside IN.csv holds the
+ * caveat box portsniff prints, "none" without an XML), then one line per row
+ * with a service name, in file order:
+ *   NAME<TAB>PORT/TRANSPORT
+ * PORT is "80", "6000-6063" or "-" (no port), TRANSPORT "any" for a row
+ * without one; bytes below 0x20 and backslashes in NAME are written \xNN. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "portsniff/packet.h"
 #include "portsniff/registry.h"
 
 /* Octal escapes are always three digits so a following digit cannot extend
@@ -100,19 +112,83 @@ static int write_atomically(const char *out_path, const ps_registry *reg, const 
     return ok;
 }
 
+/* "same" when IANA's XML beside the CSV carries portsniff's caveat box,
+ * "changed" when it does not, "none" when there is no XML. */
+static const char *caveat_state(const char *csv_path)
+{
+    size_t len = strlen(csv_path);
+    char *xml = malloc(len + 5);
+    if (!xml)
+        return "none";
+    strcpy(xml, csv_path);
+    if (len >= 4 && strcmp(xml + len - 4, ".csv") == 0)
+        xml[len - 4] = '\0';
+    strcat(xml, ".xml");
+    FILE *f = fopen(xml, "rb");
+    free(xml);
+    if (!f)
+        return "none";
+    /* The notes come first; the box is well inside the first 64 KiB. */
+    static char head[1 << 16];
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = '\0';
+    return strstr(head, registry_caveat_box) ? "same" : "changed";
+}
+
+static void put_listed_name(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == '\\')
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+    }
+}
+
+static int list_rows(const ps_registry *reg, const char *in_path)
+{
+    const char *date = registry_date(reg), *newest = registry_newest_row_date(reg);
+    size_t n = registry_entry_count(reg);
+    printf("# format=%s rows=%zu date=%s newest-row=%s caveat=%s\n",
+           registry_format(reg) == PS_REG_FORMAT_IANA_CSV ? "iana-csv" : "services", n,
+           date ? date : "unknown", newest ? newest : "unknown", caveat_state(in_path));
+    for (size_t i = 0; i < n; i++) {
+        const ps_reg_entry *e = registry_entry(reg, i);
+        if (!e->name)
+            continue;
+        put_listed_name(stdout, e->name);
+        if (!e->has_port)
+            fputs("\t-", stdout);
+        else if (e->port_lo == e->port_hi)
+            printf("\t%u", e->port_lo);
+        else
+            printf("\t%u-%u", e->port_lo, e->port_hi);
+        printf("/%s\n", e->transport == PS_TRANSPORT_NONE ? "any" : ps_transport_name(e->transport));
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "ps-regcompile: error writing to standard output\n");
+        return 0;
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
+    int list = argc == 3 && strcmp(argv[1], "--list") == 0;
     if (argc != 3) {
-        fprintf(stderr, "usage: ps-regcompile IN.csv OUT.c\n");
+        fprintf(stderr, "usage: ps-regcompile IN.csv OUT.c\n"
+                        "       ps-regcompile --list IN.csv\n");
         return 2;
     }
+    const char *in_path = list ? argv[2] : argv[1];
     char err[512];
-    ps_registry *reg = registry_load_file(argv[1], err, sizeof err);
+    ps_registry *reg = registry_load_file(in_path, err, sizeof err);
     if (!reg) {
         fprintf(stderr, "ps-regcompile: %s\n", err);
         return 1;
     }
-    int ok = write_atomically(argv[2], reg, argv[1]);
+    int ok = list ? list_rows(reg, in_path) : write_atomically(argv[2], reg, in_path);
     registry_free(reg);
     return ok ? 0 : 1;
 }
