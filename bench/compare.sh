@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Two portsniff binaries side by side on one generated capture:
 #
-#   bench/compare.sh [--rounds N] [--packets N] [--flows N] [--build-dir DIR] A B
+#   bench/compare.sh [--rounds N] [--packets N] [--flows N] [--records FMT] [--build-dir DIR] A B
 #
 # Times `null-loop --buffered` (the floor reading files the way portsniff
 # does), `A -r CAPTURE -q` and `B -r CAPTURE -q` in rotation, N rounds
 # (default 21), and prints each one's median wall time and, for A and B, the
 # time above the floor per packet. A and B may be the same file: the
-# difference is then this machine's noise. The capture comes from gen-bench
+# difference is then this machine's noise. With --records FMT, A and B write
+# their flow records (--flows=FMT --report=none, to /dev/null) instead of -q,
+# which times the record writers. The capture comes from gen-bench
 # (default 2,000,000 packets, 200,000 flows), which with null-loop is taken
 # from DIR/bench (default build-bench/, which bench/run.sh builds).
 set -uo pipefail
@@ -20,9 +22,10 @@ rounds=21
 packets=2000000
 flows=200000
 build_dir="$root/build-bench"
+records=""
 
 usage() {
-    sed -n '4,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '4,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 count_arg() {
@@ -36,6 +39,8 @@ while [ $# -gt 0 ]; do
         --rounds) count_arg "$1" "${2:-}"; rounds=$2; shift 2 ;;
         --packets) count_arg "$1" "${2:-}"; packets=$2; shift 2 ;;
         --flows) count_arg "$1" "${2:-}"; flows=$2; shift 2 ;;
+        --records) [ -n "${2:-}" ] || { echo "compare.sh: --records needs a format" >&2; exit 2; }
+                   records=$2; shift 2 ;;
         --build-dir) [ -n "${2:-}" ] || { echo "compare.sh: --build-dir needs a value" >&2; exit 2; }
                      build_dir=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
@@ -67,8 +72,10 @@ pcap="$work/bench.pcap"
 "$build_dir/bench/null-loop" "$pcap" >/dev/null || exit 1   # into memory, untimed
 
 group_add "floor, 256 KiB buffer" "null-loop --buffered" "$build_dir/bench/null-loop" --buffered "$pcap"
-group_add "A" "$a -q" "$a" -r "$pcap" -q
-group_add "B" "$b -q" "$b" -r "$pcap" -q
+what=(-q)
+[ -n "$records" ] && what=("--flows=$records" --report=none)
+group_add "A" "$a ${what[*]}" "$a" -r "$pcap" "${what[@]}"
+group_add "B" "$b ${what[*]}" "$b" -r "$pcap" "${what[@]}"
 group_run "$rounds"
 
 floor=${row_wall[0]}

@@ -32,10 +32,11 @@ enum {
 typedef struct options {
     ps_capture_opts cap;
     const char *files[MAX_INPUTS];
-    ps_format flow_format;
+    const ps_flow_sink_ops *flow_fmt;        /* NULL: --flows=none */
     const ps_report_writer *report_writer;   /* NULL: --report=none */
     const char *report_file;
     const char *flows_file;
+    unsigned sink_flags;                     /* PS_SINK_* */
     const char *registry_file;
     const char *lookup;
     const char *services;         /* --service NAME[,NAME...] */
@@ -193,16 +194,24 @@ static int join_filter_words(int argc, char **argv, options *o)
     return PS_EXIT_OK;
 }
 
-static int set_format(const char *opt, const char *arg, ps_format *out)
+/* --flows: a format from the sink table, or none. */
+static int set_flow_format(const char *arg, options *o)
 {
-    int f = ps_format_from_name(arg);
+    const ps_flow_sink_ops *f = flow_sink_find(arg);
+    char names[160] = "";
 
-    if (f < 0) {
-        fprintf(stderr, "portsniff: %s: unknown format '%s' (text, csv, json or none)\n", opt, arg);
-        return PS_EXIT_USAGE;
+    if (f || strcasecmp(arg, "none") == 0) {
+        o->flow_fmt = f;
+        return PS_EXIT_OK;
     }
-    *out = (ps_format)f;
-    return PS_EXIT_OK;
+    for (size_t i = 0; ps_flow_sink_formats[i]; i++) {
+        strncat(names, ps_flow_sink_formats[i]->name, sizeof(names) - strlen(names) - 1);
+        strncat(names, ", ", sizeof(names) - strlen(names) - 1);
+    }
+    if (strlen(names) >= 2)
+        names[strlen(names) - 2] = '\0';
+    fprintf(stderr, "portsniff: --flows: unknown format '%s' (%s or none)\n", arg, names);
+    return PS_EXIT_USAGE;
 }
 
 /* --report: a writer from the table, or none. */
@@ -299,11 +308,11 @@ static int apply_option(int c, const char *arg, options *o)
         o->cap.buffer_kib = (int)n;
         return PS_EXIT_OK;
     case 'p': o->cap.promisc = 0; return PS_EXIT_OK;
-    case 'q': o->flow_format = PS_FMT_NONE; return PS_EXIT_OK;
+    case 'q': o->flow_fmt = NULL; return PS_EXIT_OK;
     case 'D': o->list_interfaces = 1; return PS_EXIT_OK;
     case 'F': return read_filter_file(arg, o);
     case 'Z': o->cap.drop_user = arg; return PS_EXIT_OK;
-    case OPT_FLOWS: return set_format("--flows", arg, &o->flow_format);
+    case OPT_FLOWS: return set_flow_format(arg, o);
     case OPT_REPORT: return set_report_format(arg, o);
     case OPT_REPORT_FILE: o->report_file = arg; return PS_EXIT_OK;
     case OPT_FLOWS_FILE: o->flows_file = arg; return PS_EXIT_OK;
@@ -464,11 +473,16 @@ static int report_is(const options *o, const char *name)
     return o->report_writer && strcmp(report_writer_name(o->report_writer), name) == 0;
 }
 
+static int flows_are(const options *o, const char *name)
+{
+    return o->flow_fmt && strcmp(o->flow_fmt->name, name) == 0;
+}
+
 static int report_shares_stdout(const options *o)
 {
-    if (o->flow_format == PS_FMT_NONE || o->flows_file)
+    if (!o->flow_fmt || o->flows_file)
         return 1;
-    return o->flow_format == PS_FMT_JSON && report_is(o, "json");
+    return flows_are(o, "json") && report_is(o, "json");
 }
 
 static ps_outfile *open_output(outputs *out, const char *path)
@@ -497,7 +511,7 @@ static void close_outputs(outputs *out, int commit_report, int commit_flows)
 static int open_outputs(const options *o, outputs *out)
 {
     memset(out, 0, sizeof(*out));
-    if (o->flow_format != PS_FMT_NONE &&
+    if (o->flow_fmt &&
         !(out->flows = open_output(out, o->flows_file ? o->flows_file : "-")))
         goto fail;
     if (o->report_writer) {
@@ -519,7 +533,7 @@ static int open_outputs(const options *o, outputs *out)
         return PS_EXIT_USAGE;
     }
     out->blank_before_report = out->flows && out->flows == out->report &&
-                               o->flow_format == PS_FMT_TEXT && report_is(o, "text");
+                               flows_are(o, "text") && report_is(o, "text");
     return PS_EXIT_OK;
 fail:
     close_outputs(out, 0, 0);
@@ -608,12 +622,16 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
         capture_close(cap);
         return rc;
     }
-    if (pipeline_init(&p, reg, &o->flow, o->flow_format, out.flows) != 0) {
+    ps_flow_sink *sink = out.flows ? flow_sink_create(o->flow_fmt, out.flows, o->sink_flags) : NULL;
+    if ((out.flows && !sink) || pipeline_init(&p, reg, &o->flow, sink) != 0) {
         fprintf(stderr, "portsniff: out of memory\n");
+        flow_sink_free(sink);
         close_outputs(&out, 0, 0);
         capture_close(cap);
         return PS_EXIT_INPUT;
     }
+    if (sink)
+        flow_sink_begin(sink);   /* a failure is the output's, reported by it */
     if (o->ipfix.ndests) {
         char err[600];
         /* Destinations are opened (files created, hosts resolved) before
@@ -633,6 +651,7 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
             if (err[0])
                 fprintf(stderr, "portsniff: %s\n", err);
             pipeline_free(&p);
+            flow_sink_free(sink);
             close_outputs(&out, 0, 0);
             capture_close(cap);
             return PS_EXIT_INPUT;
@@ -645,6 +664,8 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
     outfile_set_error_hook(capture_request_abort);
     rc = capture_run(cap, &p, on_interval, &ctx);
     capture_close(cap);
+    if (sink)
+        flow_sink_end(sink);
     if (p.ipfix) {
         /* Sent before the report, whose exporter figures are then final. */
         if (ipfix_close(p.ipfix, stderr) != 0 && rc == PS_EXIT_OK)
@@ -657,6 +678,7 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
     if (reported)
         emit_report(&ctx, &p, pipeline_report(&p), live, 1);
     pipeline_free(&p);
+    flow_sink_free(sink);
     close_outputs(&out, reported, reported || read_some);
     if (outfile_any_failed() && rc != PS_EXIT_USAGE)
         rc = PS_EXIT_INPUT;
@@ -694,7 +716,7 @@ int main(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
     o.cap.promisc = 1;
-    o.flow_format = PS_FMT_TEXT;
+    o.flow_fmt = flow_sink_find("text");
     o.report_writer = report_writer_find("text");
     flow_config_defaults(&o.flow);
     ipfix_config_defaults(&o.ipfix);

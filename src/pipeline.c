@@ -30,8 +30,8 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
     attribute_flow(p->registry, &fan, flow, &label);
     if (p->select && !service_select_match(p->select, &label))
         return;
-    if (p->flow_format != PS_FMT_NONE) {
-        output_flow(p->flow_stream, p->flow_format, flow, &label);
+    if (p->sink) {
+        flow_sink_write(p->sink, flow, &label);
         p->flow_records++;
     }
     if (p->ipfix)
@@ -40,12 +40,10 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
 }
 
 int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *cfg,
-                  ps_format flow_format, ps_outfile *flow_out)
+                  ps_flow_sink *sink)
 {
     p->registry = reg;
-    p->flow_format = flow_out ? flow_format : PS_FMT_NONE;
-    p->flow_out = flow_out;
-    p->flow_stream = flow_out ? outfile_stream(flow_out) : NULL;
+    p->sink = sink;
     p->flow_records = 0;
     p->ipfix = NULL;
     run_stats_init(&p->stats);
@@ -53,19 +51,17 @@ int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *
     p->flows = flow_table_create(cfg, on_flow_end, p);
     p->fanin = fanin_create();
     p->select = NULL;
-    if (!p->report || !p->flows || !p->fanin || (flow_out && !p->flow_stream)) {
+    if (!p->report || !p->flows || !p->fanin) {
         pipeline_free(p);
         return -1;
     }
-    if (p->flow_format != PS_FMT_NONE)
-        output_flow_begin(p->flow_stream, p->flow_format);
     return 0;
 }
 
 void pipeline_flush(ps_pipeline *p)
 {
-    if (p->flow_out)
-        outfile_flush(p->flow_out);
+    if (p->sink)
+        flow_sink_flush(p->sink);
 }
 
 void pipeline_free(ps_pipeline *p)

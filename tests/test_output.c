@@ -10,6 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "portsniff/output.h"
 
 #define S INT64_C(1000000000)
@@ -39,6 +41,46 @@ static const char *capture_close(capture *c)
 {
     fclose(c->f);
     return c->buf;
+}
+
+/* What a sink of format fmt writes (begin, the records, end) through an
+ * output file, read back; free it. */
+static char *render(const char *fmt, size_t n, const ps_flow *flows, const ps_label *labels)
+{
+    char dir[] = "/tmp/test_output.XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/flows", dir);
+    ps_outfile *o = outfile_open(path);
+    assert_non_null(o);
+    const ps_flow_sink_ops *ops = flow_sink_find(fmt);
+    assert_non_null(ops);
+    ps_flow_sink *s = flow_sink_create(ops, o, 0);
+    assert_non_null(s);
+    assert_int_equal(flow_sink_begin(s), 0);
+    for (size_t i = 0; i < n; i++)
+        flow_sink_write(s, &flows[i], &labels[i]);
+    assert_int_equal(flow_sink_end(s), 0);
+    assert_int_equal(s->records, n);
+    flow_sink_free(s);
+    assert_int_equal(outfile_close(o), 0);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    int c;
+    while ((c = getc(f)) != EOF)
+        putc(c, m);
+    fclose(m);
+    fclose(f);
+    unlink(path);
+    rmdir(dir);
+    return buf;
+}
+
+static char *render1(const char *fmt, const ps_flow *flow, const ps_label *label)
+{
+    return render(fmt, 1, flow, label);
 }
 
 /* 10.0.0.1:49152 (endpoint a, originator) talking to 10.0.0.2:80. */
@@ -103,24 +145,21 @@ static ps_label unregistered_label(uint16_t port, int basis)
 static void test_text_record(void **state)
 {
     (void)state;
-    capture c;
+    char *out;
     ps_flow f = web_flow();
     ps_label l = web_label();
-    output_flow_begin(capture_open(&c), PS_FMT_TEXT);
-    output_flow(c.f, PS_FMT_TEXT, &f, &l);
-    assert_string_equal(capture_close(&c),
+    assert_string_equal(out = render1("text", &f, &l),
         "2026-08-17T10:00:00.123456Z tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 "
         "\"World Wide Web HTTP\" basis=handshake orig=6p/520B resp=4p/2960B dur=0.123456 "
         "end=fin flags=FSP./FS.\n");
-    free(c.buf);
+    free(out);
 
     ps_flow s = sctp_flow();
     l = unregistered_label(5000, PS_BASIS_HANDSHAKE);
-    output_flow(capture_open(&c), PS_FMT_TEXT, &s, &l);
-    assert_string_equal(capture_close(&c),
+    assert_string_equal(out = render1("text", &s, &l),
         "2026-08-17T10:00:00.000000Z sctp [2001:db8::2]:38412 > [2001:db8::1]:5000 "
         "(unregistered)/5000 basis=handshake orig=3p/330B resp=2p/200B dur=2.000005 end=abort vlan=7\n");
-    free(c.buf);
+    free(out);
 }
 
 static void test_text_description_stays_one_line(void **state)
@@ -133,24 +172,21 @@ static void test_text_description_stays_one_line(void **state)
     f.dir[0].tcp_flags = 0;
     ps_label l = {.entry = &odd, .service_port = 80,
                   .basis = PS_BASIS_LOWER_PORT, .status = PS_REG_NAMED};
-    capture c;
-    output_flow(capture_open(&c), PS_FMT_TEXT, &f, &l);
-    assert_string_equal(capture_close(&c),
+    char *out;
+    assert_string_equal(out = render1("text", &f, &l),
         "2026-08-17T10:00:00.123456Z tcp 10.0.0.1:49152 > 10.0.0.2:80 odd/80 "
         "\"say \\\"hi\\\"\\\\\\x0anow\" basis=lower-port orig=6p/520B resp=4p/2960B dur=0.123456 "
         "end=fin flags=none/FS.\n");
-    free(c.buf);
+    free(out);
 }
 
 static void test_json_record(void **state)
 {
     (void)state;
-    capture c;
+    char *out;
     ps_flow f = web_flow();
     ps_label l = web_label();
-    output_flow_begin(capture_open(&c), PS_FMT_JSON);
-    output_flow(c.f, PS_FMT_JSON, &f, &l);
-    assert_string_equal(capture_close(&c),
+    assert_string_equal(out = render1("json", &f, &l),
         "{\"record\":\"flow\",\"ts\":1786960800.123456,\"duration\":0.123456,\"proto\":\"tcp\","
         "\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":49152,\"id.resp_h\":\"10.0.0.2\",\"id.resp_p\":80,"
         "\"orig_pkts\":6,\"resp_pkts\":4,\"orig_ip_bytes\":436,\"resp_ip_bytes\":2880,"
@@ -158,12 +194,11 @@ static void test_json_record(void **state)
         "\"service_status\":\"registered\",\"service_port\":80,"
         "\"service_description\":\"World Wide Web HTTP\",\"label_basis\":\"handshake\","
         "\"end_reason\":\"fin\",\"orig_tcp_flags\":\"FSP.\",\"resp_tcp_flags\":\"FS.\"}\n");
-    free(c.buf);
+    free(out);
 
     ps_flow s = sctp_flow();
     l = unregistered_label(5000, PS_BASIS_HANDSHAKE);
-    output_flow(capture_open(&c), PS_FMT_JSON, &s, &l);
-    assert_string_equal(capture_close(&c),
+    assert_string_equal(out = render1("json", &s, &l),
         "{\"record\":\"flow\",\"ts\":1786960800.000000,\"duration\":2.000005,\"proto\":\"sctp\","
         "\"id.orig_h\":\"2001:db8::2\",\"id.orig_p\":38412,\"id.resp_h\":\"2001:db8::1\",\"id.resp_p\":5000,"
         "\"orig_pkts\":3,\"resp_pkts\":2,\"orig_ip_bytes\":300,\"resp_ip_bytes\":180,"
@@ -171,7 +206,7 @@ static void test_json_record(void **state)
         "\"service_status\":\"unregistered\",\"service_port\":5000,\"service_description\":null,"
         "\"label_basis\":\"handshake\",\"end_reason\":\"abort\",\"vlan\":7,"
         "\"sctp_chunks\":[\"DATA\",\"INIT\",\"INIT_ACK\",\"CHUNK_20\"]}\n");
-    free(c.buf);
+    free(out);
 }
 
 static void test_json_dccp_and_reserved(void **state)
@@ -187,38 +222,30 @@ static void test_json_dccp_and_reserved(void **state)
     f.end_reason = PS_END_DCCP_RESET;
     ps_label l = {.entry = &reserved, .service_port = 80,
                   .basis = PS_BASIS_PORT_RANGE, .status = PS_REG_RESERVED};
-    capture c;
-    output_flow(capture_open(&c), PS_FMT_JSON, &f, &l);
-    const char *out = capture_close(&c);
+    char *out = render1("json", &f, &l);
     assert_non_null(strstr(out, "\"proto\":\"dccp\""));
     assert_non_null(strstr(out, "\"service\":null,\"service_status\":\"reserved\",\"service_port\":80,"
                                 "\"service_description\":\"Reserved\",\"label_basis\":\"port-range\","
                                 "\"end_reason\":\"dccp-reset\",\"dccp_service_code\":1685351985}\n"));
     assert_null(strstr(out, "tcp_flags"));
-    free(c.buf);
+    free(out);
 
-    output_flow(capture_open(&c), PS_FMT_TEXT, &f, &l);
-    assert_non_null(strstr(capture_close(&c), " (reserved)/80 \"Reserved\" basis=port-range "));
-    free(c.buf);
+    out = render1("text", &f, &l);
+    assert_non_null(strstr(out, " (reserved)/80 \"Reserved\" basis=port-range "));
+    free(out);
 }
 
 static void test_csv_records(void **state)
 {
     (void)state;
-    capture c;
-    ps_flow f = web_flow();
-    ps_label l = web_label();
-    ps_flow s = sctp_flow();
-    ps_label sl = unregistered_label(5000, PS_BASIS_HANDSHAKE);
     ps_reg_entry comma = http_entry;
     comma.description = "one, \"two\"";
-    ps_label cl = {.entry = &comma, .service_port = 80,
-                   .basis = PS_BASIS_HANDSHAKE, .status = PS_REG_NAMED};
-    output_flow_begin(capture_open(&c), PS_FMT_CSV);
-    output_flow(c.f, PS_FMT_CSV, &f, &l);
-    output_flow(c.f, PS_FMT_CSV, &s, &sl);
-    output_flow(c.f, PS_FMT_CSV, &f, &cl);
-    assert_string_equal(capture_close(&c),
+    const ps_flow flows[3] = {web_flow(), sctp_flow(), web_flow()};
+    const ps_label labels[3] = {web_label(), unregistered_label(5000, PS_BASIS_HANDSHAKE),
+                                {.entry = &comma, .service_port = 80,
+                                 .basis = PS_BASIS_HANDSHAKE, .status = PS_REG_NAMED}};
+    char *out;
+    assert_string_equal(out = render("csv", 3, flows, labels),
         "ts,duration,proto,id.orig_h,id.orig_p,id.resp_h,id.resp_p,orig_pkts,resp_pkts,"
         "orig_ip_bytes,resp_ip_bytes,orig_frame_bytes,resp_frame_bytes,service,service_status,"
         "service_port,service_description,label_basis,end_reason,vlan,orig_tcp_flags,"
@@ -229,19 +256,68 @@ static void test_csv_records(void **state)
         ",unregistered,5000,,handshake,abort,7,,,DATA|INIT|INIT_ACK|CHUNK_20,\n"
         "1786960800.123456,0.123456,tcp,10.0.0.1,49152,10.0.0.2,80,6,4,436,2880,520,2960,"
         "http,registered,80,\"one, \"\"two\"\"\",handshake,fin,,FSP.,FS.,,\n");
-    free(c.buf);
+    free(out);
 }
 
-static void test_no_format_writes_nothing(void **state)
+/* The formats --flows takes, and the schema they share. */
+static void test_formats_and_schema(void **state)
 {
     (void)state;
-    capture c;
-    ps_flow f = web_flow();
-    ps_label l = web_label();
-    output_flow_begin(capture_open(&c), PS_FMT_NONE);
-    output_flow(c.f, PS_FMT_NONE, &f, &l);
-    assert_string_equal(capture_close(&c), "");
-    free(c.buf);
+    assert_non_null(flow_sink_find("text"));
+    assert_ptr_equal(flow_sink_find("JSON"), flow_sink_find("json"));
+    assert_non_null(flow_sink_find("csv"));
+    assert_null(flow_sink_find("none"));
+    assert_null(flow_sink_find("xml"));
+    assert_null(flow_sink_find(NULL));
+    for (size_t i = 0; i < PS_F_COUNT; i++) {
+        const ps_flow_field *f = &ps_flow_fields[i];
+        assert_non_null(f->name);
+        assert_non_null(f->get);
+        assert_true(f->type < PS_FT_COUNT_TYPES);
+        assert_true(f->type != PS_FT_NAME_SET || f->item_name);
+        assert_ptr_equal(ps_field_by_name(f->name), f);
+    }
+    assert_string_equal(ps_field_zeek_type(ps_field_by_name("ts")), "time");
+    assert_string_equal(ps_field_zeek_type(ps_field_by_name("proto")), "enum");
+    assert_string_equal(ps_field_zeek_type(ps_field_by_name("id.resp_p")), "port");
+    assert_string_equal(ps_field_zeek_type(ps_field_by_name("sctp_chunks")), "set[string]");
+    assert_int_equal(ps_field_by_name("id.orig_h")->ipfix_id, 8);
+    assert_int_equal(ps_field_by_name("id.orig_h")->ipfix_id6, 27);
+    assert_true(ps_field_by_name("resp_pkts")->flags & PS_FF_REVERSE);
+    assert_null(ps_field_by_name("no_such_field"));
+}
+
+/* Records longer than the writers' chunk, many of them: nothing is lost or
+ * reordered where the output buffer fills and is written out. */
+static void test_long_records(void **state)
+{
+    (void)state;
+    enum { N = 400 };
+    static char desc[3000];
+    for (size_t i = 0; i < sizeof(desc) - 1; i++)
+        desc[i] = (char)('a' + i % 26);
+    ps_reg_entry wordy = http_entry;
+    wordy.description = desc;
+    static ps_flow flows[N];
+    static ps_label labels[N];
+    for (int i = 0; i < N; i++) {
+        flows[i] = web_flow();
+        flows[i].dir[0].pkts = (uint64_t)i;
+        labels[i] = (ps_label){.entry = &wordy, .service_port = 80, .basis = PS_BASIS_HANDSHAKE, .status = PS_REG_NAMED};
+    }
+    char *out = render("json", N, flows, labels);
+    const char *p = out;
+    for (int i = 0; i < N; i++) {
+        char want[64];
+        snprintf(want, sizeof(want), "\"orig_pkts\":%d,", i);
+        const char *nl = strchr(p, '\n');
+        assert_non_null(nl);
+        assert_true(strstr(p, want) != NULL && strstr(p, want) < nl);
+        assert_true(strstr(p, desc) != NULL && strstr(p, desc) < nl);
+        p = nl + 1;
+    }
+    assert_string_equal(p, "");
+    free(out);
 }
 
 static void test_json_escaping(void **state)
@@ -304,12 +380,6 @@ static void test_formatting_helpers(void **state)
     format_addr(buf, sizeof(buf), 0, a4);
     assert_string_equal(buf, "-");
 
-    assert_int_equal(ps_format_from_name("text"), PS_FMT_TEXT);
-    assert_int_equal(ps_format_from_name("CSV"), PS_FMT_CSV);
-    assert_int_equal(ps_format_from_name("json"), PS_FMT_JSON);
-    assert_int_equal(ps_format_from_name("none"), PS_FMT_NONE);
-    assert_int_equal(ps_format_from_name("xml"), -1);
-    assert_int_equal(ps_format_from_name(""), -1);
 }
 
 int main(void)
@@ -320,7 +390,8 @@ int main(void)
         cmocka_unit_test(test_json_record),
         cmocka_unit_test(test_json_dccp_and_reserved),
         cmocka_unit_test(test_csv_records),
-        cmocka_unit_test(test_no_format_writes_nothing),
+        cmocka_unit_test(test_formats_and_schema),
+        cmocka_unit_test(test_long_records),
         cmocka_unit_test(test_json_escaping),
         cmocka_unit_test(test_csv_field_quoting),
         cmocka_unit_test(test_formatting_helpers),

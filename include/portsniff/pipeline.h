@@ -10,7 +10,6 @@
 #include "portsniff/service_select.h"
 #include "portsniff/flow.h"
 #include "portsniff/ipfix.h"
-#include "portsniff/outfile.h"
 #include "portsniff/output.h"
 #include "portsniff/registry.h"
 #include "portsniff/report.h"
@@ -23,17 +22,15 @@ typedef struct ps_pipeline {
     const ps_service_select *select;  /* --service: flows kept; NULL keeps all */
     ps_report *report;
     ps_run_stats stats;
-    ps_format flow_format;
-    ps_outfile *flow_out;         /* NULL when flow records are not written */
-    FILE *flow_stream;            /* over flow_out */
+    ps_flow_sink *sink;           /* NULL when flow records are not written */
     uint64_t flow_records;        /* records written */
     ps_ipfix *ipfix;              /* --ipfix export, or NULL; set after pipeline_init */
 } ps_pipeline;
 
-/* 0 on success, -1 when out of memory. Flow records go to flow_out (not
- * owned) unless it is NULL. */
+/* 0 on success, -1 when out of memory. Each flow's record goes to sink (not
+ * owned, already begun) unless it is NULL. */
 int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *cfg,
-                  ps_format flow_format, ps_outfile *flow_out);
+                  ps_flow_sink *sink);
 void pipeline_free(ps_pipeline *p);
 /* Writes out the flow records buffered so far. */
 void pipeline_flush(ps_pipeline *p);

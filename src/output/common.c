@@ -9,21 +9,6 @@
 
 #define NS_PER_S INT64_C(1000000000)
 
-int ps_format_from_name(const char *name)
-{
-    if (!name)
-        return -1;
-    if (strcasecmp(name, "text") == 0)
-        return PS_FMT_TEXT;
-    if (strcasecmp(name, "csv") == 0)
-        return PS_FMT_CSV;
-    if (strcasecmp(name, "json") == 0)
-        return PS_FMT_JSON;
-    if (strcasecmp(name, "none") == 0)
-        return PS_FMT_NONE;
-    return -1;
-}
-
 /* Decimal digits of v, written backwards ending at end; returns the start. */
 static char *u64_digits(char *end, uint64_t v)
 {
@@ -108,19 +93,29 @@ static char *put_ipv6(char *p, const uint8_t *a)
     return p;
 }
 
+char *ps_put_u64(char *p, uint64_t v)
+{
+    char tmp[PS_PUT_U64_MAX], *end = tmp + sizeof(tmp);
+    char *s = u64_digits(end, v);
+    size_t n = (size_t)(end - s);
+    memcpy(p, s, n);
+    return p + n;
+}
+
+char *ps_put_addr(char *p, int family, const uint8_t *addr)
+{
+    if (family == 4)
+        return put_ipv4(p, addr);
+    if (family == 6)
+        return put_ipv6(p, addr);
+    *p++ = '-';
+    return p;
+}
+
 void format_addr(char *buf, size_t len, int family, const uint8_t *addr)
 {
-    char tmp[INET6_ADDRSTRLEN];
-    char *end;
-    if (family == 4)
-        end = put_ipv4(tmp, addr);
-    else if (family == 6)
-        end = put_ipv6(tmp, addr);
-    else {
-        snprintf(buf, len, "-");
-        return;
-    }
-    size_t n = (size_t)(end - tmp);
+    char tmp[PS_PUT_ADDR_MAX];
+    size_t n = (size_t)(ps_put_addr(tmp, family, addr) - tmp);
     if (n >= len) {
         snprintf(buf, len, "?");
         return;
@@ -131,26 +126,34 @@ void format_addr(char *buf, size_t len, int family, const uint8_t *addr)
 
 /* Truncated to the microsecond: that is what pcap timestamps usually carry,
  * and truncation keeps a record's start from rounding into the next second. */
-void format_ts(char *buf, size_t len, int64_t ts_ns)
+char *ps_put_ts(char *p, int64_t ts_ns)
 {
     char tmp[32], *end = tmp + sizeof(tmp);
     uint64_t mag = (uint64_t)ts_ns;
     if (ts_ns < 0)
         mag = 0 - (uint64_t)ts_ns;
     uint64_t us = mag % (uint64_t)NS_PER_S / 1000;
-    char *p = end;
+    char *s = end;
     for (int i = 0; i < 6; i++, us /= 10)
-        *--p = (char)('0' + us % 10);
-    *--p = '.';
-    p = u64_digits(p, mag / (uint64_t)NS_PER_S);
+        *--s = (char)('0' + us % 10);
+    *--s = '.';
+    s = u64_digits(s, mag / (uint64_t)NS_PER_S);
     if (ts_ns < 0)
-        *--p = '-';
-    size_t n = (size_t)(end - p);
+        *--s = '-';
+    size_t n = (size_t)(end - s);
+    memcpy(p, s, n);
+    return p + n;
+}
+
+void format_ts(char *buf, size_t len, int64_t ts_ns)
+{
+    char tmp[PS_PUT_TS_MAX];
+    size_t n = (size_t)(ps_put_ts(tmp, ts_ns) - tmp);
     if (len == 0)
         return;
     if (n >= len)
         n = len - 1;
-    memcpy(buf, p, n);
+    memcpy(buf, tmp, n);
     buf[n] = '\0';
 }
 
@@ -177,7 +180,7 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-void format_iso_ts(char *buf, size_t len, int64_t ts_ns)
+char *ps_put_iso_ts(char *p, int64_t ts_ns)
 {
     int64_t sec = ts_ns / NS_PER_S, rem = ts_ns % NS_PER_S;
     if (rem < 0) {
@@ -185,11 +188,10 @@ void format_iso_ts(char *buf, size_t len, int64_t ts_ns)
         sec--;
     }
     /* Years 1970-9999 directly; gmtime and strftime decide the rest. */
-    if (sec >= 0 && sec < INT64_C(253402300800) && len >= 28) {
+    if (sec >= 0 && sec < INT64_C(253402300800)) {
         int64_t year;
         unsigned month, day, sod = (unsigned)(sec % 86400);
         civil_from_days(sec / 86400, &year, &month, &day);
-        char *p = buf;
         p = put_2d(p, (unsigned)(year / 100));
         p = put_2d(p, (unsigned)(year % 100));
         *p++ = '-';
@@ -208,83 +210,59 @@ void format_iso_ts(char *buf, size_t len, int64_t ts_ns)
             p[i] = (char)('0' + us % 10);
         p += 6;
         *p++ = 'Z';
-        *p = '\0';
-        return;
+        return p;
     }
     time_t tt = (time_t)sec;
     struct tm tm;
-    char date[32];
-    if (!gmtime_r(&tt, &tm) || strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-        snprintf(buf, len, "?");
-        return;
+    char date[PS_PUT_ISO_TS_MAX];
+    if (!gmtime_r(&tt, &tm) || strftime(date, sizeof(date) - 8, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        *p++ = '?';
+        return p;
     }
-    snprintf(buf, len, "%s.%06" PRId64 "Z", date, rem / 1000);
+    int n = snprintf(p, PS_PUT_ISO_TS_MAX, "%s.%06" PRId64 "Z", date, rem / 1000);
+    return p + (n > 0 && n < PS_PUT_ISO_TS_MAX ? n : 0);
+}
+
+void format_iso_ts(char *buf, size_t len, int64_t ts_ns)
+{
+    char tmp[PS_PUT_ISO_TS_MAX + 1];
+    size_t n = (size_t)(ps_put_iso_ts(tmp, ts_ns) - tmp);
+    if (len == 0)
+        return;
+    if (n >= len)
+        n = len - 1;
+    memcpy(buf, tmp, n);
+    buf[n] = '\0';
 }
 
 /* RFC 8259 section 7: quote, backslash and control characters are escaped;
  * other bytes, UTF-8 included, pass through. */
-void ob_str(out_buf *b, const char *s)
-{
-    ob_mem(b, s, strlen(s));
-}
-
-void ob_u64(out_buf *b, uint64_t v)
-{
-    char tmp[24], *end = tmp + sizeof(tmp);
-    char *p = u64_digits(end, v);
-    ob_mem(b, p, (size_t)(end - p));
-}
-
-/* RFC 8259 section 7: quote, backslash and control characters are escaped;
- * other bytes, UTF-8 included, pass through. */
-void ob_json_string(out_buf *b, const char *s)
+static void ob_json_string(out_buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     ob_char(b, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        const char *esc = NULL;
         switch (*p) {
-        case '"': ob_mem(b, "\\\"", 2); break;
-        case '\\': ob_mem(b, "\\\\", 2); break;
-        case '\b': ob_mem(b, "\\b", 2); break;
-        case '\f': ob_mem(b, "\\f", 2); break;
-        case '\n': ob_mem(b, "\\n", 2); break;
-        case '\r': ob_mem(b, "\\r", 2); break;
-        case '\t': ob_mem(b, "\\t", 2); break;
-        default:
-            if (*p < 0x20) {
-                char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
-                ob_mem(b, u, sizeof(u));
-            } else {
-                ob_char(b, (char)*p);
-            }
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default: break;
         }
-    }
-    ob_char(b, '"');
-}
-
-void ob_json_string_or_null(out_buf *b, const char *s)
-{
-    if (s)
-        ob_json_string(b, s);
-    else
-        ob_mem(b, "null", 4);
-}
-
-/* RFC 4180 section 2: a field holding a comma, quote or line break is quoted
- * and its quotes doubled. NULL is the empty field. */
-void ob_csv_field(out_buf *b, const char *s)
-{
-    if (!s)
-        return;
-    if (!strpbrk(s, ",\"\r\n")) {
-        ob_str(b, s);
-        return;
-    }
-    ob_char(b, '"');
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            ob_char(b, '"');
-        ob_char(b, *p);
+        if (esc) {
+            ob_char(b, esc[0]);
+            ob_char(b, esc[1]);
+        } else if (*p < 0x20) {
+            const char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+            for (int i = 0; i < 6; i++)
+                ob_char(b, u[i]);
+        } else {
+            ob_char(b, (char)*p);
+        }
     }
     ob_char(b, '"');
 }
@@ -299,17 +277,31 @@ void json_write_string(FILE *out, const char *s)
 
 void json_write_string_or_null(FILE *out, const char *s)
 {
-    out_buf b;
-    ob_init(&b, out);
-    ob_json_string_or_null(&b, s);
-    ob_flush(&b);
+    if (s)
+        json_write_string(out, s);
+    else
+        fputs("null", out);
 }
 
+/* RFC 4180 section 2: a field holding a comma, quote or line break is quoted
+ * and its quotes doubled. NULL is the empty field. */
 void csv_write_field(FILE *out, const char *s)
 {
     out_buf b;
+    if (!s)
+        return;
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, out);
+        return;
+    }
     ob_init(&b, out);
-    ob_csv_field(&b, s);
+    ob_char(&b, '"');
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            ob_char(&b, '"');
+        ob_char(&b, *p);
+    }
+    ob_char(&b, '"');
     ob_flush(&b);
 }
 
@@ -349,52 +341,3 @@ const char *sctp_chunk_name(unsigned type, char *buf, size_t len)
     return buf;
 }
 
-int sctp_next_chunk(uint32_t chunks, int from)
-{
-    for (int i = from; i < 32; i++)
-        if (chunks & (UINT32_C(1) << i))
-            return i;
-    return -1;
-}
-
-void flow_view_fill(flow_view *v, const ps_flow *flow, const ps_label *label, int with_iso)
-{
-    format_ts(v->ts, sizeof(v->ts), flow->first_ns);
-    v->iso_ts[0] = '\0';
-    if (with_iso)
-        format_iso_ts(v->iso_ts, sizeof(v->iso_ts), flow->first_ns);
-    format_ts(v->duration, sizeof(v->duration), flow->last_ns - flow->first_ns);
-    v->proto = ps_transport_name(flow->key.transport);
-    format_addr(v->orig_h, sizeof(v->orig_h), flow->key.family, flow_orig_addr(flow));
-    format_addr(v->resp_h, sizeof(v->resp_h), flow->key.family, flow_resp_addr(flow));
-    v->orig_p = flow_orig_port(flow);
-    v->resp_p = flow_resp_port(flow);
-    v->orig = flow_orig_stats(flow);
-    v->resp = flow_resp_stats(flow);
-    v->service_text = label_service_text(label);
-    v->service = label->status == PS_REG_NAMED && label->entry ? label->entry->name : NULL;
-    v->status = ps_reg_status_name(label->status);
-    v->description = label->entry && label->entry->description && label->entry->description[0]
-                         ? label->entry->description : NULL;
-    v->basis = ps_label_basis_name(label->basis);
-    v->end = ps_end_reason_name(flow->end_reason);
-    v->is_tcp = flow->key.transport == PS_TRANSPORT_TCP;
-    format_tcp_flags(v->orig_flags, sizeof(v->orig_flags), v->orig->tcp_flags);
-    format_tcp_flags(v->resp_flags, sizeof(v->resp_flags), v->resp->tcp_flags);
-}
-
-void output_flow_begin(FILE *out, ps_format fmt)
-{
-    if (fmt == PS_FMT_CSV)
-        csv_write_flow_header(out);
-}
-
-void output_flow(FILE *out, ps_format fmt, const ps_flow *flow, const ps_label *label)
-{
-    switch (fmt) {
-    case PS_FMT_TEXT: text_write_flow(out, flow, label); break;
-    case PS_FMT_CSV: csv_write_flow(out, flow, label); break;
-    case PS_FMT_JSON: json_write_flow(out, flow, label); break;
-    default: break;
-    }
-}

@@ -1,93 +1,81 @@
-/* Flow records as JSON lines, with Zeek conn.log's field names where Zeek
- * has one. Optional fields appear only when they apply: vlan when tagged,
- * TCP flag letters for TCP, the SCTP chunk types seen, the DCCP service code. */
-#include "output/common.h"
-#include "portsniff/output.h"
+/* Flow records as JSON lines (NDJSON): {"record":"flow", then the fields of
+ * the schema by name. An absent value is null, or left out for the fields
+ * that only apply to some flows (vlan, TCP flags, SCTP chunks, DCCP service
+ * code). */
+#include <stdio.h>
+#include <string.h>
 
-#define LIT(b, s) ob_mem((b), (s), sizeof(s) - 1)
+#include "output/emit.h"
 
-static void write_sctp_chunks(out_buf *b, uint32_t chunks)
+#define KEY_MAX 48
+
+typedef struct json_state {
+    char key[PS_F_COUNT][KEY_MAX];   /* ,"name": */
+    uint8_t key_len[PS_F_COUNT];
+} json_state;
+
+static int json_begin(ps_flow_sink *s)
 {
-    char buf[16];
-    const char *sep = "";
-    LIT(b, ",\"sctp_chunks\":[");
-    for (int c = sctp_next_chunk(chunks, 0); c >= 0; c = sctp_next_chunk(chunks, c + 1)) {
-        ob_str(b, sep);
-        ob_char(b, '"');
-        ob_str(b, sctp_chunk_name((unsigned)c, buf, sizeof(buf)));
-        ob_char(b, '"');
-        sep = ",";
+    json_state *st = s->state;
+    for (size_t i = 0; i < s->nfields && i < PS_F_COUNT; i++) {
+        int n = snprintf(st->key[i], KEY_MAX, ",\"%s\":", s->fields[i].name);
+        st->key_len[i] = (uint8_t)(n > 0 && n < KEY_MAX ? n : 0);
     }
-    ob_char(b, ']');
+    return 0;
 }
 
-static void write_optional(out_buf *b, const ps_flow *flow, const flow_view *v)
+static void json_write(ps_flow_sink *s, const ps_flow_rec *r)
 {
-    if (flow->vlan_id) {
-        LIT(b, ",\"vlan\":");
-        ob_u64(b, flow->vlan_id);
+    const json_state *st = s->state;
+    ps_emit e;
+    emit_open(&e, s->out);
+    EMIT_LIT(&e, "{\"record\":\"flow\"");
+    for (size_t i = 0; i < s->nfields; i++) {
+        const ps_flow_field *f = &s->fields[i];
+        ps_value v;
+        v.absent = 0;
+        f->get(r, &v);
+        if (v.absent && (f->flags & PS_FF_OMIT_ABSENT))
+            continue;
+        /* A fixed-size copy compiles to a few moves; the length says how
+         * much of it counts. */
+        emit_need(&e, KEY_MAX);
+        memcpy(e.p, st->key[i], KEY_MAX);
+        e.p += st->key_len[i];
+        if (v.absent) {
+            EMIT_LIT(&e, "null");
+            continue;
+        }
+        switch (f->type) {
+        case PS_FT_TIME:
+        case PS_FT_INTERVAL: emit_ts(&e, v.ns); break;
+        case PS_FT_COUNT:
+        case PS_FT_PORT: emit_u64(&e, v.u); break;
+        case PS_FT_ADDR:
+            emit_char(&e, '"');
+            emit_addr(&e, v.family, v.addr);
+            emit_char(&e, '"');
+            break;
+        case PS_FT_ENUM:
+            emit_char(&e, '"');
+            emit_str(&e, v.s);
+            emit_char(&e, '"');
+            break;
+        case PS_FT_NAME_SET:
+            emit_char(&e, '[');
+            emit_name_set(&e, f, v.u, ",", "\"");
+            emit_char(&e, ']');
+            break;
+        default: emit_json_string(&e, v.s); break;
+        }
     }
-    if (v->is_tcp) {
-        LIT(b, ",\"orig_tcp_flags\":\"");
-        ob_str(b, v->orig_flags);
-        LIT(b, "\",\"resp_tcp_flags\":\"");
-        ob_str(b, v->resp_flags);
-        ob_char(b, '"');
-    }
-    if (flow->key.transport == PS_TRANSPORT_SCTP)
-        write_sctp_chunks(b, flow->sctp_chunks);
-    if (flow->dccp_has_service_code) {
-        LIT(b, ",\"dccp_service_code\":");
-        ob_u64(b, flow->dccp_service_code);
-    }
+    EMIT_LIT(&e, "}\n");
+    emit_close(&e);
 }
 
-void json_write_flow(FILE *out, const ps_flow *flow, const ps_label *label)
-{
-    flow_view v;
-    out_buf b;
-    flow_view_fill(&v, flow, label, 0);
-    ob_init(&b, out);
-    LIT(&b, "{\"record\":\"flow\",\"ts\":");
-    ob_str(&b, v.ts);
-    LIT(&b, ",\"duration\":");
-    ob_str(&b, v.duration);
-    LIT(&b, ",\"proto\":\"");
-    ob_str(&b, v.proto);
-    LIT(&b, "\",\"id.orig_h\":\"");
-    ob_str(&b, v.orig_h);
-    LIT(&b, "\",\"id.orig_p\":");
-    ob_u64(&b, v.orig_p);
-    LIT(&b, ",\"id.resp_h\":\"");
-    ob_str(&b, v.resp_h);
-    LIT(&b, "\",\"id.resp_p\":");
-    ob_u64(&b, v.resp_p);
-    LIT(&b, ",\"orig_pkts\":");
-    ob_u64(&b, v.orig->pkts);
-    LIT(&b, ",\"resp_pkts\":");
-    ob_u64(&b, v.resp->pkts);
-    LIT(&b, ",\"orig_ip_bytes\":");
-    ob_u64(&b, v.orig->ip_bytes);
-    LIT(&b, ",\"resp_ip_bytes\":");
-    ob_u64(&b, v.resp->ip_bytes);
-    LIT(&b, ",\"orig_frame_bytes\":");
-    ob_u64(&b, v.orig->frame_bytes);
-    LIT(&b, ",\"resp_frame_bytes\":");
-    ob_u64(&b, v.resp->frame_bytes);
-    LIT(&b, ",\"service\":");
-    ob_json_string_or_null(&b, v.service);
-    LIT(&b, ",\"service_status\":\"");
-    ob_str(&b, v.status);
-    LIT(&b, "\",\"service_port\":");
-    ob_u64(&b, label->service_port);
-    LIT(&b, ",\"service_description\":");
-    ob_json_string_or_null(&b, v.description);
-    LIT(&b, ",\"label_basis\":\"");
-    ob_str(&b, v.basis);
-    LIT(&b, "\",\"end_reason\":\"");
-    ob_str(&b, v.end);
-    ob_char(&b, '"');
-    write_optional(&b, flow, &v);
-    LIT(&b, "}\n");
-    ob_flush(&b);
-}
+const ps_flow_sink_ops ps_json_sink = {
+    .name = "json",
+    .state_size = sizeof(json_state),
+    .begin = json_begin,
+    .write = json_write,
+};

@@ -3,91 +3,150 @@
  *   FIRST-PACKET-UTC PROTO ORIG > RESP SERVICE/PORT "DESCRIPTION" basis=B
  *     orig=Np/NB resp=Np/NB dur=S.US end=R [vlan=N] [flags=ORIG/RESP]
  *
+ * The line is a list of columns over the schema's fields (cols[] below).
  * Bytes are frame bytes. IPv6 endpoints are bracketed as in RFC 3986 so the
  * port stays readable. The description is omitted when the registry has
  * none; inside it a quote or backslash is escaped with a backslash and other
  * control characters as \xHH, so a record is always one line. TCP flags are
  * the union each side sent, in tcpdump's letters and order (F S R P . U E W). */
-#include "output/common.h"
-#include "portsniff/output.h"
+#include "output/emit.h"
 
-#define LIT(b, s) ob_mem((b), (s), sizeof(s) - 1)
+enum text_how {
+    TX_PLAIN,      /* the value as its type prints it */
+    TX_ISO_TIME,   /* 2026-08-17T10:00:00.000000Z */
+    TX_ENDPOINT,   /* address:port, IPv6 in brackets; field2 is the port */
+    TX_LABEL,      /* the service, else what the label says instead */
+    TX_QUOTED,     /* "text", escaped */
+};
 
-static void write_endpoint(out_buf *b, int family, const char *addr, uint16_t port)
-{
-    if (family == 6)
-        ob_char(b, '[');
-    ob_str(b, addr);
-    if (family == 6)
-        ob_char(b, ']');
-    ob_char(b, ':');
-    ob_u64(b, port);
-}
+#define TC_OPTIONAL 0x01   /* absent: the column and its prefix are left out */
 
-static void write_quoted(out_buf *b, const char *s)
+typedef struct text_col {
+    const char *before;    /* printed before the value */
+    uint8_t before_len;
+    uint8_t field, field2; /* ps_field_id */
+    uint8_t how;           /* enum text_how */
+    uint8_t flags;         /* TC_* */
+} text_col;
+
+#define COL(before, ...) {before, sizeof(before) - 1, __VA_ARGS__}
+
+static const text_col cols[] = {
+    COL("", PS_F_TS, 0, TX_ISO_TIME, 0),
+    COL(" ", PS_F_PROTO, 0, TX_PLAIN, 0),
+    COL(" ", PS_F_ORIG_H, PS_F_ORIG_P, TX_ENDPOINT, 0),
+    COL(" > ", PS_F_RESP_H, PS_F_RESP_P, TX_ENDPOINT, 0),
+    COL(" ", PS_F_SERVICE, 0, TX_LABEL, 0),
+    COL("/", PS_F_SERVICE_PORT, 0, TX_PLAIN, 0),
+    COL(" ", PS_F_SERVICE_DESCRIPTION, 0, TX_QUOTED, TC_OPTIONAL),
+    COL(" basis=", PS_F_LABEL_BASIS, 0, TX_PLAIN, 0),
+    COL(" orig=", PS_F_ORIG_PKTS, 0, TX_PLAIN, 0),
+    COL("p/", PS_F_ORIG_FRAME_BYTES, 0, TX_PLAIN, 0),
+    COL("B resp=", PS_F_RESP_PKTS, 0, TX_PLAIN, 0),
+    COL("p/", PS_F_RESP_FRAME_BYTES, 0, TX_PLAIN, 0),
+    COL("B dur=", PS_F_DURATION, 0, TX_PLAIN, 0),
+    COL(" end=", PS_F_END_REASON, 0, TX_PLAIN, 0),
+    COL(" vlan=", PS_F_VLAN, 0, TX_PLAIN, TC_OPTIONAL),
+    COL(" flags=", PS_F_ORIG_TCP_FLAGS, 0, TX_PLAIN, TC_OPTIONAL),
+    COL("/", PS_F_RESP_TCP_FLAGS, 0, TX_PLAIN, TC_OPTIONAL),
+};
+
+static void write_quoted(ps_emit *e, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    ob_char(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = 0;
+    while (p[n] >= 0x20 && p[n] != 0x7f && p[n] != '"' && p[n] != '\\')
+        n++;
+    if (!p[n] && n + 2 <= PS_OUTFILE_RESERVE_MAX) {
+        emit_need(e, n + 2);
+        *e->p++ = '"';
+        memcpy(e->p, s, n);
+        e->p += n;
+        *e->p++ = '"';
+        return;
+    }
+    emit_char(e, '"');
+    for (; *p; p++) {
+        emit_need(e, 4);
         if (*p == '"' || *p == '\\') {
-            char e[2] = {'\\', (char)*p};
-            ob_mem(b, e, 2);
+            *e->p++ = '\\';
+            *e->p++ = (char)*p;
         } else if (*p < 0x20 || *p == 0x7f) {
-            char e[4] = {'\\', 'x', hex[*p >> 4], hex[*p & 15]};
-            ob_mem(b, e, 4);
+            const char x[4] = {'\\', 'x', hex[*p >> 4], hex[*p & 15]};
+            memcpy(e->p, x, 4);
+            e->p += 4;
         } else {
-            ob_char(b, (char)*p);
+            *e->p++ = (char)*p;
         }
     }
-    ob_char(b, '"');
+    emit_char(e, '"');
 }
 
-void text_write_flow(FILE *out, const ps_flow *flow, const ps_label *label)
+static void write_plain(ps_emit *e, const ps_flow_field *f, const ps_value *v)
 {
-    flow_view v;
-    out_buf b;
-    flow_view_fill(&v, flow, label, 1);
-    ob_init(&b, out);
-    ob_str(&b, v.iso_ts);
-    ob_char(&b, ' ');
-    ob_str(&b, v.proto);
-    ob_char(&b, ' ');
-    write_endpoint(&b, flow->key.family, v.orig_h, v.orig_p);
-    LIT(&b, " > ");
-    write_endpoint(&b, flow->key.family, v.resp_h, v.resp_p);
-    ob_char(&b, ' ');
-    ob_str(&b, v.service_text);
-    ob_char(&b, '/');
-    ob_u64(&b, label->service_port);
-    ob_char(&b, ' ');
-    if (v.description) {
-        write_quoted(&b, v.description);
-        ob_char(&b, ' ');
+    switch (f->type) {
+    case PS_FT_TIME:
+    case PS_FT_INTERVAL: emit_ts(e, v->ns); break;
+    case PS_FT_COUNT:
+    case PS_FT_PORT: emit_u64(e, v->u); break;
+    case PS_FT_ADDR: emit_addr(e, v->family, v->addr); break;
+    case PS_FT_NAME_SET: emit_name_set(e, f, v->u, "|", ""); break;
+    default: emit_str(e, v->s); break;
     }
-    LIT(&b, "basis=");
-    ob_str(&b, v.basis);
-    LIT(&b, " orig=");
-    ob_u64(&b, v.orig->pkts);
-    LIT(&b, "p/");
-    ob_u64(&b, v.orig->frame_bytes);
-    LIT(&b, "B resp=");
-    ob_u64(&b, v.resp->pkts);
-    LIT(&b, "p/");
-    ob_u64(&b, v.resp->frame_bytes);
-    LIT(&b, "B dur=");
-    ob_str(&b, v.duration);
-    LIT(&b, " end=");
-    ob_str(&b, v.end);
-    if (flow->vlan_id) {
-        LIT(&b, " vlan=");
-        ob_u64(&b, flow->vlan_id);
-    }
-    if (v.is_tcp) {
-        LIT(&b, " flags=");
-        ob_str(&b, v.orig_flags);
-        ob_char(&b, '/');
-        ob_str(&b, v.resp_flags);
-    }
-    ob_char(&b, '\n');
-    ob_flush(&b);
 }
+
+static void text_write(ps_flow_sink *s, const ps_flow_rec *r)
+{
+    ps_emit e;
+    emit_open(&e, s->out);
+    for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+        const text_col *c = &cols[i];
+        const ps_flow_field *f = &s->fields[c->field];
+        ps_value v, v2;
+        v.absent = 0;
+        f->get(r, &v);
+        if (v.absent && (c->flags & TC_OPTIONAL))
+            continue;
+        emit_mem(&e, c->before, c->before_len);
+        switch (c->how) {
+        case TX_ISO_TIME:
+            emit_iso_ts(&e, v.ns);
+            break;
+        case TX_ENDPOINT:
+            v2.absent = 0;
+            s->fields[c->field2].get(r, &v2);
+            if (v.family == 6)
+                emit_char(&e, '[');
+            emit_addr(&e, v.family, v.addr);
+            if (v.family == 6)
+                emit_char(&e, ']');
+            emit_char(&e, ':');
+            emit_u64(&e, v2.u);
+            break;
+        case TX_LABEL:
+            /* "(unnamed)", "(reserved)", "(unassigned)", "(unregistered)" */
+            emit_str(&e, v.absent ? label_service_text(r->label) : v.s);
+            break;
+        case TX_QUOTED:
+            if (v.absent)
+                emit_char(&e, '-');
+            else
+                write_quoted(&e, v.s);
+            break;
+        default:
+            if (v.absent)
+                emit_char(&e, '-');
+            else
+                write_plain(&e, f, &v);
+            break;
+        }
+    }
+    emit_char(&e, '\n');
+    emit_close(&e);
+}
+
+const ps_flow_sink_ops ps_text_sink = {
+    .name = "text",
+    .write = text_write,
+};

@@ -1,0 +1,177 @@
+/* The flow-record schema: one row per field, in every format's column order.
+ * Names follow Zeek's conn.log where the meaning is the same; IPFIX elements
+ * are IANA's (RFC 7012 registry), reverse ones per RFC 5103. */
+#include <strings.h>
+
+#include "output/common.h"
+#include "portsniff/output.h"
+
+static void get_ts(const ps_flow_rec *r, ps_value *v) { v->ns = r->flow->first_ns; }
+static void get_duration(const ps_flow_rec *r, ps_value *v) { v->ns = r->flow->last_ns - r->flow->first_ns; }
+
+static void get_proto(const ps_flow_rec *r, ps_value *v)
+{
+    static const uint8_t ip_proto[] = {
+        [PS_TRANSPORT_TCP] = 6, [PS_TRANSPORT_UDP] = 17, [PS_TRANSPORT_SCTP] = 132, [PS_TRANSPORT_DCCP] = 33,
+    };
+    unsigned t = r->flow->key.transport;
+    v->s = ps_transport_name(t);
+    v->u = t < sizeof(ip_proto) ? ip_proto[t] : 0;
+}
+
+static void get_orig_h(const ps_flow_rec *r, ps_value *v)
+{
+    v->addr = flow_orig_addr(r->flow);
+    v->family = r->flow->key.family;
+}
+
+static void get_resp_h(const ps_flow_rec *r, ps_value *v)
+{
+    v->addr = flow_resp_addr(r->flow);
+    v->family = r->flow->key.family;
+}
+
+static void get_orig_p(const ps_flow_rec *r, ps_value *v) { v->u = flow_orig_port(r->flow); }
+static void get_resp_p(const ps_flow_rec *r, ps_value *v) { v->u = flow_resp_port(r->flow); }
+static void get_orig_pkts(const ps_flow_rec *r, ps_value *v) { v->u = flow_orig_stats(r->flow)->pkts; }
+static void get_resp_pkts(const ps_flow_rec *r, ps_value *v) { v->u = flow_resp_stats(r->flow)->pkts; }
+static void get_orig_ip_bytes(const ps_flow_rec *r, ps_value *v) { v->u = flow_orig_stats(r->flow)->ip_bytes; }
+static void get_resp_ip_bytes(const ps_flow_rec *r, ps_value *v) { v->u = flow_resp_stats(r->flow)->ip_bytes; }
+static void get_orig_frame_bytes(const ps_flow_rec *r, ps_value *v) { v->u = flow_orig_stats(r->flow)->frame_bytes; }
+static void get_resp_frame_bytes(const ps_flow_rec *r, ps_value *v) { v->u = flow_resp_stats(r->flow)->frame_bytes; }
+
+/* The canonical name; absent unless the registry names the port. */
+static void get_service(const ps_flow_rec *r, ps_value *v)
+{
+    const ps_label *l = r->label;
+    if (l->status == PS_REG_NAMED && l->entry && l->entry->name && l->entry->name[0])
+        v->s = l->entry->name;
+    else
+        v->absent = 1;
+}
+
+static void get_service_status(const ps_flow_rec *r, ps_value *v)
+{
+    v->u = r->label->status;
+    v->s = ps_reg_status_name(r->label->status);
+}
+
+static void get_service_port(const ps_flow_rec *r, ps_value *v) { v->u = r->label->service_port; }
+
+static void get_service_description(const ps_flow_rec *r, ps_value *v)
+{
+    const ps_reg_entry *e = r->label->entry;
+    if (e && e->description && e->description[0])
+        v->s = e->description;
+    else
+        v->absent = 1;
+}
+
+static void get_label_basis(const ps_flow_rec *r, ps_value *v)
+{
+    v->u = r->label->basis;
+    v->s = ps_label_basis_name(r->label->basis);
+}
+
+static void get_end_reason(const ps_flow_rec *r, ps_value *v)
+{
+    v->u = r->flow->end_reason;
+    v->s = ps_end_reason_name(r->flow->end_reason);
+}
+
+static void get_vlan(const ps_flow_rec *r, ps_value *v)
+{
+    v->u = r->flow->vlan_id;
+    v->absent = r->flow->vlan_id == 0;
+}
+
+static void tcp_flags(const ps_flow_rec *r, const ps_dir_stats *d, ps_value *v)
+{
+    if (r->flow->key.transport != PS_TRANSPORT_TCP) {
+        v->absent = 1;
+        return;
+    }
+    v->u = d->tcp_flags;
+    format_tcp_flags(v->text, sizeof(v->text), d->tcp_flags);
+    v->s = v->text;
+}
+
+static void get_orig_tcp_flags(const ps_flow_rec *r, ps_value *v) { tcp_flags(r, flow_orig_stats(r->flow), v); }
+static void get_resp_tcp_flags(const ps_flow_rec *r, ps_value *v) { tcp_flags(r, flow_resp_stats(r->flow), v); }
+
+static void get_sctp_chunks(const ps_flow_rec *r, ps_value *v)
+{
+    v->u = r->flow->sctp_chunks;
+    v->absent = r->flow->key.transport != PS_TRANSPORT_SCTP;
+}
+
+static void get_dccp_service_code(const ps_flow_rec *r, ps_value *v)
+{
+    v->u = r->flow->dccp_service_code;
+    v->absent = !r->flow->dccp_has_service_code;
+}
+
+/* IANA IPFIX information elements used below. */
+enum {
+    IE_OCTET_DELTA = 1, IE_PACKET_DELTA = 2, IE_PROTOCOL = 4, IE_TCP_CONTROL_BITS = 6,
+    IE_SRC_PORT = 7, IE_SRC_V4 = 8, IE_DST_PORT = 11, IE_DST_V4 = 12, IE_SRC_V6 = 27,
+    IE_DST_V6 = 28, IE_VLAN_ID = 58, IE_FLOW_END_REASON = 136, IE_FLOW_START_USEC = 154,
+    IE_FLOW_DURATION_USEC = 162, IE_L2_OCTET_DELTA = 352,
+};
+
+#define ROW(id_, name_, type_, flags_, ie_, ie6_, get_) \
+    [id_] = {.name = name_, .type = type_, .flags = flags_, .ipfix_id = ie_, .ipfix_id6 = ie6_, .get = get_}
+
+const ps_flow_field ps_flow_fields[PS_F_COUNT] = {
+    ROW(PS_F_TS, "ts", PS_FT_TIME, 0, IE_FLOW_START_USEC, 0, get_ts),
+    ROW(PS_F_DURATION, "duration", PS_FT_INTERVAL, 0, IE_FLOW_DURATION_USEC, 0, get_duration),
+    [PS_F_PROTO] = {.name = "proto", .type = PS_FT_ENUM, .ipfix_id = IE_PROTOCOL, .zeek_type = "enum",
+                    .get = get_proto},
+    ROW(PS_F_ORIG_H, "id.orig_h", PS_FT_ADDR, 0, IE_SRC_V4, IE_SRC_V6, get_orig_h),
+    ROW(PS_F_ORIG_P, "id.orig_p", PS_FT_PORT, 0, IE_SRC_PORT, 0, get_orig_p),
+    ROW(PS_F_RESP_H, "id.resp_h", PS_FT_ADDR, 0, IE_DST_V4, IE_DST_V6, get_resp_h),
+    ROW(PS_F_RESP_P, "id.resp_p", PS_FT_PORT, 0, IE_DST_PORT, 0, get_resp_p),
+    ROW(PS_F_ORIG_PKTS, "orig_pkts", PS_FT_COUNT, 0, IE_PACKET_DELTA, 0, get_orig_pkts),
+    ROW(PS_F_RESP_PKTS, "resp_pkts", PS_FT_COUNT, PS_FF_REVERSE, IE_PACKET_DELTA, 0, get_resp_pkts),
+    ROW(PS_F_ORIG_IP_BYTES, "orig_ip_bytes", PS_FT_COUNT, 0, IE_OCTET_DELTA, 0, get_orig_ip_bytes),
+    ROW(PS_F_RESP_IP_BYTES, "resp_ip_bytes", PS_FT_COUNT, PS_FF_REVERSE, IE_OCTET_DELTA, 0, get_resp_ip_bytes),
+    ROW(PS_F_ORIG_FRAME_BYTES, "orig_frame_bytes", PS_FT_COUNT, 0, IE_L2_OCTET_DELTA, 0, get_orig_frame_bytes),
+    ROW(PS_F_RESP_FRAME_BYTES, "resp_frame_bytes", PS_FT_COUNT, PS_FF_REVERSE, IE_L2_OCTET_DELTA, 0,
+        get_resp_frame_bytes),
+    ROW(PS_F_SERVICE, "service", PS_FT_STRING, 0, 0, 0, get_service),
+    ROW(PS_F_SERVICE_STATUS, "service_status", PS_FT_ENUM, 0, 0, 0, get_service_status),
+    [PS_F_SERVICE_PORT] = {.name = "service_port", .type = PS_FT_PORT, .zeek_type = "count",
+                           .get = get_service_port},
+    ROW(PS_F_SERVICE_DESCRIPTION, "service_description", PS_FT_STRING, 0, 0, 0, get_service_description),
+    ROW(PS_F_LABEL_BASIS, "label_basis", PS_FT_ENUM, 0, 0, 0, get_label_basis),
+    ROW(PS_F_END_REASON, "end_reason", PS_FT_ENUM, 0, IE_FLOW_END_REASON, 0, get_end_reason),
+    ROW(PS_F_VLAN, "vlan", PS_FT_COUNT, PS_FF_OMIT_ABSENT, IE_VLAN_ID, 0, get_vlan),
+    ROW(PS_F_ORIG_TCP_FLAGS, "orig_tcp_flags", PS_FT_ENUM, PS_FF_OMIT_ABSENT, IE_TCP_CONTROL_BITS, 0,
+        get_orig_tcp_flags),
+    ROW(PS_F_RESP_TCP_FLAGS, "resp_tcp_flags", PS_FT_ENUM, PS_FF_OMIT_ABSENT | PS_FF_REVERSE,
+        IE_TCP_CONTROL_BITS, 0, get_resp_tcp_flags),
+    [PS_F_SCTP_CHUNKS] = {.name = "sctp_chunks", .type = PS_FT_NAME_SET, .flags = PS_FF_OMIT_ABSENT,
+                          .get = get_sctp_chunks, .item_name = sctp_chunk_name},
+    ROW(PS_F_DCCP_SERVICE_CODE, "dccp_service_code", PS_FT_COUNT, PS_FF_OMIT_ABSENT, 0, 0,
+        get_dccp_service_code),
+};
+
+const char *ps_field_zeek_type(const ps_flow_field *f)
+{
+    static const char *const names[PS_FT_COUNT_TYPES] = {
+        [PS_FT_TIME] = "time", [PS_FT_INTERVAL] = "interval", [PS_FT_COUNT] = "count",
+        [PS_FT_PORT] = "port", [PS_FT_ADDR] = "addr", [PS_FT_ENUM] = "string",
+        [PS_FT_STRING] = "string", [PS_FT_NAME_SET] = "set[string]",
+    };
+    if (f->zeek_type)
+        return f->zeek_type;
+    return f->type < PS_FT_COUNT_TYPES ? names[f->type] : "string";
+}
+
+const ps_flow_field *ps_field_by_name(const char *name)
+{
+    for (size_t i = 0; i < PS_F_COUNT; i++)
+        if (strcasecmp(ps_flow_fields[i].name, name) == 0)
+            return &ps_flow_fields[i];
+    return NULL;
+}
