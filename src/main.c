@@ -625,10 +625,8 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
     ps_flow_sink *sink = out.flows ? flow_sink_create(o->flow_fmt, out.flows, o->sink_flags) : NULL;
     if ((out.flows && !sink) || pipeline_init(&p, reg, &o->flow, sink) != 0) {
         fprintf(stderr, "portsniff: out of memory\n");
-        flow_sink_free(sink);
-        close_outputs(&out, 0, 0);
-        capture_close(cap);
-        return PS_EXIT_INPUT;
+        rc = PS_EXIT_INPUT;
+        goto fail_no_pipeline;
     }
     if (sink)
         flow_sink_begin(sink);   /* a failure is the output's, reported by it */
@@ -641,20 +639,15 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
         if (out.std && ipfix_wants_stdout(&icfg)) {
             fprintf(stderr, "portsniff: --ipfix file:-: standard output already carries the %s\n",
                     out.flows == out.std ? "flow records" : "report");
-            pipeline_free(&p);
-            close_outputs(&out, 0, 0);
-            capture_close(cap);
-            return PS_EXIT_USAGE;
+            rc = PS_EXIT_USAGE;
+            goto fail;
         }
         p.ipfix = ipfix_open(&icfg, err, sizeof(err));
         if (!p.ipfix) {
             if (err[0])
                 fprintf(stderr, "portsniff: %s\n", err);
-            pipeline_free(&p);
-            flow_sink_free(sink);
-            close_outputs(&out, 0, 0);
-            capture_close(cap);
-            return PS_EXIT_INPUT;
+            rc = PS_EXIT_INPUT;
+            goto fail;
         }
     }
     p.select = sel;
@@ -684,6 +677,15 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
         rc = PS_EXIT_INPUT;
     if (capture_deferred_error())
         fprintf(stderr, "%s\n", capture_deferred_error());
+    return rc;
+
+    /* Before any input is read: nothing is committed, old files stay. */
+fail:
+    pipeline_free(&p);
+fail_no_pipeline:
+    flow_sink_free(sink);
+    close_outputs(&out, 0, 0);
+    capture_close(cap);
     return rc;
 }
 

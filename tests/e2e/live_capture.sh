@@ -55,7 +55,8 @@ for f in tcp:
 for f in udp:
     # Queries from the client's ephemeral ports: request, or fan-in for the
     # flow that ends when 53 has met three of its ports (two may share a bin).
-    if f["service"] != "domain" or f["label_basis"] not in ("request", "fan-in"): fail("udp label %r" % f)
+    if f["service"] != "domain" or f["service_port"] != 53 or \
+            f["label_basis"] not in ("request", "fan-in"): fail("udp label %r" % f)
     if (f["orig_pkts"], f["resp_pkts"]) != (1, 1): fail("udp packets %r" % f)
     if f["orig_ip_bytes"] != 20 + 8 + 7 or f["resp_ip_bytes"] != 35: fail("udp bytes %r" % f)
     if f["orig_frame_bytes"] != 14 + 35: fail("udp frame bytes %r" % f)
