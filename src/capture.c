@@ -46,6 +46,7 @@ struct loop {
     uint64_t seen;             /* frames across all sources, for -c */
     int64_t interval_ns;
     int64_t next_interval_ns;  /* 0 until the first frame (offline) */
+    int64_t start_ns;          /* the run's start: first frame (offline), listening (live) */
 };
 
 static int64_t wall_clock_ns(void)
@@ -81,22 +82,28 @@ int64_t capture_timestamp_ns(int64_t sec, int64_t frac, int nano)
     return sec * ns_per_s + frac;
 }
 
+/* Interval reports cover consecutive windows [start, end): by packet time
+ * for files, where a window ends at its boundary (the frame that crosses it
+ * belongs to the next), by the clock for live capture, where it ends when the
+ * report is made. */
 static void maybe_interval(struct loop *l, int64_t now_ns)
 {
     if (!l->interval_ns || !l->on_interval)
         return;
     if (!l->next_interval_ns) {
+        l->start_ns = now_ns;
         l->next_interval_ns = add_ns(now_ns, l->interval_ns);
         return;
     }
     if (now_ns < l->next_interval_ns)
         return;
-    l->on_interval(l->p, l->live, l->ctx);
-    /* Skip the intervals a quiet period spanned instead of firing them back
-     * to back. Computed rather than stepped: a file's clock may jump by
-     * centuries, which would be trillions of steps. */
+    /* A quiet period that spanned several intervals ends in one window, up to
+     * the last boundary passed. Computed rather than stepped: a file's clock
+     * may jump by centuries, which would be trillions of steps. */
     int64_t spanned = (now_ns - l->next_interval_ns) / l->interval_ns;
-    l->next_interval_ns = add_ns(l->next_interval_ns + spanned * l->interval_ns, l->interval_ns);
+    int64_t boundary = add_ns(l->next_interval_ns, spanned * l->interval_ns);
+    l->on_interval(l->p, l->live, l->start_ns, l->live ? now_ns : boundary, l->ctx);
+    l->next_interval_ns = add_ns(boundary, l->interval_ns);
 }
 
 static void handle_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
@@ -105,9 +112,10 @@ static void handle_frame(u_char *user, const struct pcap_pkthdr *h, const u_char
     int64_t ts_ns = capture_timestamp_ns(h->ts.tv_sec, h->ts.tv_usec, l->nano);
 
     l->seen++;
-    pipeline_frame(l->p, l->dlt, data, h->caplen, h->len, ts_ns);
+    /* Before the frame is counted: a frame past a boundary opens the next window. */
     if (!l->live)
         maybe_interval(l, ts_ns);
+    pipeline_frame(l->p, l->dlt, data, h->caplen, h->len, ts_ns);
 }
 
 static int apply_filter(pcap_t *pc, const char *filter)
@@ -438,7 +446,8 @@ static int run_live(struct loop *l, pcap_t *pc)
     fprintf(stderr, "portsniff: listening on %s, link-type %s (%s), snapshot length %d bytes\n",
             l->opts->iface, dlt_name ? dlt_name : "?", dlt_desc ? dlt_desc : "?",
             pcap_snapshot(pc));
-    l->next_interval_ns = l->interval_ns ? wall_clock_ns() + l->interval_ns : 0;
+    l->start_ns = wall_clock_ns();
+    l->next_interval_ns = l->interval_ns ? l->start_ns + l->interval_ns : 0;
     rc = live_loop(l, pc);
     record_kernel_stats(pc, &l->p->stats);
     return rc;

@@ -26,7 +26,7 @@ enum {
     OPT_FLOWS = 256, OPT_REPORT, OPT_REPORT_FILE, OPT_INTERVAL, OPT_REGISTRY, OPT_LOOKUP,
     OPT_REGISTRY_INFO, OPT_IDLE, OPT_ACTIVE, OPT_LINGER, OPT_MAX_FLOWS, OPT_MAX_FRAGS,
     OPT_IPFIX, OPT_IPFIX_DOMAIN, OPT_IPFIX_REFRESH, OPT_IPFIX_QUEUE,
-    OPT_FLOWS_FILE, OPT_SERVICE,
+    OPT_FLOWS_FILE, OPT_SERVICE, OPT_INTERVAL_MODE,
 };
 
 typedef struct options {
@@ -37,6 +37,7 @@ typedef struct options {
     const char *report_file;
     const char *flows_file;
     unsigned sink_flags;                     /* PS_SINK_* */
+    int interval_cumulative;                 /* --interval-mode=cumulative */
     const char *registry_file;
     const char *lookup;
     const char *services;         /* --service NAME[,NAME...] */
@@ -52,7 +53,8 @@ static void usage(FILE *out)
     fputs("Usage: portsniff [-pqD] [-r FILE]... [-i IFACE] [-c COUNT] [-s SNAPLEN] [-B KIB]\n"
           "                 [-F FILE] [-Z USER] [--flows=text|csv|json|none]\n"
           "                 [--flows-file FILE] [--report=text|csv|json|none] [--report-file FILE]\n"
-          "                 [--interval SECONDS] [--idle-timeout S] [--active-timeout S]\n"
+          "                 [--interval SECONDS] [--interval-mode delta|cumulative]\n"
+          "                 [--idle-timeout S] [--active-timeout S]\n"
           "                 [--close-timeout S] [--max-flows N] [--max-fragments N]\n"
           "                 [--ipfix udp://HOST:PORT|tcp://HOST:PORT|file:PATH]...\n"
           "                 [--ipfix-domain N] [--ipfix-template-refresh S] [--ipfix-queue KIB]\n"
@@ -75,6 +77,7 @@ static void usage(FILE *out)
           "  --flows-file F   write the flow records to F instead of stdout\n"
           "  --report-file F  write the report to F instead of stdout or stderr\n"
           "  --interval S     also report every S seconds\n"
+          "  --interval-mode M  delta (default: each covers its own interval) or cumulative\n"
           "  --idle-timeout S end flows idle for S seconds (default 60)\n"
           "  --active-timeout S  emit long flows every S seconds (default 1800)\n"
           "  --close-timeout S   keep closed TCP/SCTP/DCCP flows S seconds (default 2)\n"
@@ -261,6 +264,7 @@ static const struct option long_options[] = {
     {"report", required_argument, NULL, OPT_REPORT},
     {"report-file", required_argument, NULL, OPT_REPORT_FILE},
     {"flows-file", required_argument, NULL, OPT_FLOWS_FILE},
+    {"interval-mode", required_argument, NULL, OPT_INTERVAL_MODE},
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"registry", required_argument, NULL, OPT_REGISTRY},
     {"lookup", required_argument, NULL, OPT_LOOKUP},
@@ -316,6 +320,13 @@ static int apply_option(int c, const char *arg, options *o)
     case OPT_REPORT: return set_report_format(arg, o);
     case OPT_REPORT_FILE: o->report_file = arg; return PS_EXIT_OK;
     case OPT_FLOWS_FILE: o->flows_file = arg; return PS_EXIT_OK;
+    case OPT_INTERVAL_MODE:
+        if (strcasecmp(arg, "delta") == 0 || strcasecmp(arg, "cumulative") == 0) {
+            o->interval_cumulative = strcasecmp(arg, "cumulative") == 0;
+            return PS_EXIT_OK;
+        }
+        fprintf(stderr, "portsniff: --interval-mode: unknown mode '%s' (delta or cumulative)\n", arg);
+        return PS_EXIT_USAGE;
     case OPT_INTERVAL:
         if (parse_seconds(arg, 0.001, &o->cap.interval_s) < 0) {
             fprintf(stderr, "portsniff: --interval: '%s' is not a number of seconds >= 0.001\n", arg);
@@ -431,6 +442,7 @@ typedef struct run_ctx {
     const ps_registry *reg;
     int stale_noticed;            /* the stale-registry notice was printed */
     outputs *out;
+    ps_report *prev;              /* the last interval's cumulative snapshot */
 } run_ctx;
 
 /* Once a run, when a report is due: a built-in registry dated more than 365
@@ -576,14 +588,31 @@ static int emit_report(run_ctx *rc, ps_pipeline *p, const ps_report *r, int live
     return outfile_end_unit(out->report);
 }
 
-static void on_interval(ps_pipeline *p, int live, void *ctx)
+/* An interval report: by default the delta since the previous one, over
+ * [its end, end_ns); with --interval-mode=cumulative everything so far. Both
+ * count the flows still open with what they have sent so far. */
+static void on_interval(ps_pipeline *p, int live, int64_t start_ns, int64_t end_ns, void *ctx)
 {
+    run_ctx *rc = ctx;
     ps_report *snap = pipeline_snapshot(p);
 
-    if (snap) {
-        emit_report(ctx, p, snap, live, 0);
+    if (!snap)
+        return;
+    if (rc->o->interval_cumulative) {
+        emit_report(rc, p, snap, live, 0);
         report_free(snap);
+        return;
     }
+    report_set_window(snap, start_ns, end_ns);
+    ps_report *delta = report_clone(snap);
+    if (delta) {
+        if (rc->prev)
+            report_subtract(delta, rc->prev);
+        emit_report(rc, p, delta, live, 0);
+        report_free(delta);
+    }
+    report_free(rc->prev);
+    rc->prev = snap;
 }
 
 static void on_signal(int sig)
@@ -671,6 +700,7 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
     if (reported)
         emit_report(&ctx, &p, pipeline_report(&p), live, 1);
     pipeline_free(&p);
+    report_free(ctx.prev);
     flow_sink_free(sink);
     close_outputs(&out, reported, reported || read_some);
     if (outfile_any_failed() && rc != PS_EXIT_USAGE)

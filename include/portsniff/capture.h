@@ -18,8 +18,10 @@ typedef struct ps_capture_opts {
     const char *drop_user;     /* -Z; NULL to keep privileges */
 } ps_capture_opts;
 
-/* Called at each --interval with a snapshot report; `live` is 1 for interfaces. */
-typedef void (*ps_interval_fn)(ps_pipeline *p, int live, void *ctx);
+/* Called at each --interval; `live` is 1 for interfaces. The run began at
+ * start_ns and this interval ends at end_ns (packet time for files, the
+ * clock for live capture); the previous one ended where this one begins. */
+typedef void (*ps_interval_fn)(ps_pipeline *p, int live, int64_t start_ns, int64_t end_ns, void *ctx);
 
 /* Exit statuses (documented in portsniff(1)). */
 enum {
