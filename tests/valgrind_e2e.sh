@@ -56,8 +56,12 @@ check -r "${captures[@]}" --flows=json --report=text --report-file "$work/report
 # IPFIX export to a file and to collectors that are not there (records counted as not sent).
 check -r "${captures[@]}" -q --report=none --ipfix "file:$work/flows.ipfix" \
     --ipfix udp://127.0.0.1:9 --ipfix tcp://127.0.0.1:9
+# Selection by service, an unknown name (suggestions), a port with several services.
+check -r "${captures[@]}" --flows=json --report=json --service https,domain,www
+check -r "${captures[0]}" --service htps
 check --lookup 443/tcp
 check --lookup http
+check --lookup 2049
 check --registry /etc/services --lookup 22
 check --registry /etc/services --registry-info
 [ -f "$csv" ] && check --registry "$csv" --registry-info

@@ -42,6 +42,18 @@ static void lookup_port(const ps_registry *reg, int transport, uint16_t port)
         FUZZ_CHECK(e->has_port && e->port_lo <= port && port <= e->port_hi);
         FUZZ_CHECK(e->transport == PS_TRANSPORT_NONE || e->transport == transport);
     }
+    /* The port's rows in label order begin with the label; every other
+     * service is a named row of the port, no alias row, not the label. */
+    ps_reg_port_row prow[8];
+    FUZZ_CHECK(registry_port_rows(reg, transport, port, prow, 8) == n);
+    FUZZ_CHECK(n == 0 || prow[0].entry == e);
+    const ps_reg_entry *also[8];
+    size_t nalso = registry_port_also(reg, transport, port, also, 8);
+    FUZZ_CHECK(nalso == 0 || status == PS_REG_NAMED);
+    for (size_t i = 0; i < nalso && i < 8; i++) {
+        FUZZ_CHECK(also[i] != e && also[i]->status == PS_REG_NAMED && !also[i]->alias_of);
+        FUZZ_CHECK(also[i]->port_lo <= port && port <= also[i]->port_hi);
+    }
 }
 
 static void exercise(const ps_registry *reg, const uint8_t *data, size_t size)
@@ -83,6 +95,18 @@ static void exercise(const ps_registry *reg, const uint8_t *data, size_t size)
     flow.dir[0].pkts = 1;
     attribute_flow(reg, NULL, &flow, &label);
     FUZZ_CHECK(label_service_text(&label) != NULL);
+    /* A DCCP flow whose Service Code and fan-in counts the input chooses. */
+    flow.key.transport = PS_TRANSPORT_DCCP;
+    flow.dccp_has_service_code = 1;
+    flow.dccp_service_code = size > 5 ? (uint32_t)data[2] << 24 | (uint32_t)data[3] << 16 |
+                                            (uint32_t)data[4] << 8 | data[5]
+                                      : (count ? registry_entry(reg, 0)->service_code : 0);
+    ps_flow_fanin fan = {size > 6 ? data[6] % 40u : 0, size > 7 ? data[7] % 40u : 0};
+    attribute_flow(reg, &fan, &flow, &label);
+    FUZZ_CHECK(label_service_text(&label) != NULL);
+    FUZZ_CHECK(label.service_port == flow.key.port_a || label.service_port == flow.key.port_b);
+    FUZZ_CHECK(label.basis != PS_BASIS_SERVICE_CODE ||
+               registry_find_service_code(reg, flow.dccp_service_code) == label.entry);
     registry_print_lookup(reg, "80/tcp", out, out);
     registry_print_lookup(reg, "0", out, out);
     registry_print_info(reg, 1786924800, out);
