@@ -235,6 +235,56 @@ static void test_json_dccp_and_reserved(void **state)
     free(out);
 }
 
+/* The other services of the label's port, and a DCCP Service Code the
+ * port disagrees with, in each format. */
+static void test_other_services_and_port_service(void **state)
+{
+    (void)state;
+    static const ps_reg_entry nfs = {.name = "nfs", .description = "Network File System", .reference = "",
+                                     .port_lo = 2049, .port_hi = 2049, .transport = PS_TRANSPORT_TCP,
+                                     .status = PS_REG_NAMED, .has_port = 1};
+    static const ps_reg_entry shilp = {.name = "shilp", .description = "", .reference = "",
+                                       .port_lo = 2049, .port_hi = 2049, .transport = PS_TRANSPORT_TCP,
+                                       .status = PS_REG_NAMED, .has_port = 1};
+    static const ps_reg_entry other = {.name = "other-nfs", .description = "x", .reference = "",
+                                       .port_lo = 2049, .port_hi = 2049, .transport = PS_TRANSPORT_TCP,
+                                       .status = PS_REG_NAMED, .has_port = 1};
+    ps_flow f = web_flow();
+    f.key.port_b = 2049;
+    ps_label l = {.entry = &nfs, .service_port = 2049, .basis = PS_BASIS_HANDSHAKE,
+                  .status = PS_REG_NAMED, .nalso = 2, .also = {&shilp, &other}};
+    char *out = render1("json", &f, &l);
+    assert_non_null(strstr(out, "\"service\":\"nfs\","));
+    assert_non_null(strstr(out, ",\"service_also\":[\"shilp\",\"other-nfs\"]}\n"));
+    assert_null(strstr(out, "port_service"));
+    assert_null(strstr(out, "expected_service_code"));
+    free(out);
+    out = render1("csv", &f, &l);
+    assert_non_null(strstr(out, ",FSP.,FS.,,,shilp|other-nfs,,\n"));
+    free(out);
+
+    /* DCCP: the code names http, the port alone says nfs. */
+    ps_flow d = web_flow();
+    d.key.transport = PS_TRANSPORT_DCCP;
+    d.dir[0].tcp_flags = d.dir[1].tcp_flags = 0;
+    d.dccp_has_service_code = 1;
+    d.key.port_b = 2049;
+    d.dccp_service_code = 1213486160;
+    ps_label c = {.entry = &http_entry, .service_port = 2049, .basis = PS_BASIS_SERVICE_CODE,
+                  .status = PS_REG_NAMED, .port_differs = 1, .port_status = PS_REG_NAMED,
+                  .port_entry = &nfs};
+    out = render1("json", &d, &c);
+    assert_non_null(strstr(out, "\"label_basis\":\"service-code\","));
+    assert_non_null(strstr(out, ",\"dccp_service_code\":1213486160,\"port_service\":\"nfs\"}\n"));
+    free(out);
+    /* An unregistered code where the port's entry registers 1685351985. */
+    ps_label u = {.entry = &nfs, .service_port = 2049, .basis = PS_BASIS_REGISTERED,
+                  .status = PS_REG_NAMED, .has_expected_code = 1, .expected_code = 1685351985};
+    out = render1("csv", &d, &u);
+    assert_non_null(strstr(out, ",2049,Network File System,registered,fin,,,,,1213486160,,,1685351985\n"));
+    free(out);
+}
+
 static void test_csv_records(void **state)
 {
     (void)state;
@@ -249,13 +299,13 @@ static void test_csv_records(void **state)
         "ts,duration,proto,id.orig_h,id.orig_p,id.resp_h,id.resp_p,orig_pkts,resp_pkts,"
         "orig_ip_bytes,resp_ip_bytes,orig_frame_bytes,resp_frame_bytes,service,service_status,"
         "service_port,service_description,label_basis,end_reason,vlan,orig_tcp_flags,"
-        "resp_tcp_flags,sctp_chunks,dccp_service_code\n"
+        "resp_tcp_flags,sctp_chunks,dccp_service_code,service_also,port_service,expected_service_code\n"
         "1786960800.123456,0.123456,tcp,10.0.0.1,49152,10.0.0.2,80,6,4,436,2880,520,2960,"
-        "http,registered,80,World Wide Web HTTP,handshake,fin,,FSP.,FS.,,\n"
+        "http,registered,80,World Wide Web HTTP,handshake,fin,,FSP.,FS.,,,,,\n"
         "1786960800.000000,2.000005,sctp,2001:db8::2,38412,2001:db8::1,5000,3,2,300,180,330,200,"
-        ",unregistered,5000,,handshake,abort,7,,,DATA|INIT|INIT_ACK|CHUNK_20,\n"
+        ",unregistered,5000,,handshake,abort,7,,,DATA|INIT|INIT_ACK|CHUNK_20,,,,\n"
         "1786960800.123456,0.123456,tcp,10.0.0.1,49152,10.0.0.2,80,6,4,436,2880,520,2960,"
-        "http,registered,80,\"one, \"\"two\"\"\",handshake,fin,,FSP.,FS.,,\n");
+        "http,registered,80,\"one, \"\"two\"\"\",handshake,fin,,FSP.,FS.,,,,,\n");
     free(out);
 }
 
@@ -274,7 +324,6 @@ static void test_formats_and_schema(void **state)
         assert_non_null(f->name);
         assert_non_null(f->get);
         assert_true(f->type < PS_FT_COUNT_TYPES);
-        assert_true(f->type != PS_FT_NAME_SET || f->item_name);
         assert_ptr_equal(ps_field_by_name(f->name), f);
     }
     assert_string_equal(ps_field_zeek_type(ps_field_by_name("ts")), "time");
@@ -389,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_text_description_stays_one_line),
         cmocka_unit_test(test_json_record),
         cmocka_unit_test(test_json_dccp_and_reserved),
+        cmocka_unit_test(test_other_services_and_port_service),
         cmocka_unit_test(test_csv_records),
         cmocka_unit_test(test_formats_and_schema),
         cmocka_unit_test(test_long_records),

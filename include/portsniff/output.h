@@ -39,7 +39,8 @@ typedef enum ps_field_type {
                          a numeric code; Zeek "string" */
     PS_FT_STRING,     /* free text (escaped per format); Zeek "string" */
     PS_FT_NAME_SET,   /* a set of small codes (bits of u) printed by name:
-                         JSON array, CSV '|'-joined; Zeek "set[string]" */
+                         JSON array, CSV '|'-joined; Zeek "set[string]".
+                         Without item_name, bit i names items[i] */
     PS_FT_COUNT_TYPES
 } ps_field_type;
 
@@ -54,6 +55,7 @@ typedef struct ps_value {
     uint8_t absent;            /* no value for this flow (JSON null or omitted,
                                   CSV empty, Zeek "-", text "-") */
     char text[22];             /* scratch for a getter that builds s */
+    const char *items[PS_LABEL_ALSO_MAX];   /* NAME_SET without item_name */
 } ps_value;
 
 /* Field flags. */
@@ -70,7 +72,8 @@ typedef struct ps_flow_field {
     uint16_t ipfix_id6;        /* ADDR only: the IPv6 element */
     const char *zeek_type;     /* NULL: derived from type */
     void (*get)(const ps_flow_rec *r, ps_value *v);   /* fills v; sets absent or the value */
-    /* NAME_SET only: the name of code `item` (buf is scratch of len bytes). */
+    /* NAME_SET only: the name of code `item` (buf is scratch of len bytes);
+     * NULL when the getter names the items itself (ps_value.items). */
     const char *(*item_name)(unsigned item, char *buf, size_t len);
 } ps_flow_field;
 
@@ -100,6 +103,9 @@ typedef enum ps_field_id {
     PS_F_RESP_TCP_FLAGS,
     PS_F_SCTP_CHUNKS,
     PS_F_DCCP_SERVICE_CODE,
+    PS_F_SERVICE_ALSO,
+    PS_F_PORT_SERVICE,
+    PS_F_EXPECTED_SERVICE_CODE,
     PS_F_COUNT
 } ps_field_id;
 

@@ -37,7 +37,7 @@ static void csv_write(ps_flow_sink *s, const ps_flow_rec *r)
         case PS_FT_PORT: emit_u64(&e, v.u); break;
         case PS_FT_ADDR: emit_addr(&e, v.family, v.addr); break;
         case PS_FT_ENUM: emit_str(&e, v.s); break;
-        case PS_FT_NAME_SET: emit_name_set(&e, f, v.u, "|", ""); break;
+        case PS_FT_NAME_SET: emit_name_set(&e, f, &v, "|", ""); break;
         default: emit_csv_field(&e, v.s); break;
         }
     }

@@ -115,17 +115,18 @@ void emit_csv_field(ps_emit *e, const char *s)
     emit_char(e, '"');
 }
 
-void emit_name_set(ps_emit *e, const ps_flow_field *f, uint64_t bits, const char *sep,
+void emit_name_set(ps_emit *e, const ps_flow_field *f, const ps_value *v, const char *sep,
                    const char *quote)
 {
     char buf[24];
     const char *s = "";
-    for (unsigned i = 0; i < 64; i++) {
-        if (!(bits >> i & 1))
+    unsigned n = f->item_name ? 64 : PS_LABEL_ALSO_MAX;
+    for (unsigned i = 0; i < n; i++) {
+        if (!(v->u >> i & 1))
             continue;
         emit_str(e, s);
         emit_str(e, quote);
-        emit_str(e, f->item_name(i, buf, sizeof(buf)));
+        emit_str(e, f->item_name ? f->item_name(i, buf, sizeof(buf)) : v->items[i]);
         emit_str(e, quote);
         s = sep;
     }

@@ -72,7 +72,7 @@ void emit_addr(ps_emit *e, int family, const uint8_t *addr);
 void emit_json_string(ps_emit *e, const char *s);   /* RFC 8259 */
 void emit_csv_field(ps_emit *e, const char *s);     /* RFC 4180 */
 /* The names of a NAME_SET value's codes, joined by sep. */
-void emit_name_set(ps_emit *e, const ps_flow_field *f, uint64_t bits, const char *sep,
+void emit_name_set(ps_emit *e, const ps_flow_field *f, const ps_value *v, const char *sep,
                    const char *quote);
 
 #endif

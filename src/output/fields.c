@@ -111,6 +111,43 @@ static void get_dccp_service_code(const ps_flow_rec *r, ps_value *v)
     v->absent = !r->flow->dccp_has_service_code;
 }
 
+/* The other services registered for the label's port (distinct services,
+ * not aliases of the label's own); absent when there are none. */
+static void get_service_also(const ps_flow_rec *r, ps_value *v)
+{
+    const ps_label *l = r->label;
+    v->u = 0;
+    for (unsigned i = 0; i < l->nalso && i < PS_LABEL_ALSO_MAX; i++) {
+        if (!l->also[i] || !l->also[i]->name || !l->also[i]->name[0])
+            continue;
+        v->items[i] = l->also[i]->name;
+        v->u |= 1u << i;
+    }
+    v->absent = v->u == 0;
+}
+
+/* With basis service-code: the service the port alone names, when it is
+ * another one than the code's. */
+static void get_port_service(const ps_flow_rec *r, ps_value *v)
+{
+    const ps_label *l = r->label;
+    const ps_reg_entry *e = l->port_entry;
+    if (l->port_differs && e && e->name && e->name[0])
+        v->s = e->name;
+    else if (l->port_differs)
+        v->s = ps_reg_status_name(l->port_status);
+    else
+        v->absent = 1;
+}
+
+/* The Service Code the port's entry registers, when the flow's Request
+ * carried another one that names no service. */
+static void get_expected_service_code(const ps_flow_rec *r, ps_value *v)
+{
+    v->u = r->label->expected_code;
+    v->absent = !r->label->has_expected_code;
+}
+
 /* IANA IPFIX information elements used below. */
 enum {
     IE_OCTET_DELTA = 1, IE_PACKET_DELTA = 2, IE_PROTOCOL = 4, IE_TCP_CONTROL_BITS = 6,
@@ -154,6 +191,10 @@ const ps_flow_field ps_flow_fields[PS_F_COUNT] = {
                           .get = get_sctp_chunks, .item_name = sctp_chunk_name},
     ROW(PS_F_DCCP_SERVICE_CODE, "dccp_service_code", PS_FT_COUNT, PS_FF_OMIT_ABSENT, 0, 0,
         get_dccp_service_code),
+    ROW(PS_F_SERVICE_ALSO, "service_also", PS_FT_NAME_SET, PS_FF_OMIT_ABSENT, 0, 0, get_service_also),
+    ROW(PS_F_PORT_SERVICE, "port_service", PS_FT_STRING, PS_FF_OMIT_ABSENT, 0, 0, get_port_service),
+    ROW(PS_F_EXPECTED_SERVICE_CODE, "expected_service_code", PS_FT_COUNT, PS_FF_OMIT_ABSENT, 0, 0,
+        get_expected_service_code),
 };
 
 const char *ps_field_zeek_type(const ps_flow_field *f)

@@ -63,7 +63,7 @@ static void json_write(ps_flow_sink *s, const ps_flow_rec *r)
             break;
         case PS_FT_NAME_SET:
             emit_char(&e, '[');
-            emit_name_set(&e, f, v.u, ",", "\"");
+            emit_name_set(&e, f, &v, ",", "\"");
             emit_char(&e, ']');
             break;
         default: emit_json_string(&e, v.s); break;

@@ -91,7 +91,7 @@ static void write_plain(ps_emit *e, const ps_flow_field *f, const ps_value *v)
     case PS_FT_COUNT:
     case PS_FT_PORT: emit_u64(e, v->u); break;
     case PS_FT_ADDR: emit_addr(e, v->family, v->addr); break;
-    case PS_FT_NAME_SET: emit_name_set(e, f, v->u, "|", ""); break;
+    case PS_FT_NAME_SET: emit_name_set(e, f, v, "|", ""); break;
     default: emit_str(e, v->s); break;
     }
 }

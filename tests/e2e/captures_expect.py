@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Run portsniff on every sample capture and assert the exact flows, labels,
 counts and report figures described in captures/README.md."""
+import csv
 import json
 import os
 import subprocess
@@ -234,9 +235,34 @@ def check_service_selection():
         fail("--service nfs gave %r" % got)
 
 
+def check_other_services():
+    """2049/udp is nfs and also shilp (another service, not an alias): the
+    record carries it, in JSON and CSV; a flow whose port has one service
+    has no service_also (JSON) and an empty column (CSV)."""
+    path = os.path.join(CAPS, "ipv4-frag.pcap")
+    run = subprocess.run([PORTSNIFF, "-r", path, "--flows=json", "--report=none"],
+                         capture_output=True, text=True)
+    recs = [json.loads(l) for l in run.stdout.splitlines()]
+    also = [(r["service"], r.get("service_also")) for r in recs]
+    if also != [("nfs", ["shilp"])]:
+        fail("ipv4-frag.pcap service_also %r" % also)
+    run = subprocess.run([PORTSNIFF, "-r", path, "--flows=csv", "--report=none"],
+                         capture_output=True, text=True)
+    rows = list(csv.DictReader(run.stdout.splitlines()))
+    if [(r["service"], r["service_also"], r["port_service"]) for r in rows] != [("nfs", "shilp", "")]:
+        fail("ipv4-frag.pcap CSV service_also %r" % rows)
+    sample = os.path.join(CAPS, "sample.pcapng")
+    run = subprocess.run([PORTSNIFF, "-r", sample, "--flows=json", "--report=none"],
+                         capture_output=True, text=True)
+    extra = [r for r in map(json.loads, run.stdout.splitlines()) if "service_also" in r or "port_service" in r]
+    if extra:
+        fail("sample.pcapng: unexpected service_also/port_service in %r" % extra)
+
+
 def main():
     check_inputs_and_filters()
     check_service_selection()
+    check_other_services()
     on_disk = sorted(f for f in os.listdir(CAPS) if f.endswith((".pcap", ".pcapng")))
     if on_disk != sorted(EXPECTED):
         fail("captures/ holds %s, expectations cover %s" % (on_disk, sorted(EXPECTED)))
@@ -244,7 +270,7 @@ def main():
         check_capture(name, flows)
     for name, want in REPORT.items():
         check_report(name, want)
-    checks = len(EXPECTED) + len(REPORT) + 9
+    checks = len(EXPECTED) + len(REPORT) + 10
     print("%d passed, %d failed" % (checks - failures, failures))
     return 1 if failures else 0
 
