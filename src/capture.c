@@ -252,13 +252,49 @@ static const char *activate_error(int status)
     }
 }
 
-static pcap_t *open_live(const ps_capture_opts *o, int *rc)
+/* -i N: as tcpdump, a number that names no interface is the index -D
+ * prints. Returns the name to open (o->iface itself, or copied into buf),
+ * or NULL after printing why not. */
+static const char *resolve_iface(const char *iface, char *buf, size_t len)
 {
     char errbuf[PCAP_ERRBUF_SIZE];
-    pcap_t *pc = pcap_create(o->iface, errbuf);
+    pcap_if_t *all, *d;
+    const char *p = iface;
+    unsigned long index = 0;
+    int i = 1, named = 0;
+
+    while (*p >= '0' && *p <= '9' && index < 100000)
+        index = index * 10 + (unsigned long)(*p++ - '0');
+    if (*p || p == iface)
+        return iface;
+    if (pcap_findalldevs(&all, errbuf) < 0)
+        return iface;   /* pcap_create reports what is wrong */
+    for (d = all; d; d = d->next)
+        named |= strcmp(d->name, iface) == 0;
+    const char *found = named ? iface : NULL;
+    for (d = all; d && !named; d = d->next, i++)
+        if ((unsigned long)i == index && strlen(d->name) < len) {
+            memcpy(buf, d->name, strlen(d->name) + 1);
+            found = buf;
+        }
+    pcap_freealldevs(all);
+    if (!found)
+        fprintf(stderr, "portsniff: -i %s: no interface has that index (see portsniff -D)\n", iface);
+    return found;
+}
+
+/* The interface created and activated, with -y's link type when given. */
+static pcap_t *open_live(const ps_capture_opts *o, int *rc)
+{
+    char errbuf[PCAP_ERRBUF_SIZE], name_buf[256];
+    const char *iface = resolve_iface(o->iface, name_buf, sizeof(name_buf));
+    pcap_t *pc;
     int status;
 
     *rc = PS_EXIT_INPUT;
+    if (!iface)
+        return NULL;
+    pc = pcap_create(iface, errbuf);
     if (!pc) {
         fprintf(stderr, "portsniff: %s: %s\n", o->iface, errbuf);
         return NULL;
@@ -289,8 +325,49 @@ static pcap_t *open_live(const ps_capture_opts *o, int *rc)
     }
     if (status > 0)
         fprintf(stderr, "portsniff: warning: %s: %s\n", o->iface, pcap_geterr(pc));
+    if (o->dlt >= 0 && pcap_set_datalink(pc, o->dlt) < 0) {
+        const char *name = pcap_datalink_val_to_name(o->dlt);
+        fprintf(stderr, "portsniff: -y %s: %s does not offer that link type (see portsniff -L -i %s)\n",
+                name ? name : "?", iface, iface);
+        pcap_close(pc);
+        return NULL;
+    }
     *rc = PS_EXIT_OK;
     return pc;
+}
+
+int capture_list_link_types(const ps_capture_opts *opts)
+{
+    ps_capture_opts o = *opts;
+    int rc, *dlts, n;
+
+    char name_buf[256];
+    o.dlt = -1;
+    if (!(o.iface = resolve_iface(opts->iface, name_buf, sizeof(name_buf))))
+        return PS_EXIT_INPUT;
+    pcap_t *pc = open_live(&o, &rc);
+    if (!pc)
+        return rc;
+    n = pcap_list_datalinks(pc, &dlts);
+    if (n < 0) {
+        fprintf(stderr, "portsniff: %s: %s\n", o.iface, pcap_geterr(pc));
+        pcap_close(pc);
+        return PS_EXIT_INPUT;
+    }
+    /* tcpdump's layout: the name -y takes, then libpcap's description. */
+    printf("Data link types for %s (use option -y to set):\n", o.iface);
+    for (int i = 0; i < n; i++) {
+        const char *name = pcap_datalink_val_to_name(dlts[i]);
+        const char *desc = pcap_datalink_val_to_description(dlts[i]);
+        if (name)
+            printf("  %s (%s)%s\n", name, desc ? desc : "not supported",
+                   dissect_link_supported(dlts[i]) ? "" : " (not decoded by portsniff)");
+        else
+            printf("  DLT %d%s\n", dlts[i], dissect_link_supported(dlts[i]) ? "" : " (not decoded by portsniff)");
+    }
+    pcap_free_datalinks(dlts);
+    pcap_close(pc);
+    return PS_EXIT_OK;
 }
 
 static int drop_privileges(const char *user)

@@ -43,6 +43,8 @@ typedef struct options {
     const char *services;         /* --service NAME[,NAME...] */
     int registry_info;
     int list_interfaces;
+    int list_link_types;          /* -L */
+    int t_count;                  /* -t, -tt, -tttt */
     ps_flow_config flow;
     ps_ipfix_config ipfix;
     char *filter_buf;
@@ -50,7 +52,8 @@ typedef struct options {
 
 static void usage(FILE *out)
 {
-    fputs("Usage: portsniff [-pqD] [-r FILE]... [-i IFACE] [-c COUNT] [-s SNAPLEN] [-B KIB]\n"
+    fputs("Usage: portsniff [-lnpqDLv] [-t|-tt|-tttt] [-r FILE]... [-i IFACE|INDEX] [-y DLT]\n"
+          "                 [-c COUNT] [-s SNAPLEN] [-B KIB]\n"
           "                 [-F FILE] [-Z USER] [--flows=text|csv|json|none]\n"
           "                 [--flows-file FILE] [--report=text|csv|json|none] [--report-file FILE]\n"
           "                 [--interval SECONDS] [--interval-mode delta|cumulative]\n"
@@ -63,7 +66,9 @@ static void usage(FILE *out)
           "       portsniff [--registry FILE] --registry-info\n"
           "\n"
           "  -r FILE          read a pcap or pcapng file ('-' for stdin); repeatable\n"
-          "  -i IFACE         capture live on IFACE (immediate mode)\n"
+          "  -i IFACE         capture live on IFACE, or on the interface -D numbers INDEX\n"
+          "  -y DLT           capture with link type DLT (a name -L lists)\n"
+          "  -L               list the link types of the -i interface\n"
           "  -c COUNT         stop after COUNT packets\n"
           "  -s SNAPLEN       live snapshot length (default 262144)\n"
           "  -p               do not put the interface into promiscuous mode\n"
@@ -72,6 +77,10 @@ static void usage(FILE *out)
           "  -Z USER          drop privileges to USER after opening the capture\n"
           "  -D               list capture interfaces\n"
           "  -q               same as --flows=none\n"
+          "  -n, -nn          accepted for tcpdump's sake: portsniff resolves no names\n"
+          "  -l               write each flow record out as it ends (line-buffered)\n"
+          "  -v               text records add basis, registry status, VLAN, description\n"
+          "  -t, -tt, -tttt   text records: no time, epoch seconds, date and time\n"
           "  --flows=FMT      flow records: text (default), csv, json, none\n"
           "  --report=FMT     per-service report: text (default), csv, json, none\n"
           "  --flows-file F   write the flow records to F instead of stdout\n"
@@ -314,6 +323,15 @@ static int apply_option(int c, const char *arg, options *o)
     case 'p': o->cap.promisc = 0; return PS_EXIT_OK;
     case 'q': o->flow_fmt = NULL; return PS_EXIT_OK;
     case 'D': o->list_interfaces = 1; return PS_EXIT_OK;
+    case 'L': o->list_link_types = 1; return PS_EXIT_OK;
+    case 'n': return PS_EXIT_OK;   /* nothing is resolved anyway */
+    case 'l': o->sink_flags |= PS_SINK_LINE_FLUSH; return PS_EXIT_OK;
+    case 'v': o->sink_flags |= PS_SINK_VERBOSE; return PS_EXIT_OK;
+    case 't': o->t_count++; return PS_EXIT_OK;
+    case 'y':
+        if ((o->cap.dlt = pcap_datalink_name_to_val(arg)) < 0)
+            return usage_error("-y: unknown link type '%s' (-L lists an interface's)", arg);
+        return PS_EXIT_OK;
     case 'F': return read_filter_file(arg, o);
     case 'Z': o->cap.drop_user = arg; return PS_EXIT_OK;
     case OPT_FLOWS: return set_flow_format(arg, o);
@@ -386,11 +404,11 @@ static int parse_args(int argc, char **argv, options *o)
     opterr = 0;
     /* Options may come before or after the filter words (getopt permutes them,
      * as for tcpdump on glibc); "--" ends the options. */
-    while ((c = getopt_long(argc, argv, "r:i:c:s:B:F:Z:pqDhV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:i:c:s:B:F:Z:y:pqDLlnvthV", long_options, NULL)) != -1) {
         if (c == '?') {
             /* optopt holds the short option letter, or a long option's value
              * when its argument is missing, or 0 for an unknown long option. */
-            if (optopt > 0 && optopt < 128 && strchr("ricsBFZ", optopt))
+            if (optopt > 0 && optopt < 128 && strchr("ricsBFZy", optopt))
                 return usage_error("option -%c needs an argument", optopt);
             if (optopt > 0 && optopt < 128)
                 return usage_error("unknown option -%c", optopt);
@@ -404,7 +422,19 @@ static int parse_args(int argc, char **argv, options *o)
     if ((rc = join_filter_words(argc, argv, o)) != PS_EXIT_OK)
         return rc;
     o->cap.files = o->files;
+    switch (o->t_count) {
+    case 0: break;
+    case 1: o->sink_flags |= PS_SINK_TS_NONE; break;
+    case 2: o->sink_flags |= PS_SINK_TS_EPOCH; break;
+    case 4: o->sink_flags |= PS_SINK_TS_DATE; break;
+    default: return usage_error("-%.*s: give -t (no time), -tt (epoch) or -tttt (date and time)",
+                                o->t_count > 8 ? 8 : o->t_count, "tttttttt");
+    }
     if (o->lookup || o->registry_info || o->list_interfaces)
+        return PS_EXIT_OK;
+    if (o->list_link_types && !o->cap.iface)
+        return usage_error("%s", "-L lists the link types of an interface: give -i IFACE");
+    if (o->list_link_types)
         return PS_EXIT_OK;
     if (o->cap.nfiles && o->cap.iface)
         return usage_error("%s", "give -r FILE or -i IFACE, not both");
@@ -412,6 +442,8 @@ static int parse_args(int argc, char **argv, options *o)
         return usage_error("%s", "nothing to read: give -r FILE or -i IFACE");
     if (o->cap.drop_user && !o->cap.iface)
         return usage_error("%s", "-Z applies to live capture (-i) only");
+    if (o->cap.dlt >= 0 && !o->cap.iface)
+        return usage_error("%s", "-y applies to live capture (-i) only");
     return PS_EXIT_OK;
 }
 
@@ -748,6 +780,7 @@ int main(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
     o.cap.promisc = 1;
+    o.cap.dlt = -1;
     o.flow_fmt = flow_sink_find("text");
     o.report_writer = report_writer_find("text");
     flow_config_defaults(&o.flow);
@@ -760,6 +793,10 @@ int main(int argc, char **argv)
     if (o.list_interfaces) {
         free(o.filter_buf);
         return finish(capture_list_interfaces());
+    }
+    if (o.list_link_types) {
+        free(o.filter_buf);
+        return finish(capture_list_link_types(&o.cap));
     }
     reg = open_registry(&o);
     if (!reg) {

@@ -45,7 +45,8 @@ static const char *capture_close(capture *c)
 
 /* What a sink of format fmt writes (begin, the records, end) through an
  * output file, read back; free it. */
-static char *render(const char *fmt, size_t n, const ps_flow *flows, const ps_label *labels)
+static char *render_with(const char *fmt, unsigned flags, size_t n, const ps_flow *flows,
+                         const ps_label *labels)
 {
     char dir[] = "/tmp/test_output.XXXXXX", path[64];
     assert_non_null(mkdtemp(dir));
@@ -54,7 +55,7 @@ static char *render(const char *fmt, size_t n, const ps_flow *flows, const ps_la
     assert_non_null(o);
     const ps_flow_sink_ops *ops = flow_sink_find(fmt);
     assert_non_null(ops);
-    ps_flow_sink *s = flow_sink_create(ops, o, 0);
+    ps_flow_sink *s = flow_sink_create(ops, o, flags);
     assert_non_null(s);
     assert_int_equal(flow_sink_begin(s), 0);
     for (size_t i = 0; i < n; i++)
@@ -76,6 +77,11 @@ static char *render(const char *fmt, size_t n, const ps_flow *flows, const ps_la
     unlink(path);
     rmdir(dir);
     return buf;
+}
+
+static char *render(const char *fmt, size_t n, const ps_flow *flows, const ps_label *labels)
+{
+    return render_with(fmt, 0, n, flows, labels);
 }
 
 static char *render1(const char *fmt, const ps_flow *flow, const ps_label *label)
@@ -149,17 +155,80 @@ static void test_text_record(void **state)
     ps_flow f = web_flow();
     ps_label l = web_label();
     assert_string_equal(out = render1("text", &f, &l),
-        "2026-08-17T10:00:00.123456Z tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 "
-        "\"World Wide Web HTTP\" basis=handshake orig=6p/520B resp=4p/2960B dur=0.123456 "
-        "end=fin flags=FSP./FS.\n");
+        "10:00:00.123456 tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 6/520 4/2960 0.123456 "
+        "fin FSP./FS.\n");
+    free(out);
+    assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 1, &f, &l),
+        "10:00:00.123456 tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 6/520 4/2960 0.123456 "
+        "fin FSP./FS. handshake registered - \"World Wide Web HTTP\"\n");
+    free(out);
+    assert_string_equal(out = render_with("text", PS_SINK_TS_DATE, 1, &f, &l),
+        "2026-08-17T10:00:00.123456Z tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 6/520 4/2960 "
+        "0.123456 fin FSP./FS.\n");
+    free(out);
+    assert_string_equal(out = render_with("text", PS_SINK_TS_EPOCH, 1, &f, &l),
+        "1786960800.123456 tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 6/520 4/2960 0.123456 "
+        "fin FSP./FS.\n");
+    free(out);
+    assert_string_equal(out = render_with("text", PS_SINK_TS_NONE, 1, &f, &l),
+        "tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 6/520 4/2960 0.123456 fin FSP./FS.\n");
     free(out);
 
+    /* Absent values are "-": no TCP flags, no description; the VLAN shows. */
     ps_flow s = sctp_flow();
     l = unregistered_label(5000, PS_BASIS_HANDSHAKE);
     assert_string_equal(out = render1("text", &s, &l),
-        "2026-08-17T10:00:00.000000Z sctp [2001:db8::2]:38412 > [2001:db8::1]:5000 "
-        "(unregistered)/5000 basis=handshake orig=3p/330B resp=2p/200B dur=2.000005 end=abort vlan=7\n");
+        "10:00:00.000000 sctp [2001:db8::2]:38412 > [2001:db8::1]:5000 "
+        "(unregistered)/5000 3/330 2/200 2.000005 abort -\n");
     free(out);
+    assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 1, &s, &l),
+        "10:00:00.000000 sctp [2001:db8::2]:38412 > [2001:db8::1]:5000 "
+        "(unregistered)/5000 3/330 2/200 2.000005 abort - handshake unregistered 7 -\n");
+    free(out);
+}
+
+/* Every line has the same number of fields (11; 15 with -v, the description
+ * last), and a busy IPv4 flow between private and public addresses fits in
+ * 120 columns. */
+static void test_text_fixed_fields(void **state)
+{
+    (void)state;
+    ps_flow f = web_flow();
+    inet_pton(AF_INET, "192.168.1.105", f.key.addr_a);
+    inet_pton(AF_INET, "45.57.40.1", f.key.addr_b);
+    f.key.port_a = 52344;
+    f.key.port_b = 443;
+    f.dir[0].pkts = 4821;
+    f.dir[0].frame_bytes = 389120;
+    f.dir[1].pkts = 10233;
+    f.dir[1].frame_bytes = 14872311;
+    f.last_ns = f.first_ns + 312 * S + 654321000;
+    f.end_reason = PS_END_IDLE;
+    ps_reg_entry https = http_entry;
+    https.name = "https";
+    ps_label l = {.entry = &https, .service_port = 443,
+                  .basis = PS_BASIS_HANDSHAKE, .status = PS_REG_NAMED};
+    char *out = render1("text", &f, &l);
+    assert_string_equal(out, "10:00:00.123456 tcp 192.168.1.105:52344 > 45.57.40.1:443 https/443 "
+                             "4821/389120 10233/14872311 312.654321 idle FSP./FS.\n");
+    assert_true(strlen(out) - 1 <= 120);
+    free(out);
+
+    const ps_flow flows[2] = {f, sctp_flow()};
+    const ps_label labels[2] = {l, unregistered_label(5000, PS_BASIS_HANDSHAKE)};
+    for (int verbose = 0; verbose < 2; verbose++) {
+        out = render_with("text", verbose ? PS_SINK_VERBOSE : 0, 2, flows, labels);
+        int lines = 0;
+        for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"), lines++) {
+            int fields = 0;
+            for (char *p = line; *p; p++)
+                fields += (p == line || p[-1] == ' ') && *p != ' ';
+            /* The description "World Wide Web HTTP" is four words. */
+            assert_int_equal(fields, verbose ? (strchr(line, '"') ? 18 : 15) : 11);
+        }
+        assert_int_equal(lines, 2);
+        free(out);
+    }
 }
 
 static void test_text_description_stays_one_line(void **state)
@@ -173,10 +242,9 @@ static void test_text_description_stays_one_line(void **state)
     ps_label l = {.entry = &odd, .service_port = 80,
                   .basis = PS_BASIS_LOWER_PORT, .status = PS_REG_NAMED};
     char *out;
-    assert_string_equal(out = render1("text", &f, &l),
-        "2026-08-17T10:00:00.123456Z tcp 10.0.0.1:49152 > 10.0.0.2:80 odd/80 "
-        "\"say \\\"hi\\\"\\\\\\x0anow\" basis=lower-port orig=6p/520B resp=4p/2960B dur=0.123456 "
-        "end=fin flags=none/FS.\n");
+    assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 1, &f, &l),
+        "10:00:00.123456 tcp 10.0.0.1:49152 > 10.0.0.2:80 odd/80 6/520 4/2960 0.123456 "
+        "fin none/FS. lower-port registered - \"say \\\"hi\\\"\\\\\\x0anow\"\n");
     free(out);
 }
 
@@ -230,8 +298,8 @@ static void test_json_dccp_and_reserved(void **state)
     assert_null(strstr(out, "tcp_flags"));
     free(out);
 
-    out = render1("text", &f, &l);
-    assert_non_null(strstr(out, " (reserved)/80 \"Reserved\" basis=port-range "));
+    out = render_with("text", PS_SINK_VERBOSE, 1, &f, &l);
+    assert_non_null(strstr(out, " (reserved)/80 6/520 4/2960 0.123456 dccp-reset - port-range reserved - \"Reserved\"\n"));
     free(out);
 }
 
@@ -436,6 +504,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_record),
         cmocka_unit_test(test_text_description_stays_one_line),
+        cmocka_unit_test(test_text_fixed_fields),
         cmocka_unit_test(test_json_record),
         cmocka_unit_test(test_json_dccp_and_reserved),
         cmocka_unit_test(test_other_services_and_port_service),

@@ -16,6 +16,7 @@ typedef struct ps_capture_opts {
     uint64_t count;            /* -c; 0 for no limit */
     double interval_s;         /* --interval; 0 for none */
     const char *drop_user;     /* -Z; NULL to keep privileges */
+    int dlt;                   /* -y: the link type to capture with; -1 for the interface's default */
 } ps_capture_opts;
 
 /* Called at each --interval; `live` is 1 for interfaces. The run began at
@@ -57,6 +58,8 @@ const char *capture_deferred_error(void);
 
 /* -D: list interfaces as tcpdump does. */
 int capture_list_interfaces(void);
+/* -L: list the link types opts->iface offers (-y takes their names). */
+int capture_list_link_types(const ps_capture_opts *opts);
 
 /* Ask a running capture loop to stop (async-signal-safe): a live capture
  * first reads what the kernel already holds for it. */

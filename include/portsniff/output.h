@@ -123,6 +123,9 @@ typedef struct ps_flow_sink ps_flow_sink;
 /* Sink flags. */
 #define PS_SINK_VERBOSE    0x01   /* -v: the text line adds its verbose columns */
 #define PS_SINK_LINE_FLUSH 0x02   /* -l: each record is written out as it ends */
+#define PS_SINK_TS_NONE    0x04   /* -t: the text line has no time field */
+#define PS_SINK_TS_EPOCH   0x08   /* -tt: seconds.microseconds since the epoch */
+#define PS_SINK_TS_DATE    0x10   /* -tttt: the date too (ISO 8601, UTC) */
 
 typedef struct ps_flow_sink_ops {
     const char *name;                                  /* --flows=NAME */

@@ -29,7 +29,13 @@ cap="$PS_SOURCE_DIR/captures/tcp-http.pcap"
 printf 'this is not a capture file\n' >"$work/notcap.txt"
 
 expect 2 "portsniff: unknown option '--frobnicate' (see portsniff --help)" -- --frobnicate
-expect 2 "portsniff: unknown option -y (see portsniff --help)" -- -y
+expect 2 "portsniff: unknown option -X (see portsniff --help)" -- -X
+expect 2 "portsniff: option -y needs an argument (see portsniff --help)" -- -y
+expect 2 "portsniff: -y: unknown link type 'FOO' (-L lists an interface's) (see portsniff --help)" -- -y FOO -i lo
+expect 2 "portsniff: -y applies to live capture (-i) only (see portsniff --help)" -- -y EN10MB -r "$cap"
+expect 2 "portsniff: -L lists the link types of an interface: give -i IFACE (see portsniff --help)" -- -L
+expect 2 "portsniff: -ttt: give -t (no time), -tt (epoch) or -tttt (date and time) (see portsniff --help)" -- -ttt -r "$cap"
+expect 2 "portsniff: -ttttt: give -t (no time), -tt (epoch) or -tttt (date and time) (see portsniff --help)" -- -ttttt -r "$cap"
 expect 2 "portsniff: option -r needs an argument (see portsniff --help)" -- -r
 expect 2 "portsniff: option '--flows' needs an argument (see portsniff --help)" -- --flows
 expect 2 "portsniff: nothing to read: give -r FILE or -i IFACE (see portsniff --help)" --
