@@ -160,7 +160,7 @@ static void test_text_record(void **state)
     free(out);
     assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 1, &f, &l),
         "10:00:00.123456 tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 6/520 4/2960 0.123456 "
-        "fin FSP./FS. handshake registered - \"World Wide Web HTTP\"\n");
+        "fin FSP./FS. handshake registered - - \"World Wide Web HTTP\"\n");
     free(out);
     assert_string_equal(out = render_with("text", PS_SINK_TS_DATE, 1, &f, &l),
         "2026-08-17T10:00:00.123456Z tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 6/520 4/2960 "
@@ -183,11 +183,11 @@ static void test_text_record(void **state)
     free(out);
     assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 1, &s, &l),
         "10:00:00.000000 sctp [2001:db8::2]:38412 > [2001:db8::1]:5000 "
-        "(unregistered)/5000 3/330 2/200 2.000005 abort - handshake unregistered 7 -\n");
+        "(unregistered)/5000 3/330 2/200 2.000005 abort - handshake unregistered 7 - -\n");
     free(out);
 }
 
-/* Every line has the same number of fields (11; 15 with -v, the description
+/* Every line has the same number of fields (11; 16 with -v, the description
  * last), and a busy IPv4 flow between private and public addresses fits in
  * 120 columns. */
 static void test_text_fixed_fields(void **state)
@@ -224,7 +224,7 @@ static void test_text_fixed_fields(void **state)
             for (char *p = line; *p; p++)
                 fields += (p == line || p[-1] == ' ') && *p != ' ';
             /* The description "World Wide Web HTTP" is four words. */
-            assert_int_equal(fields, verbose ? (strchr(line, '"') ? 18 : 15) : 11);
+            assert_int_equal(fields, verbose ? (strchr(line, '"') ? 19 : 16) : 11);
         }
         assert_int_equal(lines, 2);
         free(out);
@@ -244,7 +244,7 @@ static void test_text_description_stays_one_line(void **state)
     char *out;
     assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 1, &f, &l),
         "10:00:00.123456 tcp 10.0.0.1:49152 > 10.0.0.2:80 odd/80 6/520 4/2960 0.123456 "
-        "fin none/FS. lower-port registered - \"say \\\"hi\\\"\\\\\\x0anow\"\n");
+        "fin none/FS. lower-port registered - - \"say \\\"hi\\\"\\\\\\x0anow\"\n");
     free(out);
 }
 
@@ -299,7 +299,7 @@ static void test_json_dccp_and_reserved(void **state)
     free(out);
 
     out = render_with("text", PS_SINK_VERBOSE, 1, &f, &l);
-    assert_non_null(strstr(out, " (reserved)/80 6/520 4/2960 0.123456 dccp-reset - port-range reserved - \"Reserved\"\n"));
+    assert_non_null(strstr(out, " (reserved)/80 6/520 4/2960 0.123456 dccp-reset - port-range reserved - - \"Reserved\"\n"));
     free(out);
 }
 
@@ -329,6 +329,11 @@ static void test_other_services_and_port_service(void **state)
     free(out);
     out = render1("csv", &f, &l);
     assert_non_null(strstr(out, ",FSP.,FS.,,,shilp|other-nfs,,\n"));
+    free(out);
+    out = render_with("text", PS_SINK_VERBOSE, 1, &f, &l);
+    assert_string_equal(out, "10:00:00.123456 tcp 10.0.0.1:49152 > 10.0.0.2:2049 nfs/2049 6/520 4/2960 "
+                             "0.123456 fin FSP./FS. handshake registered - shilp|other-nfs "
+                             "\"Network File System\"\n");
     free(out);
 
     /* DCCP: the code names http, the port alone says nfs. */

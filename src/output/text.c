@@ -3,9 +3,10 @@
  *
  *   TIME PROTO ORIG > RESP SERVICE/PORT OPKTS/OBYTES RPKTS/RBYTES DUR END FLAGS
  *
- * and with -v four more at the end: BASIS STATUS VLAN "DESCRIPTION". An
- * absent value is "-" (a flow that is not TCP has no FLAGS; a flow without a
- * VLAN tag has no VLAN; a service without a description). TIME is the first
+ * and with -v five more at the end: BASIS STATUS VLAN ALSO "DESCRIPTION".
+ * An absent value is "-" (a flow that is not TCP has no FLAGS; a flow
+ * without a VLAN tag has no VLAN; a port without other services has no
+ * ALSO, '|'-joined otherwise; a service without a description). TIME is the first
  * packet's time of day in UTC, as tcpdump prints it; -tttt gives the date
  * too (ISO 8601), -tt seconds since the epoch, -t leaves the field out.
  * Bytes are frame bytes. IPv6 endpoints are bracketed as in RFC 3986 so the
@@ -54,6 +55,7 @@ static const text_col cols[] = {
     COL(" ", PS_F_LABEL_BASIS, 0, TX_PLAIN, TC_VERBOSE),
     COL(" ", PS_F_SERVICE_STATUS, 0, TX_PLAIN, TC_VERBOSE),
     COL(" ", PS_F_VLAN, 0, TX_PLAIN, TC_VERBOSE),
+    COL(" ", PS_F_SERVICE_ALSO, 0, TX_PLAIN, TC_VERBOSE),
     COL(" ", PS_F_SERVICE_DESCRIPTION, 0, TX_QUOTED, TC_VERBOSE),
 };
 

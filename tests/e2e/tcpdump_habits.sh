@@ -31,12 +31,16 @@ grep -qx '10:00:02.999290 dccp 192.0.2.10:49406 > 198.51.100.60:4556 dtn-bundle/
 wide=$(awk 'index($3, "[") == 0 && length($0) > 120' "$work/plain" | wc -l)
 [ "$wide" -eq 0 ] || fail "$wide IPv4 lines wider than 120 columns"
 
-# -v adds basis, registry status, VLAN and the quoted description, last.
+# -v adds basis, registry status, VLAN, the port's other services and the
+# quoted description, last.
 "$PORTSNIFF" -vr "$cap" --report=none >"$work/v" 2>"$work/err" || fail "-v exited $?"
-grep -qx '10:00:00.001310 tcp 192.0.2.10:49400 > 198.51.100.43:443 https/443 8/896 5/2301 0.078176 fin FSP./FSP. handshake registered - "http protocol over TLS/SSL"' \
+grep -qx '10:00:00.001310 tcp 192.0.2.10:49400 > 198.51.100.43:443 https/443 8/896 5/2301 0.078176 fin FSP./FSP. handshake registered - - "http protocol over TLS/SSL"' \
     "$work/v" || fail "-v https line: $(grep https "$work/v" | head -1)"
 got=$(awk '{print $12}' "$work/v" | sort -u | tr '\n' ' ')
 [ "$got" = "fan-in handshake request service-code " ] || fail "-v bases: '$got'"
+"$PORTSNIFF" -vr "$PS_SOURCE_DIR/captures/ipv4-frag.pcap" --report=none >"$work/v2" 2>"$work/err" || fail "-v ipv4-frag exited $?"
+got=$(awk '{print $6, $15}' "$work/v2")
+[ "$got" = "nfs/2049 shilp" ] || fail "-v other services of 2049/udp: '$got'"
 
 # -t leaves the time out, -tt prints epoch seconds, -tttt the date (UTC).
 first() { "$PORTSNIFF" "$@" -r "$cap" --report=none 2>/dev/null | head -1; }
