@@ -61,6 +61,7 @@ static const char *const malformed_names[PS_MAL_COUNT] = {
     [PS_MAL_BAD_SCTP_CHUNK] = "bad-sctp-chunk-length",
     [PS_MAL_SHORT_DCCP] = "short-dccp-header",
     [PS_MAL_BAD_DCCP_OFFSET] = "bad-dccp-data-offset",
+    [PS_MAL_BAD_RECORD_LENGTH] = "bad-record-length",
 };
 
 const char *ps_malformed_name(int reason)

@@ -26,6 +26,11 @@ typedef enum ps_packet_kind {
 } ps_packet_kind;
 
 /* Why a frame could not be decoded. Keep ps_malformed_name() in sync. */
+/* The longest frame a capture record may claim: beyond any link's frames,
+ * and beyond the 64 KiB GRO/TSO aggregates and 512 KiB BIG TCP packets a
+ * Linux host captures. A record claiming more lies about its length. */
+#define PS_MAX_WIRE_LEN (1u << 20)
+
 typedef enum ps_malformed {
     PS_MAL_NONE = 0,
     PS_MAL_SHORT_LINK,        /* frame shorter than its link-layer header */
@@ -47,6 +52,8 @@ typedef enum ps_malformed {
     PS_MAL_BAD_SCTP_CHUNK,    /* chunk length < 4 */
     PS_MAL_SHORT_DCCP,        /* DCCP generic header cut short */
     PS_MAL_BAD_DCCP_OFFSET,   /* data offset smaller than the generic header */
+    PS_MAL_BAD_RECORD_LENGTH, /* the capture record's original length is below its
+                                 captured length or above PS_MAX_WIRE_LEN */
     PS_MAL_COUNT
 } ps_malformed;
 
@@ -79,7 +86,7 @@ enum {
 
 typedef struct ps_packet {
     int64_t  ts_ns;          /* capture timestamp, ns since the epoch */
-    uint32_t wire_len;       /* on-wire length from the capture record */
+    uint32_t wire_len;       /* on-wire length from the capture record; 0 when it lies (bad-record-length) */
     uint32_t cap_len;        /* captured length */
     uint32_t ip_bytes;       /* IPv4 total length, or 40 + IPv6 payload length, as the header says */
     uint8_t  kind;           /* ps_packet_kind */

@@ -58,8 +58,12 @@ ps_packet_kind dissect_frame(int dlt, const uint8_t *data, uint32_t caplen,
      * so two views of the same frame compare equal byte for byte. */
     memset(pkt, 0, sizeof *pkt);
     pkt->ts_ns = ts_ns;
-    pkt->wire_len = wire_len;
     pkt->cap_len = caplen;
+    /* A record whose original length is below what was captured, or larger
+     * than any frame, is damaged: its length is not counted anywhere. */
+    if (wire_len < caplen || wire_len > PS_MAX_WIRE_LEN)
+        return dissect_malformed(pkt, PS_MAL_BAD_RECORD_LENGTH);
+    pkt->wire_len = wire_len;
 
     link_decoder decode = link_decoder_for(dlt);
     if (!decode)

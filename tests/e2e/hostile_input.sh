@@ -55,6 +55,10 @@ write('over-snaplen.pcap', pcap(snaplen=64) + rec(1000, query) +
 write('over-max.pcap', pcap() + rec(1000, query) + struct.pack('<IIII', 1001, 0, 300000, 300000) + bytes(64))
 write('over-max-snaplen.pcap', pcap(snaplen=400000) + rec(1000, query) +
       struct.pack('<IIII', 1001, 0, 300000, 300000) + bytes(64))
+# Records that lie about their length: an original length below the captured
+# one, and one of 3 GB (a damaged record); both counted, neither in bytes.
+write('lying-lengths.pcap', pcap() + rec(1000, query) + rec(1001, ntp, wire=20) +
+      rec(1002, ntp, wire=3000000000) + rec(1003, reply))
 write('user0.pcap', pcap(linktype=147) + rec(1000, query) + rec(1001, reply) + rec(1002, ntp))
 # The file's clock jumps 68 years between two packets.
 write('clock-jump.pcap', pcap() + rec(1, query) + rec(0x7fffffff, reply))
@@ -253,6 +257,13 @@ report totals.packets=1 totals.flows_ended=1
 expect 3 "portsniff: $w/over-max-snaplen.pcap: invalid packet capture length 300000, bigger than maximum of 262144 (stopped after 1 packet of this file)" \
     -- -r "$w/over-max-snaplen.pcap" -q --report=json
 report totals.packets=1
+
+# A record's original length below its captured length, or beyond any frame
+# (1 MiB): malformed, kept out of the byte totals and of every flow.
+expect 0 "" -- -r "$w/lying-lengths.pcap" --flows=json --report=json
+report totals.packets=4 totals.bytes=84 totals.malformed=2 'malformed={"bad-record-length": 2}' \
+    totals.flows_ended=1
+same "flows of lying-lengths.pcap" "$(flows id.resp_p orig_pkts resp_pkts orig_frame_bytes resp_frame_bytes)" "53 1 1 42 42"
 
 # pcapng: blocks of unknown types are skipped; broken blocks end the file.
 expect 0 "" -- -r "$w/unknown-blocks.pcapng" -q --report=json

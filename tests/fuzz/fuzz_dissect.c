@@ -27,7 +27,7 @@ static void check_packet(int dlt, const ps_packet *pkt, size_t caplen, uint32_t 
     FUZZ_CHECK(pkt->vlan_depth <= 8);
     FUZZ_CHECK(pkt->vlan_id <= 0x0fff);
     FUZZ_CHECK(pkt->cap_len == caplen);
-    FUZZ_CHECK(pkt->wire_len == wire_len);
+    FUZZ_CHECK(pkt->wire_len == wire_len || pkt->malformed == PS_MAL_BAD_RECORD_LENGTH);
     if (pkt->kind == PS_PKT_TRANSPORT || pkt->kind == PS_PKT_FRAGMENT ||
         pkt->kind == PS_PKT_OTHER_IP)
         FUZZ_CHECK(pkt->family == 4 || pkt->family == 6);
