@@ -54,7 +54,7 @@ static void usage(FILE *out)
 {
     fputs("Usage: portsniff [-lnpqDLv] [-t|-tt|-tttt] [-r FILE]... [-i IFACE|INDEX] [-y DLT]\n"
           "                 [-c COUNT] [-s SNAPLEN] [-B KIB]\n"
-          "                 [-F FILE] [-Z USER] [--flows=text|csv|json|none]\n"
+          "                 [-F FILE] [-Z USER] [--flows=text|csv|json|zeek|none]\n"
           "                 [--flows-file FILE] [--report=text|csv|json|none] [--report-file FILE]\n"
           "                 [--interval SECONDS] [--interval-mode delta|cumulative]\n"
           "                 [--idle-timeout S] [--active-timeout S]\n"
@@ -81,7 +81,7 @@ static void usage(FILE *out)
           "  -l               write each flow record out as it ends (line-buffered)\n"
           "  -v               text records add basis, registry status, VLAN, description\n"
           "  -t, -tt, -tttt   text records: no time, epoch seconds, date and time\n"
-          "  --flows=FMT      flow records: text (default), csv, json, none\n"
+          "  --flows=FMT      flow records: text (default), csv, json, zeek (conn.log), none\n"
           "  --report=FMT     per-service report: text (default), csv, json, none\n"
           "  --flows-file F   write the flow records to F instead of stdout\n"
           "  --report-file F  write the report to F instead of stdout or stderr\n"

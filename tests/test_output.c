@@ -261,7 +261,8 @@ static void test_json_record(void **state)
         "\"orig_frame_bytes\":520,\"resp_frame_bytes\":2960,\"service\":\"http\","
         "\"service_status\":\"registered\",\"service_port\":80,"
         "\"service_description\":\"World Wide Web HTTP\",\"label_basis\":\"handshake\","
-        "\"end_reason\":\"fin\",\"orig_tcp_flags\":\"FSP.\",\"resp_tcp_flags\":\"FS.\"}\n");
+        "\"end_reason\":\"fin\",\"orig_tcp_flags\":\"FSP.\",\"resp_tcp_flags\":\"FS.\","
+        "\"uid\":\"C1SdHwrVuUCWgx69BP\",\"conn_state\":\"SF\"}\n");
     free(out);
 
     ps_flow s = sctp_flow();
@@ -273,7 +274,8 @@ static void test_json_record(void **state)
         "\"orig_frame_bytes\":330,\"resp_frame_bytes\":200,\"service\":null,"
         "\"service_status\":\"unregistered\",\"service_port\":5000,\"service_description\":null,"
         "\"label_basis\":\"handshake\",\"end_reason\":\"abort\",\"vlan\":7,"
-        "\"sctp_chunks\":[\"DATA\",\"INIT\",\"INIT_ACK\",\"CHUNK_20\"]}\n");
+        "\"sctp_chunks\":[\"DATA\",\"INIT\",\"INIT_ACK\",\"CHUNK_20\"],"
+        "\"uid\":\"C3kbZd900eaaU6YRQD\",\"conn_state\":\"OTH\"}\n");
     free(out);
 }
 
@@ -294,7 +296,9 @@ static void test_json_dccp_and_reserved(void **state)
     assert_non_null(strstr(out, "\"proto\":\"dccp\""));
     assert_non_null(strstr(out, "\"service\":null,\"service_status\":\"reserved\",\"service_port\":80,"
                                 "\"service_description\":\"Reserved\",\"label_basis\":\"port-range\","
-                                "\"end_reason\":\"dccp-reset\",\"dccp_service_code\":1685351985}\n"));
+                                "\"end_reason\":\"dccp-reset\",\"dccp_service_code\":1685351985,"
+                                "\"uid\":\"C"));
+    assert_non_null(strstr(out, "\",\"conn_state\":\"OTH\"}\n"));
     assert_null(strstr(out, "tcp_flags"));
     free(out);
 
@@ -323,12 +327,12 @@ static void test_other_services_and_port_service(void **state)
                   .status = PS_REG_NAMED, .nalso = 2, .also = {&shilp, &other}};
     char *out = render1("json", &f, &l);
     assert_non_null(strstr(out, "\"service\":\"nfs\","));
-    assert_non_null(strstr(out, ",\"service_also\":[\"shilp\",\"other-nfs\"]}\n"));
+    assert_non_null(strstr(out, ",\"service_also\":[\"shilp\",\"other-nfs\"],\"uid\":\"C"));
     assert_null(strstr(out, "port_service"));
     assert_null(strstr(out, "expected_service_code"));
     free(out);
     out = render1("csv", &f, &l);
-    assert_non_null(strstr(out, ",FSP.,FS.,,,shilp|other-nfs,,\n"));
+    assert_non_null(strstr(out, ",FSP.,FS.,,,shilp|other-nfs,,,C"));
     free(out);
     out = render_with("text", PS_SINK_VERBOSE, 1, &f, &l);
     assert_string_equal(out, "10:00:00.123456 tcp 10.0.0.1:49152 > 10.0.0.2:2049 nfs/2049 6/520 4/2960 "
@@ -348,13 +352,13 @@ static void test_other_services_and_port_service(void **state)
                   .port_entry = &nfs};
     out = render1("json", &d, &c);
     assert_non_null(strstr(out, "\"label_basis\":\"service-code\","));
-    assert_non_null(strstr(out, ",\"dccp_service_code\":1213486160,\"port_service\":\"nfs\"}\n"));
+    assert_non_null(strstr(out, ",\"dccp_service_code\":1213486160,\"port_service\":\"nfs\",\"uid\":\"C"));
     free(out);
     /* An unregistered code where the port's entry registers 1685351985. */
     ps_label u = {.entry = &nfs, .service_port = 2049, .basis = PS_BASIS_REGISTERED,
                   .status = PS_REG_NAMED, .has_expected_code = 1, .expected_code = 1685351985};
     out = render1("csv", &d, &u);
-    assert_non_null(strstr(out, ",2049,Network File System,registered,fin,,,,,1213486160,,,1685351985\n"));
+    assert_non_null(strstr(out, ",2049,Network File System,registered,fin,,,,,1213486160,,,1685351985,C"));
     free(out);
 }
 
@@ -372,13 +376,111 @@ static void test_csv_records(void **state)
         "ts,duration,proto,id.orig_h,id.orig_p,id.resp_h,id.resp_p,orig_pkts,resp_pkts,"
         "orig_ip_bytes,resp_ip_bytes,orig_frame_bytes,resp_frame_bytes,service,service_status,"
         "service_port,service_description,label_basis,end_reason,vlan,orig_tcp_flags,"
-        "resp_tcp_flags,sctp_chunks,dccp_service_code,service_also,port_service,expected_service_code\n"
+        "resp_tcp_flags,sctp_chunks,dccp_service_code,service_also,port_service,expected_service_code,"
+        "uid,conn_state\n"
         "1786960800.123456,0.123456,tcp,10.0.0.1,49152,10.0.0.2,80,6,4,436,2880,520,2960,"
-        "http,registered,80,World Wide Web HTTP,handshake,fin,,FSP.,FS.,,,,,\n"
+        "http,registered,80,World Wide Web HTTP,handshake,fin,,FSP.,FS.,,,,,,C1SdHwrVuUCWgx69BP,SF\n"
         "1786960800.000000,2.000005,sctp,2001:db8::2,38412,2001:db8::1,5000,3,2,300,180,330,200,"
-        ",unregistered,5000,,handshake,abort,7,,,DATA|INIT|INIT_ACK|CHUNK_20,,,,\n"
+        ",unregistered,5000,,handshake,abort,7,,,DATA|INIT|INIT_ACK|CHUNK_20,,,,,C3kbZd900eaaU6YRQD,OTH\n"
         "1786960800.123456,0.123456,tcp,10.0.0.1,49152,10.0.0.2,80,6,4,436,2880,520,2960,"
-        "http,registered,80,\"one, \"\"two\"\"\",handshake,fin,,FSP.,FS.,,,,,\n");
+        "http,registered,80,\"one, \"\"two\"\"\",handshake,fin,,FSP.,FS.,,,,,,C1SdHwrVuUCWgx69BP,SF\n");
+    free(out);
+}
+
+/* Zeek's conn_state from the flags each side sent: one flow per state. */
+static void test_conn_state(void **state)
+{
+    (void)state;
+    enum { SY = PS_TCP_SYN, A = PS_TCP_ACK, F = PS_TCP_FIN, R = PS_TCP_RST, P = PS_TCP_PSH };
+    static const struct {
+        uint8_t transport;
+        uint64_t orig_pkts, resp_pkts;
+        uint8_t orig_flags, resp_flags;
+        const char *want;
+    } cases[] = {
+        {PS_TRANSPORT_TCP, 2, 0, SY, 0, "S0"},                     /* SYN, retried, no answer */
+        {PS_TRANSPORT_TCP, 3, 2, SY | A | P, SY | A | P, "S1"},     /* open, still talking */
+        {PS_TRANSPORT_TCP, 5, 4, SY | A | P | F, SY | A | F, "SF"},
+        {PS_TRANSPORT_TCP, 1, 1, SY, R | A, "REJ"},                /* SYN answered by RST */
+        {PS_TRANSPORT_TCP, 4, 3, SY | A | F, SY | A, "S2"},         /* only the originator closed */
+        {PS_TRANSPORT_TCP, 4, 3, SY | A, SY | A | F, "S3"},
+        {PS_TRANSPORT_TCP, 4, 3, SY | A | R, SY | A, "RSTO"},
+        {PS_TRANSPORT_TCP, 4, 3, SY | A, SY | A | R, "RSTR"},
+        {PS_TRANSPORT_TCP, 2, 0, SY | R, 0, "RSTOS0"},
+        {PS_TRANSPORT_TCP, 1, 2, A, SY | A | R, "RSTRH"},          /* SYN-ACK, RST; no SYN seen */
+        {PS_TRANSPORT_TCP, 2, 0, SY | F, 0, "SH"},
+        {PS_TRANSPORT_TCP, 0, 2, 0, SY | A | F, "SHR"},
+        {PS_TRANSPORT_TCP, 6, 5, A | P, A | P, "OTH"},            /* picked up mid-stream */
+        {PS_TRANSPORT_UDP, 1, 1, 0, 0, "SF"},
+        {PS_TRANSPORT_UDP, 3, 0, 0, 0, "S0"},
+        {PS_TRANSPORT_SCTP, 7, 6, 0, 0, "OTH"},
+        {PS_TRANSPORT_DCCP, 5, 4, 0, 0, "OTH"},
+    };
+    const ps_flow_field *cs = ps_field_by_name("conn_state");
+    assert_non_null(cs);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ps_flow f = web_flow();
+        f.key.transport = cases[i].transport;
+        f.orig = (uint8_t)(i & 1);   /* either endpoint may be the originator */
+        f.dir[f.orig] = (ps_dir_stats){cases[i].orig_pkts, 100, 80, cases[i].orig_flags};
+        f.dir[!f.orig] = (ps_dir_stats){cases[i].resp_pkts, 100, 80, cases[i].resp_flags};
+        ps_label l = web_label();
+        ps_flow_rec r = {&f, &l};
+        ps_value v;
+        v.absent = 0;
+        cs->get(&r, &v);
+        assert_false(v.absent);
+        if (strcmp(v.s, cases[i].want) != 0)
+            fail_msg("case %zu: conn_state %s, want %s", i, v.s, cases[i].want);
+    }
+}
+
+/* uid: C and 17 base62 digits; the same flow gives the same uid, another
+ * start time or 5-tuple another. */
+static void test_uid(void **state)
+{
+    (void)state;
+    const ps_flow_field *uf = ps_field_by_name("uid");
+    ps_flow f = web_flow(), g = web_flow(), h = web_flow();
+    g.first_ns += 1000;
+    h.key.port_a++;
+    ps_label l = web_label();
+    char uid[3][32];
+    const ps_flow *fl[3] = {&f, &g, &h};
+    for (int i = 0; i < 3; i++) {
+        ps_flow_rec r = {fl[i], &l};
+        ps_value v;
+        v.absent = 0;
+        uf->get(&r, &v);
+        assert_int_equal(strlen(v.s), 18);
+        assert_int_equal(v.s[0], 'C');
+        assert_int_equal(strspn(v.s + 1, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"), 17);
+        snprintf(uid[i], sizeof(uid[i]), "%s", v.s);
+    }
+    assert_string_equal(uid[0], "C1SdHwrVuUCWgx69BP");
+    assert_string_not_equal(uid[0], uid[1]);
+    assert_string_not_equal(uid[0], uid[2]);
+}
+
+/* Zeek's TSV conn.log: the header, a row with "-" for unset values, and
+ * escapes of what would break a field. */
+static void test_zeek_log(void **state)
+{
+    (void)state;
+    ps_reg_entry odd = http_entry;
+    odd.description = "tab\there, back\\slash";
+    ps_flow f = web_flow();
+    ps_label l = {.entry = &odd, .service_port = 80,
+                  .basis = PS_BASIS_HANDSHAKE, .status = PS_REG_NAMED};
+    char *out = render1("zeek", &f, &l);
+    static const char head[] = "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n"
+                               "#unset_field\t-\n#path\tconn\n#open\t";
+    assert_true(strncmp(out, head, sizeof(head) - 1) == 0);
+    assert_non_null(strstr(out, "\n#fields\tts\tduration\tproto\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\t"));
+    assert_non_null(strstr(out, "\n#types\ttime\tinterval\tenum\taddr\tport\taddr\tport\tcount\t"));
+    assert_non_null(strstr(out, "\n1786960800.123456\t0.123456\ttcp\t10.0.0.1\t49152\t10.0.0.2\t80\t6\t4\t"
+                                "436\t2880\t520\t2960\thttp\tregistered\t80\ttab\\x09here, back\\x5cslash\t"
+                                "handshake\tfin\t-\tFSP.\tFS.\t-\t-\t-\t-\t-\tC1SdHwrVuUCWgx69BP\tSF\n#close\t"));
     free(out);
 }
 
@@ -510,6 +612,9 @@ int main(void)
         cmocka_unit_test(test_text_record),
         cmocka_unit_test(test_text_description_stays_one_line),
         cmocka_unit_test(test_text_fixed_fields),
+        cmocka_unit_test(test_conn_state),
+        cmocka_unit_test(test_uid),
+        cmocka_unit_test(test_zeek_log),
         cmocka_unit_test(test_json_record),
         cmocka_unit_test(test_json_dccp_and_reserved),
         cmocka_unit_test(test_other_services_and_port_service),

@@ -106,6 +106,8 @@ typedef enum ps_field_id {
     PS_F_SERVICE_ALSO,
     PS_F_PORT_SERVICE,
     PS_F_EXPECTED_SERVICE_CODE,
+    PS_F_UID,
+    PS_F_CONN_STATE,
     PS_F_COUNT
 } ps_field_id;
 

@@ -1,6 +1,7 @@
 /* The flow-record schema: one row per field, in every format's column order.
  * Names follow Zeek's conn.log where the meaning is the same; IPFIX elements
  * are IANA's (RFC 7012 registry), reverse ones per RFC 5103. */
+#include <string.h>
 #include <strings.h>
 
 #include "output/common.h"
@@ -148,6 +149,115 @@ static void get_expected_service_code(const ps_flow_rec *r, ps_value *v)
     v->absent = !r->label->has_expected_code;
 }
 
+/* Zeek's connection identifier: "C" and 17 base62 digits (101 bits). Zeek
+ * draws them at random; here they are a hash of the flow's key and start
+ * time, so that one flow has the same uid in every format and in every run
+ * over the same capture (records of different formats can be joined). */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static void get_uid(const ps_flow_rec *r, ps_value *v)
+{
+    static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const ps_flow *f = r->flow;
+    const uint8_t *k = (const uint8_t *)&f->key;
+    uint64_t h1 = 0x243f6a8885a308d3ULL, h2 = 0x13198a2e03707344ULL;
+    for (size_t i = 0; i + 8 <= sizeof(f->key); i += 8) {
+        uint64_t w;
+        memcpy(&w, k + i, 8);
+        h1 = mix64(h1 ^ w);
+        h2 = mix64(h2 + w);
+    }
+    h1 = mix64(h1 ^ (uint64_t)f->first_ns);
+    h2 = mix64(h2 + (uint64_t)f->first_ns);
+    /* The 17 lowest base-62 digits of the 128-bit h2:h1 (62^17 < 2^128, so
+     * every digit is uniform). */
+    unsigned __int128 n = ((unsigned __int128)h2 << 64) | h1;
+    char *p = v->text;
+    *p++ = 'C';
+    for (int i = 17; i >= 1; i--) {
+        p[i - 1] = digits[(unsigned)(n % 62)];
+        n /= 62;
+    }
+    p[17] = '\0';
+    v->s = v->text;
+}
+
+/* Zeek's TCP endpoint states, as its conn_state() reads them. */
+enum { EP_INACTIVE, EP_SYN_SENT, EP_SYN_ACK_SENT, EP_PARTIAL, EP_ESTABLISHED, EP_CLOSED, EP_RESET };
+
+/* A side's final state from the flags it sent (their union): a reset, a
+ * FIN, the completed handshake, its SYN, or data without a SYN. */
+static int tcp_endpoint_state(const ps_dir_stats *d, int is_orig, int established)
+{
+    if (!d->pkts)
+        return EP_INACTIVE;
+    if (d->tcp_flags & PS_TCP_RST)
+        return EP_RESET;
+    if (d->tcp_flags & PS_TCP_FIN)
+        return EP_CLOSED;
+    if (established)
+        return EP_ESTABLISHED;
+    if (d->tcp_flags & PS_TCP_SYN)
+        return !is_orig && (d->tcp_flags & PS_TCP_ACK) ? EP_SYN_ACK_SENT : EP_SYN_SENT;
+    return EP_PARTIAL;
+}
+
+/* Zeek's conn_state (base/protocols/conn/main.zeek, conn_state()). */
+static const char *zeek_conn_state(const ps_flow *f)
+{
+    const ps_dir_stats *o = flow_orig_stats(f), *r = flow_resp_stats(f);
+    if (f->key.transport == PS_TRANSPORT_UDP) {
+        if (o->pkts)
+            return r->pkts ? "SF" : "S0";
+        return r->pkts ? "SHR" : "OTH";
+    }
+    if (f->key.transport != PS_TRANSPORT_TCP)
+        return "OTH";
+    /* The handshake completed: the originator's SYN, the responder's
+     * SYN-ACK, and an ACK from the originator after it. */
+    int est = (o->tcp_flags & PS_TCP_SYN) && (o->tcp_flags & PS_TCP_ACK) &&
+              (r->tcp_flags & (PS_TCP_SYN | PS_TCP_ACK)) == (PS_TCP_SYN | PS_TCP_ACK);
+    int os = tcp_endpoint_state(o, 1, est), rs = tcp_endpoint_state(r, 0, est);
+    int o_inactive = os == EP_INACTIVE || os == EP_PARTIAL;
+    int r_inactive = rs == EP_INACTIVE || rs == EP_PARTIAL;
+    if (rs == EP_RESET) {
+        /* Zeek also calls it REJ when both reset before any payload; the
+         * uncompleted handshake stands for that here. */
+        if (os == EP_SYN_SENT || os == EP_SYN_ACK_SENT || (os == EP_RESET && !est))
+            return "REJ";
+        return o_inactive ? "RSTRH" : "RSTR";
+    }
+    if (os == EP_RESET) {
+        if (r_inactive)
+            /* history ^?S[^HAFGIQ]*R: a SYN, then the reset, nothing else. */
+            return (o->tcp_flags & (PS_TCP_SYN | PS_TCP_FIN)) == PS_TCP_SYN && !r->pkts ? "RSTOS0" : "OTH";
+        return "RSTO";
+    }
+    if (os == EP_CLOSED && rs == EP_CLOSED)
+        return "SF";
+    if (os == EP_CLOSED)
+        return r_inactive ? "SH" : "S2";
+    if (rs == EP_CLOSED)
+        return o_inactive ? "SHR" : "S3";
+    if (os == EP_SYN_SENT && rs == EP_INACTIVE)
+        return "S0";
+    if (os == EP_ESTABLISHED && rs == EP_ESTABLISHED)
+        return "S1";
+    return "OTH";
+}
+
+static void get_conn_state(const ps_flow_rec *r, ps_value *v)
+{
+    v->s = zeek_conn_state(r->flow);
+}
+
 /* IANA IPFIX information elements used below. */
 enum {
     IE_OCTET_DELTA = 1, IE_PACKET_DELTA = 2, IE_PROTOCOL = 4, IE_TCP_CONTROL_BITS = 6,
@@ -195,6 +305,8 @@ const ps_flow_field ps_flow_fields[PS_F_COUNT] = {
     ROW(PS_F_PORT_SERVICE, "port_service", PS_FT_STRING, PS_FF_OMIT_ABSENT, 0, 0, get_port_service),
     ROW(PS_F_EXPECTED_SERVICE_CODE, "expected_service_code", PS_FT_COUNT, PS_FF_OMIT_ABSENT, 0, 0,
         get_expected_service_code),
+    ROW(PS_F_UID, "uid", PS_FT_ENUM, 0, 0, 0, get_uid),
+    ROW(PS_F_CONN_STATE, "conn_state", PS_FT_ENUM, 0, 0, 0, get_conn_state),
 };
 
 const char *ps_field_zeek_type(const ps_flow_field *f)

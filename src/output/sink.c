@@ -4,10 +4,10 @@
 
 #include "portsniff/output.h"
 
-extern const ps_flow_sink_ops ps_text_sink, ps_csv_sink, ps_json_sink;
+extern const ps_flow_sink_ops ps_text_sink, ps_csv_sink, ps_json_sink, ps_zeek_sink;
 
 const ps_flow_sink_ops *const ps_flow_sink_formats[] = {
-    &ps_text_sink, &ps_csv_sink, &ps_json_sink, NULL,
+    &ps_text_sink, &ps_csv_sink, &ps_json_sink, &ps_zeek_sink, NULL,
 };
 
 const ps_flow_sink_ops *flow_sink_find(const char *name)

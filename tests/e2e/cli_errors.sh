@@ -40,7 +40,7 @@ expect 2 "portsniff: option -r needs an argument (see portsniff --help)" -- -r
 expect 2 "portsniff: option '--flows' needs an argument (see portsniff --help)" -- --flows
 expect 2 "portsniff: nothing to read: give -r FILE or -i IFACE (see portsniff --help)" --
 expect 2 "portsniff: give -r FILE or -i IFACE, not both (see portsniff --help)" -- -r "$cap" -i lo
-expect 2 "portsniff: --flows: unknown format 'xml' (text, csv, json or none)" -- -r "$cap" --flows=xml
+expect 2 "portsniff: --flows: unknown format 'xml' (text, csv, json, zeek or none)" -- -r "$cap" --flows=xml
 expect 2 "portsniff: --report: unknown format 'pdf' (text, csv, json or none)" -- -r "$cap" --report=pdf
 expect 2 "portsniff: -c: '0' is not a whole number from 1 to 18446744073709551615" -- -r "$cap" -c 0
 expect 2 "portsniff: --max-flows: 'lots' is not a whole number from 1 to 1000000000" -- -r "$cap" --max-flows lots

@@ -1,0 +1,126 @@
+/* Flow records as Zeek's TSV conn.log (Zeek's ASCII writer): the header
+ * lines (#separator, #set_separator, #empty_field, #unset_field, #path,
+ * #open, #fields, #types), one tab-separated row per flow in the schema's
+ * order, and #close at the end, so that Zeek's tools (bro-cut, zeek-cut)
+ * read it. An absent value is "-", an empty string or set "(empty)"; inside
+ * a value a tab, a backslash, a control byte and (in a set) a comma are
+ * escaped as \xHH, and a value that is exactly "-" or "(empty)" gets its
+ * first byte escaped, as Zeek does. */
+#include <time.h>
+
+#include "output/common.h"
+#include "output/emit.h"
+
+static void zeek_stamp(ps_emit *e)
+{
+    /* Zeek writes the local time; UTC here, as every time portsniff prints. */
+    char buf[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    size_t n = strftime(buf, sizeof(buf), "%Y-%m-%d-%H-%M-%S", &tm);
+    emit_mem(e, buf, n);
+}
+
+static int zeek_begin(ps_flow_sink *s)
+{
+    ps_emit e;
+    emit_open(&e, s->out);
+    EMIT_LIT(&e, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
+                 "#path\tconn\n#open\t");
+    zeek_stamp(&e);
+    EMIT_LIT(&e, "\n#fields");
+    for (size_t i = 0; i < s->nfields; i++) {
+        emit_char(&e, '\t');
+        emit_str(&e, s->fields[i].name);
+    }
+    EMIT_LIT(&e, "\n#types");
+    for (size_t i = 0; i < s->nfields; i++) {
+        emit_char(&e, '\t');
+        emit_str(&e, ps_field_zeek_type(&s->fields[i]));
+    }
+    emit_char(&e, '\n');
+    emit_close(&e);
+    return 0;
+}
+
+static int zeek_end(ps_flow_sink *s)
+{
+    ps_emit e;
+    emit_open(&e, s->out);
+    EMIT_LIT(&e, "#close\t");
+    zeek_stamp(&e);
+    emit_char(&e, '\n');
+    emit_close(&e);
+    return 0;
+}
+
+static void zeek_string(ps_emit *e, const char *s, int in_set)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (!*s) {
+        EMIT_LIT(e, "(empty)");
+        return;
+    }
+    int first_escaped = strcmp(s, "-") == 0 || strcmp(s, "(empty)") == 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int esc = *p < 0x20 || *p == 0x7f || *p == '\\' || (in_set && *p == ',') ||
+                  (first_escaped && p == (const unsigned char *)s);
+        if (esc) {
+            const char x[4] = {'\\', 'x', hex[*p >> 4], hex[*p & 15]};
+            emit_mem(e, x, 4);
+        } else {
+            emit_char(e, (char)*p);
+        }
+    }
+}
+
+static void zeek_write(ps_flow_sink *s, const ps_flow_rec *r)
+{
+    ps_emit e;
+    emit_open(&e, s->out);
+    for (size_t i = 0; i < s->nfields; i++) {
+        const ps_flow_field *f = &s->fields[i];
+        ps_value v;
+        if (i)
+            emit_char(&e, '\t');
+        v.absent = 0;
+        f->get(r, &v);
+        if (v.absent) {
+            emit_char(&e, '-');
+            continue;
+        }
+        switch (f->type) {
+        case PS_FT_TIME:
+        case PS_FT_INTERVAL: emit_ts(&e, v.ns); break;
+        case PS_FT_COUNT:
+        case PS_FT_PORT: emit_u64(&e, v.u); break;
+        case PS_FT_ADDR: emit_addr(&e, v.family, v.addr); break;
+        case PS_FT_NAME_SET: {
+            char buf[32];
+            int n = 0;
+            unsigned bits = f->item_name ? 64 : PS_LABEL_ALSO_MAX;
+            for (unsigned b = 0; b < bits; b++) {
+                if (!(v.u >> b & 1))
+                    continue;
+                if (n++)
+                    emit_char(&e, ',');
+                zeek_string(&e, f->item_name ? f->item_name(b, buf, sizeof(buf)) : v.items[b], 1);
+            }
+            if (!n)
+                EMIT_LIT(&e, "(empty)");
+            break;
+        }
+        default: zeek_string(&e, v.s, 0); break;
+        }
+    }
+    emit_char(&e, '\n');
+    emit_close(&e);
+}
+
+const ps_flow_sink_ops ps_zeek_sink = {
+    .name = "zeek",
+    .begin = zeek_begin,
+    .write = zeek_write,
+    .end = zeek_end,
+};
