@@ -26,7 +26,7 @@ enum {
     OPT_FLOWS = 256, OPT_REPORT, OPT_REPORT_FILE, OPT_INTERVAL, OPT_REGISTRY, OPT_LOOKUP,
     OPT_REGISTRY_INFO, OPT_IDLE, OPT_ACTIVE, OPT_LINGER, OPT_MAX_FLOWS, OPT_MAX_FRAGS,
     OPT_IPFIX, OPT_IPFIX_DOMAIN, OPT_IPFIX_REFRESH, OPT_IPFIX_QUEUE,
-    OPT_FLOWS_FILE, OPT_SERVICE, OPT_INTERVAL_MODE,
+    OPT_FLOWS_FILE, OPT_SERVICE, OPT_INTERVAL_MODE, OPT_WORKERS, OPT_IMMEDIATE,
 };
 
 typedef struct options {
@@ -45,6 +45,7 @@ typedef struct options {
     int list_interfaces;
     int list_link_types;          /* -L */
     int t_count;                  /* -t, -tt, -tttt */
+    int immediate;                /* --immediate-mode */
     ps_flow_config flow;
     ps_ipfix_config ipfix;
     char *filter_buf;
@@ -61,6 +62,7 @@ static void usage(FILE *out)
           "                 [--close-timeout S] [--max-flows N] [--max-fragments N]\n"
           "                 [--ipfix udp://HOST:PORT|tcp://HOST:PORT|file:PATH]...\n"
           "                 [--ipfix-domain N] [--ipfix-template-refresh S] [--ipfix-queue KIB]\n"
+          "                 [--workers N] [--immediate-mode]\n"
           "                 [--registry FILE] [--service NAME[,NAME...]] [EXPRESSION]\n"
           "       portsniff [--registry FILE] --lookup PORT/PROTO|PORT|NAME\n"
           "       portsniff [--registry FILE] --registry-info\n"
@@ -72,7 +74,10 @@ static void usage(FILE *out)
           "  -c COUNT         stop after COUNT packets\n"
           "  -s SNAPLEN       live snapshot length (default 262144)\n"
           "  -p               do not put the interface into promiscuous mode\n"
-          "  -B KIB           live capture buffer size in KiB\n"
+          "  -B KIB           live ring size in KiB, per worker (default 65536)\n"
+          "  --workers N      capture live with N threads in a kernel fanout group\n"
+          "  --immediate-mode deliver each live packet at once (default when flow\n"
+          "                   records go to a terminal)\n"
           "  -F FILE          read the BPF filter expression from FILE\n"
           "  -Z USER          drop privileges to USER after opening the capture\n"
           "  -D               list capture interfaces\n"
@@ -288,6 +293,8 @@ static const struct option long_options[] = {
     {"ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH},
     {"ipfix-queue", required_argument, NULL, OPT_IPFIX_QUEUE},
     {"service", required_argument, NULL, OPT_SERVICE},
+    {"workers", required_argument, NULL, OPT_WORKERS},
+    {"immediate-mode", no_argument, NULL, OPT_IMMEDIATE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -391,6 +398,12 @@ static int apply_option(int c, const char *arg, options *o)
             return rc;
         o->ipfix.queue_bytes = (size_t)n * 1024;
         return PS_EXIT_OK;
+    case OPT_WORKERS:
+        if ((rc = set_count("--workers", arg, 1, PS_MAX_WORKERS, &n)) != PS_EXIT_OK)
+            return rc;
+        o->cap.workers = (int)n;
+        return PS_EXIT_OK;
+    case OPT_IMMEDIATE: o->immediate = 1; return PS_EXIT_OK;
     case 'h': usage(stdout); return -1;
     case 'V': printf("portsniff %s (%s)\n", PORTSNIFF_VERSION, pcap_lib_version()); return -1;
     default: return PS_EXIT_USAGE;
@@ -444,6 +457,12 @@ static int parse_args(int argc, char **argv, options *o)
         return usage_error("%s", "-Z applies to live capture (-i) only");
     if (o->cap.dlt >= 0 && !o->cap.iface)
         return usage_error("%s", "-y applies to live capture (-i) only");
+    if (o->cap.workers && !o->cap.iface)
+        return usage_error("%s", "--workers applies to live capture (-i) only");
+    /* Someone watching flow records on a terminal sees each as its flow
+     * ends, not a block later. */
+    o->cap.immediate = o->immediate ||
+                       (o->flow_fmt && !o->flows_file && isatty(STDOUT_FILENO));
     return PS_EXIT_OK;
 }
 
@@ -475,6 +494,8 @@ typedef struct run_ctx {
     int stale_noticed;            /* the stale-registry notice was printed */
     outputs *out;
     ps_report *prev;              /* the last interval's cumulative snapshot */
+    ps_pipeline *workers;         /* one pipeline per capture worker; [0] holds the writers */
+    int nworkers;
 } run_ctx;
 
 /* Once a run, when a report is due: a built-in registry dated more than 365
@@ -584,8 +605,9 @@ fail:
     return PS_EXIT_INPUT;
 }
 
-static int emit_report(run_ctx *rc, ps_pipeline *p, const ps_report *r, int live, int final)
+static int write_report(run_ctx *rc, const ps_report *r, int live, int final)
 {
+    ps_pipeline *p = &rc->workers[0];
     const options *o = rc->o;
     outputs *out = rc->out;
     ps_report_context ctx = {
@@ -598,12 +620,13 @@ static int emit_report(run_ctx *rc, ps_pipeline *p, const ps_report *r, int live
         .now = (int64_t)time(NULL),
     };
 
-    notice_stale_registry(rc, &p->stats);
+    notice_stale_registry(rc, report_run_stats(r));
     if (out->report_to_stderr) {
         /* Once standard output's reader has gone, the run ends quietly. */
         if (outfile_stdout_broken())
             return 0;
-        pipeline_flush(p);
+        if (out->flows)
+            outfile_flush(out->flows);
         return report_write(r, &ctx, o->report_writer, stderr);
     }
     if (!out->report || outfile_failed(out->report))
@@ -620,18 +643,37 @@ static int emit_report(run_ctx *rc, ps_pipeline *p, const ps_report *r, int live
     return outfile_end_unit(out->report);
 }
 
+/* While workers run, the flow records' output is theirs: a report that goes
+ * to the same stream, or after them to the terminal, is written under their
+ * lock so that it lands between two whole records. */
+static int emit_report(run_ctx *rc, const ps_report *r, int live, int final)
+{
+    ps_pipeline *p = &rc->workers[0];
+    outputs *out = rc->out;
+    int shared = out->flows && (out->report_to_stderr || out->report == out->flows);
+    int ret;
+
+    if (shared)
+        pipeline_lock_writers(p);
+    ret = write_report(rc, r, live, final);
+    if (shared)
+        pipeline_unlock_writers(p);
+    return ret;
+}
+
 /* An interval report: by default the delta since the previous one, over
  * [its end, end_ns); with --interval-mode=cumulative everything so far. Both
- * count the flows still open with what they have sent so far. */
-static void on_interval(ps_pipeline *p, int live, int64_t start_ns, int64_t end_ns, void *ctx)
+ * count the flows still open with what they have sent so far. The workers'
+ * parts are merged first. */
+static void on_interval(void *arg, int live, int64_t start_ns, int64_t end_ns)
 {
-    run_ctx *rc = ctx;
-    ps_report *snap = pipeline_snapshot(p);
+    run_ctx *rc = arg;
+    ps_report *snap = pipeline_merge_parts(rc->workers, rc->nworkers);
 
     if (!snap)
         return;
     if (rc->o->interval_cumulative) {
-        emit_report(rc, p, snap, live, 0);
+        emit_report(rc, snap, live, 0);
         report_free(snap);
         return;
     }
@@ -640,7 +682,7 @@ static void on_interval(ps_pipeline *p, int live, int64_t start_ns, int64_t end_
     if (delta) {
         if (rc->prev)
             report_subtract(delta, rc->prev);
-        emit_report(rc, p, delta, live, 0);
+        emit_report(rc, delta, live, 0);
         report_free(delta);
     }
     report_free(rc->prev);
@@ -669,11 +711,47 @@ static void install_signal_handlers(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+static void free_workers(ps_pipeline *w, int n)
+{
+    /* Worker 0 last: the others use its writers. */
+    for (int i = n - 1; i >= 0; i--)
+        pipeline_free(&w[i]);
+}
+
+/* One pipeline per capture worker; with several, the flow-table and
+ * fragment-cache limits are shared out among them. */
+static int init_workers(const options *o, const ps_registry *reg, ps_flow_sink *sink,
+                        ps_pipeline *w, int n)
+{
+    ps_flow_config cfg = o->flow;
+
+    if (n > 1) {
+        cfg.max_flows = cfg.max_flows / (size_t)n ? cfg.max_flows / (size_t)n : 1;
+        cfg.max_fragments = cfg.max_fragments / (size_t)n ? cfg.max_fragments / (size_t)n : 1;
+    }
+    if (pipeline_init(&w[0], reg, &cfg, sink) != 0)
+        return -1;
+    /* A live capture's workers run in threads of their own. */
+    if (o->cap.iface && pipeline_share_writers(&w[0]) != 0) {
+        pipeline_free(&w[0]);
+        return -1;
+    }
+    for (int i = 1; i < n; i++) {
+        if (pipeline_init_worker(&w[i], &w[0], &cfg) != 0) {
+            free_workers(w, i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int run_capture(const options *o, const ps_registry *reg, const ps_service_select *sel)
 {
     outputs out;
-    run_ctx ctx = {.o = o, .reg = reg, .out = &out};
-    ps_pipeline p;
+    ps_pipeline workers[PS_MAX_WORKERS];
+    void *sinks[PS_MAX_WORKERS];
+    run_ctx ctx = {.o = o, .reg = reg, .out = &out, .workers = workers};
+    ps_pipeline *p = &workers[0];
     ps_capture *cap;
     int rc, live = o->cap.iface != NULL;
 
@@ -684,13 +762,16 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
         return rc;
     }
     ps_flow_sink *sink = out.flows ? flow_sink_create(o->flow_fmt, out.flows, o->sink_flags) : NULL;
-    if ((out.flows && !sink) || pipeline_init(&p, reg, &o->flow, sink) != 0) {
+    ctx.nworkers = capture_worker_count(cap);
+    if ((out.flows && !sink) || init_workers(o, reg, sink, workers, ctx.nworkers) != 0) {
         fprintf(stderr, "portsniff: out of memory\n");
         rc = PS_EXIT_INPUT;
         goto fail_no_pipeline;
     }
     if (sink)
         flow_sink_begin(sink);   /* a failure is the output's, reported by it */
+    for (int i = 0; i < ctx.nworkers; i++)
+        sinks[i] = &workers[i];
     if (o->ipfix.ndests) {
         char err[600];
         /* Destinations are opened (files created, hosts resolved) before
@@ -703,35 +784,44 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
             rc = PS_EXIT_USAGE;
             goto fail;
         }
-        p.ipfix = ipfix_open(&icfg, err, sizeof(err));
-        if (!p.ipfix) {
+        p->ipfix = ipfix_open(&icfg, err, sizeof(err));
+        if (!p->ipfix) {
             if (err[0])
                 fprintf(stderr, "portsniff: %s\n", err);
             rc = PS_EXIT_INPUT;
             goto fail;
         }
     }
-    p.select = sel;
+    p->select = sel;
     install_signal_handlers();
     /* A write error ends the capture: what could not be written is lost, and
      * repeating the error every interval helps nobody. */
     outfile_set_error_hook(capture_request_abort);
-    rc = capture_run(cap, &p, on_interval, &ctx);
+    rc = capture_run(cap, &pipeline_capture_sink, sinks, on_interval, &ctx);
     capture_close(cap);
     if (sink)
         flow_sink_end(sink);
-    if (p.ipfix) {
+    if (p->ipfix) {
         /* Sent before the report, whose exporter figures are then final. */
-        if (ipfix_close(p.ipfix, stderr) != 0 && rc == PS_EXIT_OK)
+        if (ipfix_close(p->ipfix, stderr) != 0 && rc == PS_EXIT_OK)
             rc = PS_EXIT_INPUT;
     }
     /* An input that could not be read leaves the old report in place; the
      * flow records of what was read before it are kept. */
     int reported = rc == PS_EXIT_OK || rc == PS_EXIT_TRUNCATED;
-    int read_some = p.stats.packets > 0;
-    if (reported)
-        emit_report(&ctx, &p, pipeline_report(&p), live, 1);
-    pipeline_free(&p);
+    int read_some = 0;
+    for (int i = 0; i < ctx.nworkers; i++)
+        read_some |= workers[i].stats.packets > 0;
+    if (reported) {
+        ps_report *merged;
+        const ps_report *r = pipeline_merge_reports(workers, ctx.nworkers, &merged);
+        if (r)
+            emit_report(&ctx, r, live, 1);
+        else
+            fprintf(stderr, "portsniff: out of memory\n");
+        report_free(merged);
+    }
+    free_workers(workers, ctx.nworkers);
     report_free(ctx.prev);
     flow_sink_free(sink);
     close_outputs(&out, reported, reported || read_some);
@@ -743,7 +833,7 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
 
     /* Before any input is read: nothing is committed, old files stay. */
 fail:
-    pipeline_free(&p);
+    free_workers(workers, ctx.nworkers);
 fail_no_pipeline:
     flow_sink_free(sink);
     close_outputs(&out, 0, 0);

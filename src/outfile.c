@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,8 @@ struct ps_outfile {
 };
 
 static void (*error_hook)(void);
-static int any_failed, stdout_broken;
+/* Set from whichever thread writes (live capture workers). */
+static atomic_int any_failed, stdout_broken;
 
 void outfile_set_error_hook(void (*hook)(void))
 {

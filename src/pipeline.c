@@ -15,27 +15,44 @@ static void flow_endpoints(const ps_flow *flow, ps_endpoint *a, ps_endpoint *b)
                        flow->key.transport};
 }
 
+static void writers_lock(const ps_pipeline *o)
+{
+    if (o->lock)
+        pthread_mutex_lock(o->lock);
+}
+
+static void writers_unlock(const ps_pipeline *o)
+{
+    if (o->lock)
+        pthread_mutex_unlock(o->lock);
+}
+
 static void on_flow_end(const ps_flow *flow, void *ctx)
 {
     ps_pipeline *p = ctx;
+    ps_pipeline *o = p->writer;
     ps_label label;
 
     /* Attribution happens here, once per flow, never per packet; the flow
      * counts to the fan-in evidence first, so it sees itself and every flow
-     * that ended before it. */
+     * that ended before it (in any worker: the evidence is worker 0's). */
     ps_endpoint a, b;
     ps_flow_fanin fan;
     flow_endpoints(flow, &a, &b);
-    fanin_note_flow(p->fanin, &a, &b, &fan.peers_a, &fan.peers_b);
+    writers_lock(o);
+    fanin_note_flow(o->fanin, &a, &b, &fan.peers_a, &fan.peers_b);
     attribute_flow(p->registry, &fan, flow, &label);
-    if (p->select && !service_select_match(p->select, &label))
+    if (o->select && !service_select_match(o->select, &label)) {
+        writers_unlock(o);
         return;
-    if (p->sink) {
-        flow_sink_write(p->sink, flow, &label);
-        p->flow_records++;
     }
-    if (p->ipfix)
-        ipfix_export_flow(p->ipfix, flow, &label);
+    if (o->sink) {
+        flow_sink_write(o->sink, flow, &label);
+        o->flow_records++;
+    }
+    if (o->ipfix)
+        ipfix_export_flow(o->ipfix, flow, &label);
+    writers_unlock(o);
     report_add_flow(p->report, flow, &label);
 }
 
@@ -46,6 +63,9 @@ int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *
     p->sink = sink;
     p->flow_records = 0;
     p->ipfix = NULL;
+    p->writer = p;
+    p->lock = NULL;
+    p->part = NULL;
     run_stats_init(&p->stats);
     p->report = report_create();
     p->flows = flow_table_create(cfg, on_flow_end, p);
@@ -58,10 +78,57 @@ int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *
     return 0;
 }
 
+int pipeline_share_writers(ps_pipeline *p)
+{
+    if (p->lock)
+        return 0;
+    p->lock = malloc(sizeof(*p->lock));
+    if (!p->lock || pthread_mutex_init(p->lock, NULL) != 0) {
+        free(p->lock);
+        p->lock = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+void pipeline_lock_writers(ps_pipeline *p)
+{
+    writers_lock(p->writer);
+}
+
+void pipeline_unlock_writers(ps_pipeline *p)
+{
+    writers_unlock(p->writer);
+}
+
+int pipeline_init_worker(ps_pipeline *p, ps_pipeline *first, const ps_flow_config *cfg)
+{
+    memset(p, 0, sizeof(*p));
+    if (pipeline_share_writers(first) != 0)
+        return -1;
+    p->registry = first->registry;
+    p->sink = NULL;
+    p->writer = first;
+    p->lock = first->lock;
+    run_stats_init(&p->stats);
+    p->report = report_create();
+    p->flows = flow_table_create(cfg, on_flow_end, p);
+    if (!p->report || !p->flows) {
+        pipeline_free(p);
+        return -1;
+    }
+    return 0;
+}
+
 void pipeline_flush(ps_pipeline *p)
 {
-    if (p->sink)
-        flow_sink_flush(p->sink);
+    ps_pipeline *o = p->writer;
+
+    if (o->sink) {
+        writers_lock(o);
+        flow_sink_flush(o->sink);
+        writers_unlock(o);
+    }
 }
 
 void pipeline_free(ps_pipeline *p)
@@ -70,12 +137,20 @@ void pipeline_free(ps_pipeline *p)
         flow_table_destroy(p->flows);
     if (p->report)
         report_free(p->report);
+    if (p->part)
+        report_free(p->part);
     ipfix_free(p->ipfix);
     fanin_free(p->fanin);
+    if (p->writer == p && p->lock) {
+        pthread_mutex_destroy(p->lock);
+        free(p->lock);
+    }
     p->flows = NULL;
     p->report = NULL;
+    p->part = NULL;
     p->ipfix = NULL;
     p->fanin = NULL;
+    p->lock = NULL;
 }
 
 void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caplen,
@@ -95,8 +170,12 @@ void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caple
 
 void pipeline_tick(ps_pipeline *p)
 {
-    if (p->ipfix)
+    /* Only worker 0 holds the exporters. */
+    if (p->ipfix) {
+        writers_lock(p);
         ipfix_tick(p->ipfix);
+        writers_unlock(p);
+    }
 }
 
 struct snapshot_ctx {
@@ -109,11 +188,14 @@ static void add_open_flow(const ps_flow *flow, void *ctx)
     struct snapshot_ctx *s = ctx;
     ps_label label;
 
+    const ps_pipeline *o = s->p->writer;
     ps_endpoint a, b;
     flow_endpoints(flow, &a, &b);
-    ps_flow_fanin fan = {fanin_peer_ports(s->p->fanin, &a), fanin_peer_ports(s->p->fanin, &b)};
+    writers_lock(o);
+    ps_flow_fanin fan = {fanin_peer_ports(o->fanin, &a), fanin_peer_ports(o->fanin, &b)};
+    writers_unlock(o);
     attribute_flow(s->p->registry, &fan, flow, &label);
-    if (s->p->select && !service_select_match(s->p->select, &label))
+    if (o->select && !service_select_match(o->select, &label))
         return;
     report_add_flow(s->report, flow, &label);
 }
@@ -121,13 +203,16 @@ static void add_open_flow(const ps_flow *flow, void *ctx)
 static void set_counters(const ps_pipeline *p, ps_report *r)
 {
     report_set_counters(r, &p->stats, flow_table_counters(p->flows), flow_table_count(p->flows));
+    /* The exporters are worker 0's, counted once. */
     if (p->ipfix) {
         ps_report_export e[PS_REPORT_MAX_EXPORTS];
         int n = ipfix_dest_count(p->ipfix);
 
         for (int i = 0; i < n && i < PS_REPORT_MAX_EXPORTS; i++) {
             ps_ipfix_dest_stats s;
+            writers_lock(p);
             ipfix_dest_stats(p->ipfix, i, &s);
+            writers_unlock(p);
             memset(&e[i], 0, sizeof(e[i]));
             snprintf(e[i].dest, sizeof(e[i].dest), "%s", s.spec);
             e[i].messages = s.messages;
@@ -160,3 +245,100 @@ const ps_report *pipeline_report(ps_pipeline *p)
     set_counters(p, p->report);
     return p->report;
 }
+
+ps_report *pipeline_merge_parts(ps_pipeline *w, int n)
+{
+    ps_report *r;
+
+    for (int i = 0; i < n; i++)
+        if (!w[i].part)
+            return NULL;
+    if (n == 1) {
+        r = w[0].part;
+        w[0].part = NULL;
+        return r;
+    }
+    r = report_create();
+    for (int i = 0; r && i < n; i++) {
+        if (report_merge(r, w[i].part) != 0) {
+            report_free(r);
+            r = NULL;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        report_free(w[i].part);
+        w[i].part = NULL;
+    }
+    return r;
+}
+
+const ps_report *pipeline_merge_reports(ps_pipeline *w, int n, ps_report **owned)
+{
+    ps_report *r;
+
+    *owned = NULL;
+    if (n == 1)
+        return pipeline_report(&w[0]);
+    r = report_create();
+    for (int i = 0; r && i < n; i++) {
+        if (report_merge(r, pipeline_report(&w[i])) != 0) {
+            report_free(r);
+            r = NULL;
+        }
+    }
+    *owned = r;
+    return r;
+}
+
+/* ---- the capture sink ---- */
+
+static void set_kernel_counts(ps_pipeline *p, const ps_kernel_counts *k)
+{
+    p->stats.have_kernel_stats = 1;
+    p->stats.kernel_received = k->received;
+    p->stats.kernel_dropped = k->dropped;
+    p->stats.interface_dropped = k->if_dropped;
+}
+
+static void sink_frame(void *w, int dlt, const uint8_t *data, uint32_t caplen, uint32_t wire_len,
+                       int64_t ts_ns)
+{
+    pipeline_frame(w, dlt, data, caplen, wire_len, ts_ns);
+}
+
+static void sink_tick(void *w, int64_t now_ns, const ps_kernel_counts *k)
+{
+    ps_pipeline *p = w;
+
+    if (k)
+        set_kernel_counts(p, k);
+    flow_table_expire(p->flows, now_ns);
+    pipeline_tick(p);
+    pipeline_flush(p);
+}
+
+static int sink_snapshot(void *w)
+{
+    ps_pipeline *p = w;
+
+    report_free(p->part);
+    p->part = pipeline_snapshot(p);
+    return 1;
+}
+
+static void sink_finish(void *w, const ps_kernel_counts *k)
+{
+    ps_pipeline *p = w;
+
+    if (k)
+        set_kernel_counts(p, k);
+    flow_table_flush(p->flows, PS_END_EOF);
+    pipeline_flush(p);
+}
+
+const ps_capture_sink pipeline_capture_sink = {
+    .frame = sink_frame,
+    .tick = sink_tick,
+    .snapshot = sink_snapshot,
+    .finish = sink_finish,
+};

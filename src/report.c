@@ -129,6 +129,11 @@ void report_set_counters(ps_report *r, const ps_run_stats *run, const ps_flow_co
     r->open_flows = open_flows;
 }
 
+const ps_run_stats *report_run_stats(const ps_report *r)
+{
+    return &r->run;
+}
+
 void report_set_exports(ps_report *r, const ps_report_export *e, size_t n)
 {
     r->nexports = n < PS_REPORT_MAX_EXPORTS ? n : PS_REPORT_MAX_EXPORTS;

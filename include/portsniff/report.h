@@ -35,6 +35,9 @@ void report_add_flow(ps_report *r, const ps_flow *flow, const ps_label *label);
 void report_set_counters(ps_report *r, const ps_run_stats *run, const ps_flow_counters *flows,
                          uint64_t open_flows);
 
+/* The run's counters as report_set_counters or merges left them. */
+const ps_run_stats *report_run_stats(const ps_report *r);
+
 /* What one --ipfix destination has done: messages, records and their bytes
  * handed over whole, and the flow records it could not take (with the
  * packets and IP bytes they described). */
