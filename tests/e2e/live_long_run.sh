@@ -21,8 +21,29 @@ rss() { awk '/^VmRSS:/ {print $2}' "/proc/$pid/status"; }
 : >"$work/rss"
 for r in $(seq "$rounds"); do
     ip netns exec "$cli" python3 "$traffic" client 10.231.0.2 3
-    # Quiet long enough for every flow of the burst to time out.
-    sleep 2.5
+    # Quiet until an interval report has seen every flow of the burst time
+    # out (the table empty, 6 more ended) and one more report after it.
+    python3 - "$work/out.json" "$((6 * r))" "$(dirname "$0")" <<'PY' || fail "round $r: the table did not drain: $(tail -c 600 "$work/out.json")"
+import sys, time
+sys.path.insert(0, sys.argv[3])
+from json_reports import read_reports
+path, ended = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    try:
+        reps = [r for r in read_reports(path) if r["report"] == "interval"]
+    except ValueError:
+        reps = []   # a report half written
+    # Each report counts the flows that ended in its own window.
+    so_far = 0
+    for r in reps[:-1]:
+        t = r["totals"]
+        so_far += t["flows_ended"]
+        if t["open_flows"] == 0 and so_far >= ended:
+            sys.exit(0)
+    time.sleep(0.05)
+sys.exit(1)
+PY
     rss >>"$work/rss"
 done
 kill -INT "$pid"
@@ -39,8 +60,8 @@ rss = [int(x) for x in open(sys.argv[2]).read().split()]
 intervals = [r for r in reps if r["report"] == "interval"]
 final = reps[-1]
 assert final["report"] == "final", "last report is %r" % final["report"]
-# Two reports a second over ~15 s of capture.
-assert len(intervals) >= 4 * rounds, "only %d interval reports" % len(intervals)
+# Each round waited for the report that saw its table empty and one more.
+assert len(intervals) >= 2 * rounds, "only %d interval reports" % len(intervals)
 opens = [r["totals"]["open_flows"] for r in intervals]
 # Reports catch bursts in flight and see the table drain after them (how many
 # depends on where the ticks fall), and it is empty at the end.
