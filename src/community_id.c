@@ -122,3 +122,16 @@ void community_id_v1(uint16_t seed, const ps_cid_tuple *t, char out[PS_COMMUNITY
     base64_encode_raw(out + 2, sizeof(digest), digest);
     out[2 + BASE64_ENCODE_RAW_LENGTH(PS_COMMUNITY_ID_DIGEST)] = '\0';
 }
+
+void community_id_flow(uint16_t seed, const ps_flow *flow, char out[PS_COMMUNITY_ID_SIZE])
+{
+    ps_cid_tuple t = {
+        .family = flow->key.family,
+        .proto = ps_transport_ip_proto(flow->key.transport),
+        .sport = flow_orig_port(flow),
+        .dport = flow_resp_port(flow),
+        .saddr = flow_orig_addr(flow),
+        .daddr = flow_resp_addr(flow),
+    };
+    community_id_v1(seed, &t, out);
+}

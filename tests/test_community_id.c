@@ -141,6 +141,41 @@ static void test_ordering(void **state)
     assert_int_equal((int)strlen(ab), PS_COMMUNITY_ID_SIZE - 1);
 }
 
+/* A flow record's hash: the same whichever endpoint originated it, from the
+ * flow table's canonical key. */
+static void test_flow_record(void **state)
+{
+    addr s = parse_addr("66.35.250.204"), c = parse_addr("128.232.110.120");
+    ps_flow f;
+    char got[PS_COMMUNITY_ID_SIZE];
+
+    (void)state;
+    memset(&f, 0, sizeof(f));
+    f.key.family = 4;
+    f.key.transport = PS_TRANSPORT_TCP;
+    memcpy(f.key.addr_a, s.b, 4);   /* the lower address is endpoint a */
+    memcpy(f.key.addr_b, c.b, 4);
+    f.key.port_a = 80;
+    f.key.port_b = 34855;
+    f.orig = 1;
+    community_id_flow(0, &f, got);
+    assert_string_equal(got, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+    f.orig = 0;
+    community_id_flow(0, &f, got);
+    assert_string_equal(got, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+    community_id_flow(1, &f, got);
+    assert_string_equal(got, "1:3V71V58M3Ksw/yuFALMcW0LAHvc=");
+    /* DCCP: the spec hashes protocols other than TCP, UDP, SCTP and ICMP without ports. */
+    f.key.transport = PS_TRANSPORT_DCCP;
+    community_id_flow(0, &f, got);
+    f.key.port_a = 1;
+    {
+        char other[PS_COMMUNITY_ID_SIZE];
+        community_id_flow(0, &f, other);
+        assert_string_equal(got, other);
+    }
+}
+
 static void test_icmp_mapping(void **state)
 {
     static const struct { int family; uint8_t type, other; } pairs[] = {
@@ -364,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_published_digest_hex),
         cmocka_unit_test(test_ordering),
         cmocka_unit_test(test_icmp_mapping),
+        cmocka_unit_test(test_flow_record),
         cmocka_unit_test(test_baseline_tuples_seed0),
         cmocka_unit_test(test_baseline_tuples_seed1),
         cmocka_unit_test(test_baseline_decoded_seed0),

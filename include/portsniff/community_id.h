@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "portsniff/flow.h"
+
 /* "1:" + 28 base64 characters + NUL */
 #define PS_COMMUNITY_ID_SIZE 31
 #define PS_COMMUNITY_ID_DIGEST 20
@@ -31,6 +33,10 @@ void community_id_digest(uint16_t seed, const ps_cid_tuple *t, uint8_t digest[PS
 void community_id_v1(uint16_t seed, const ps_cid_tuple *t, char out[PS_COMMUNITY_ID_SIZE]);
 /* Whether the spec hashes ports for this IP protocol (TCP, UDP, SCTP, ICMP, ICMPv6). */
 int community_id_has_ports(uint8_t proto);
+
+/* The Community ID of a flow, hashed from its originator's side (which
+ * only matters for one-way ICMP messages: the rest are put in canonical order). */
+void community_id_flow(uint16_t seed, const ps_flow *flow, char out[PS_COMMUNITY_ID_SIZE]);
 
 /* ICMP (family 4) or ICMPv6 (family 6) type and code as the spec's port
  * equivalents: *sport is the type; *dport is the type of the counterpart
