@@ -26,7 +26,7 @@ enum {
     OPT_FLOWS = 256, OPT_REPORT, OPT_REPORT_FILE, OPT_INTERVAL, OPT_REGISTRY, OPT_LOOKUP,
     OPT_REGISTRY_INFO, OPT_IDLE, OPT_ACTIVE, OPT_LINGER, OPT_MAX_FLOWS, OPT_MAX_FRAGS,
     OPT_IPFIX, OPT_IPFIX_DOMAIN, OPT_IPFIX_REFRESH, OPT_IPFIX_QUEUE,
-    OPT_FLOWS_FILE, OPT_SERVICE, OPT_INTERVAL_MODE, OPT_WORKERS, OPT_IMMEDIATE,
+    OPT_FLOWS_FILE, OPT_SERVICE, OPT_INTERVAL_MODE, OPT_WORKERS, OPT_IMMEDIATE, OPT_CID_SEED,
 };
 
 typedef struct options {
@@ -37,6 +37,7 @@ typedef struct options {
     const char *report_file;
     const char *flows_file;
     unsigned sink_flags;                     /* PS_SINK_* */
+    uint16_t community_id_seed;              /* --community-id-seed */
     int interval_cumulative;                 /* --interval-mode=cumulative */
     const char *registry_file;
     const char *lookup;
@@ -56,7 +57,8 @@ static void usage(FILE *out)
     fputs("Usage: portsniff [-lnpqDLv] [-t|-tt|-tttt] [-r FILE]... [-i IFACE|INDEX] [-y DLT]\n"
           "                 [-c COUNT] [-s SNAPLEN] [-B KIB]\n"
           "                 [-F FILE] [-Z USER] [--flows=text|csv|json|zeek|none]\n"
-          "                 [--flows-file FILE] [--report=text|csv|json|none] [--report-file FILE]\n"
+          "                 [--flows-file FILE] [--community-id-seed N]\n"
+          "                 [--report=text|csv|json|none] [--report-file FILE]\n"
           "                 [--interval SECONDS] [--interval-mode delta|cumulative]\n"
           "                 [--idle-timeout S] [--active-timeout S]\n"
           "                 [--close-timeout S] [--max-flows N] [--max-fragments N]\n"
@@ -84,11 +86,13 @@ static void usage(FILE *out)
           "  -q               same as --flows=none\n"
           "  -n, -nn          accepted for tcpdump's sake: portsniff resolves no names\n"
           "  -l               write each flow record out as it ends (line-buffered)\n"
-          "  -v               text records add basis, registry status, VLAN, description\n"
+          "  -v               text records add basis, registry status, VLAN, other services,\n"
+          "                   Community ID, description\n"
           "  -t, -tt, -tttt   text records: no time, epoch seconds, date and time\n"
           "  --flows=FMT      flow records: text (default), csv, json, zeek (conn.log), none\n"
           "  --report=FMT     per-service report: text (default), csv, json, none\n"
           "  --flows-file F   write the flow records to F instead of stdout\n"
+          "  --community-id-seed N  seed of the records' Community ID, 0 to 65535 (default 0)\n"
           "  --report-file F  write the report to F instead of stdout or stderr\n"
           "  --interval S     also report every S seconds\n"
           "  --interval-mode M  delta (default: each covers its own interval) or cumulative\n"
@@ -295,6 +299,7 @@ static const struct option long_options[] = {
     {"service", required_argument, NULL, OPT_SERVICE},
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"immediate-mode", no_argument, NULL, OPT_IMMEDIATE},
+    {"community-id-seed", required_argument, NULL, OPT_CID_SEED},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -329,6 +334,11 @@ static int apply_option(int c, const char *arg, options *o)
         return PS_EXIT_OK;
     case 'p': o->cap.promisc = 0; return PS_EXIT_OK;
     case 'q': o->flow_fmt = NULL; return PS_EXIT_OK;
+    case OPT_CID_SEED:
+        if ((rc = set_count("--community-id-seed", arg, 0, UINT16_MAX, &n)) != PS_EXIT_OK)
+            return rc;
+        o->community_id_seed = (uint16_t)n;
+        return PS_EXIT_OK;
     case 'D': o->list_interfaces = 1; return PS_EXIT_OK;
     case 'L': o->list_link_types = 1; return PS_EXIT_OK;
     case 'n': return PS_EXIT_OK;   /* nothing is resolved anyway */
@@ -762,6 +772,8 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
         return rc;
     }
     ps_flow_sink *sink = out.flows ? flow_sink_create(o->flow_fmt, out.flows, o->sink_flags) : NULL;
+    if (sink)
+        sink->community_id_seed = o->community_id_seed;
     ctx.nworkers = capture_worker_count(cap);
     if ((out.flows && !sink) || init_workers(o, reg, sink, workers, ctx.nworkers) != 0) {
         fprintf(stderr, "portsniff: out of memory\n");

@@ -45,7 +45,7 @@ static const char *capture_close(capture *c)
 
 /* What a sink of format fmt writes (begin, the records, end) through an
  * output file, read back; free it. */
-static char *render_with(const char *fmt, unsigned flags, size_t n, const ps_flow *flows,
+static char *render_with(const char *fmt, unsigned flags, uint16_t seed, size_t n, const ps_flow *flows,
                          const ps_label *labels)
 {
     char dir[] = "/tmp/test_output.XXXXXX", path[64];
@@ -57,6 +57,7 @@ static char *render_with(const char *fmt, unsigned flags, size_t n, const ps_flo
     assert_non_null(ops);
     ps_flow_sink *s = flow_sink_create(ops, o, flags);
     assert_non_null(s);
+    s->community_id_seed = seed;
     assert_int_equal(flow_sink_begin(s), 0);
     for (size_t i = 0; i < n; i++)
         flow_sink_write(s, &flows[i], &labels[i]);
@@ -81,7 +82,7 @@ static char *render_with(const char *fmt, unsigned flags, size_t n, const ps_flo
 
 static char *render(const char *fmt, size_t n, const ps_flow *flows, const ps_label *labels)
 {
-    return render_with(fmt, 0, n, flows, labels);
+    return render_with(fmt, 0, 0, n, flows, labels);
 }
 
 static char *render1(const char *fmt, const ps_flow *flow, const ps_label *label)
@@ -158,19 +159,19 @@ static void test_text_record(void **state)
         "10:00:00.123456 tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 6/520 4/2960 0.123456 "
         "fin FSP./FS.\n");
     free(out);
-    assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 1, &f, &l),
+    assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 0, 1, &f, &l),
         "10:00:00.123456 tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 6/520 4/2960 0.123456 "
-        "fin FSP./FS. handshake registered - - \"World Wide Web HTTP\"\n");
+        "fin FSP./FS. handshake registered - - 1:c7odrNT85IbjyKXvAQ7cZPNgNEY= \"World Wide Web HTTP\"\n");
     free(out);
-    assert_string_equal(out = render_with("text", PS_SINK_TS_DATE, 1, &f, &l),
+    assert_string_equal(out = render_with("text", PS_SINK_TS_DATE, 0, 1, &f, &l),
         "2026-08-17T10:00:00.123456Z tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 6/520 4/2960 "
         "0.123456 fin FSP./FS.\n");
     free(out);
-    assert_string_equal(out = render_with("text", PS_SINK_TS_EPOCH, 1, &f, &l),
+    assert_string_equal(out = render_with("text", PS_SINK_TS_EPOCH, 0, 1, &f, &l),
         "1786960800.123456 tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 6/520 4/2960 0.123456 "
         "fin FSP./FS.\n");
     free(out);
-    assert_string_equal(out = render_with("text", PS_SINK_TS_NONE, 1, &f, &l),
+    assert_string_equal(out = render_with("text", PS_SINK_TS_NONE, 0, 1, &f, &l),
         "tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 6/520 4/2960 0.123456 fin FSP./FS.\n");
     free(out);
 
@@ -181,13 +182,24 @@ static void test_text_record(void **state)
         "10:00:00.000000 sctp [2001:db8::2]:38412 > [2001:db8::1]:5000 "
         "(unregistered)/5000 3/330 2/200 2.000005 abort -\n");
     free(out);
-    assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 1, &s, &l),
+    assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 0, 1, &s, &l),
         "10:00:00.000000 sctp [2001:db8::2]:38412 > [2001:db8::1]:5000 "
-        "(unregistered)/5000 3/330 2/200 2.000005 abort - handshake unregistered 7 - -\n");
+        "(unregistered)/5000 3/330 2/200 2.000005 abort - handshake unregistered 7 - "
+        "1:JeUZMsfOPngHzq/syZ17H0vnLL0= -\n");
+    free(out);
+    /* The Community ID follows --community-id-seed (the hashes are the
+     * spec's algorithm worked out independently with Python's hashlib). */
+    l = web_label();
+    out = render_with("text", PS_SINK_VERBOSE, 0, 1, &f, &l);
+    assert_non_null(strstr(out, " 1:c7odrNT85IbjyKXvAQ7cZPNgNEY= \"World Wide Web HTTP\"\n"));
+    free(out);
+    out = render_with("text", PS_SINK_VERBOSE, 1, 1, &f, &l);
+    assert_null(strstr(out, "1:c7odrNT85IbjyKXvAQ7cZPNgNEY="));
+    assert_non_null(strstr(out, " 1:"));
     free(out);
 }
 
-/* Every line has the same number of fields (11; 16 with -v, the description
+/* Every line has the same number of fields (11; 17 with -v, the description
  * last), and a busy IPv4 flow between private and public addresses fits in
  * 120 columns. */
 static void test_text_fixed_fields(void **state)
@@ -217,14 +229,14 @@ static void test_text_fixed_fields(void **state)
     const ps_flow flows[2] = {f, sctp_flow()};
     const ps_label labels[2] = {l, unregistered_label(5000, PS_BASIS_HANDSHAKE)};
     for (int verbose = 0; verbose < 2; verbose++) {
-        out = render_with("text", verbose ? PS_SINK_VERBOSE : 0, 2, flows, labels);
+        out = render_with("text", verbose ? PS_SINK_VERBOSE : 0, 0, 2, flows, labels);
         int lines = 0;
         for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"), lines++) {
             int fields = 0;
             for (char *p = line; *p; p++)
                 fields += (p == line || p[-1] == ' ') && *p != ' ';
             /* The description "World Wide Web HTTP" is four words. */
-            assert_int_equal(fields, verbose ? (strchr(line, '"') ? 19 : 16) : 11);
+            assert_int_equal(fields, verbose ? (strchr(line, '"') ? 20 : 17) : 11);
         }
         assert_int_equal(lines, 2);
         free(out);
@@ -242,9 +254,9 @@ static void test_text_description_stays_one_line(void **state)
     ps_label l = {.entry = &odd, .service_port = 80,
                   .basis = PS_BASIS_LOWER_PORT, .status = PS_REG_NAMED};
     char *out;
-    assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 1, &f, &l),
+    assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 0, 1, &f, &l),
         "10:00:00.123456 tcp 10.0.0.1:49152 > 10.0.0.2:80 odd/80 6/520 4/2960 0.123456 "
-        "fin none/FS. lower-port registered - - \"say \\\"hi\\\"\\\\\\x0anow\"\n");
+        "fin none/FS. lower-port registered - - 1:c7odrNT85IbjyKXvAQ7cZPNgNEY= \"say \\\"hi\\\"\\\\\\x0anow\"\n");
     free(out);
 }
 
@@ -262,7 +274,8 @@ static void test_json_record(void **state)
         "\"service_status\":\"registered\",\"service_port\":80,"
         "\"service_description\":\"World Wide Web HTTP\",\"label_basis\":\"handshake\","
         "\"end_reason\":\"fin\",\"orig_tcp_flags\":\"FSP.\",\"resp_tcp_flags\":\"FS.\","
-        "\"uid\":\"C1SdHwrVuUCWgx69BP\",\"conn_state\":\"SF\"}\n");
+        "\"uid\":\"C1SdHwrVuUCWgx69BP\",\"conn_state\":\"SF\","
+        "\"community_id\":\"1:c7odrNT85IbjyKXvAQ7cZPNgNEY=\"}\n");
     free(out);
 
     ps_flow s = sctp_flow();
@@ -275,7 +288,8 @@ static void test_json_record(void **state)
         "\"service_status\":\"unregistered\",\"service_port\":5000,\"service_description\":null,"
         "\"label_basis\":\"handshake\",\"end_reason\":\"abort\",\"vlan\":7,"
         "\"sctp_chunks\":[\"DATA\",\"INIT\",\"INIT_ACK\",\"CHUNK_20\"],"
-        "\"uid\":\"C3kbZd900eaaU6YRQD\",\"conn_state\":\"OTH\"}\n");
+        "\"uid\":\"C3kbZd900eaaU6YRQD\",\"conn_state\":\"OTH\","
+        "\"community_id\":\"1:JeUZMsfOPngHzq/syZ17H0vnLL0=\"}\n");
     free(out);
 }
 
@@ -298,12 +312,12 @@ static void test_json_dccp_and_reserved(void **state)
                                 "\"service_description\":\"Reserved\",\"label_basis\":\"port-range\","
                                 "\"end_reason\":\"dccp-reset\",\"dccp_service_code\":1685351985,"
                                 "\"uid\":\"C"));
-    assert_non_null(strstr(out, "\",\"conn_state\":\"OTH\"}\n"));
+    assert_non_null(strstr(out, "\",\"conn_state\":\"OTH\",\"community_id\":\"1:qKfrGVs14/VI2wLMVfhXXHfa6a0=\"}\n"));
     assert_null(strstr(out, "tcp_flags"));
     free(out);
 
-    out = render_with("text", PS_SINK_VERBOSE, 1, &f, &l);
-    assert_non_null(strstr(out, " (reserved)/80 6/520 4/2960 0.123456 dccp-reset - port-range reserved - - \"Reserved\"\n"));
+    out = render_with("text", PS_SINK_VERBOSE, 0, 1, &f, &l);
+    assert_non_null(strstr(out, " (reserved)/80 6/520 4/2960 0.123456 dccp-reset - port-range reserved - - 1:qKfrGVs14/VI2wLMVfhXXHfa6a0= \"Reserved\"\n"));
     free(out);
 }
 
@@ -334,10 +348,10 @@ static void test_other_services_and_port_service(void **state)
     out = render1("csv", &f, &l);
     assert_non_null(strstr(out, ",FSP.,FS.,,,shilp|other-nfs,,,C"));
     free(out);
-    out = render_with("text", PS_SINK_VERBOSE, 1, &f, &l);
+    out = render_with("text", PS_SINK_VERBOSE, 0, 1, &f, &l);
     assert_string_equal(out, "10:00:00.123456 tcp 10.0.0.1:49152 > 10.0.0.2:2049 nfs/2049 6/520 4/2960 "
                              "0.123456 fin FSP./FS. handshake registered - shilp|other-nfs "
-                             "\"Network File System\"\n");
+                             "1:v10pUzO1lvZCVL1wydNKJCsEm30= \"Network File System\"\n");
     free(out);
 
     /* DCCP: the code names http, the port alone says nfs. */
@@ -377,13 +391,13 @@ static void test_csv_records(void **state)
         "orig_ip_bytes,resp_ip_bytes,orig_frame_bytes,resp_frame_bytes,service,service_status,"
         "service_port,service_description,label_basis,end_reason,vlan,orig_tcp_flags,"
         "resp_tcp_flags,sctp_chunks,dccp_service_code,service_also,port_service,expected_service_code,"
-        "uid,conn_state\n"
+        "uid,conn_state,community_id\n"
         "1786960800.123456,0.123456,tcp,10.0.0.1,49152,10.0.0.2,80,6,4,436,2880,520,2960,"
-        "http,registered,80,World Wide Web HTTP,handshake,fin,,FSP.,FS.,,,,,,C1SdHwrVuUCWgx69BP,SF\n"
+        "http,registered,80,World Wide Web HTTP,handshake,fin,,FSP.,FS.,,,,,,C1SdHwrVuUCWgx69BP,SF,1:c7odrNT85IbjyKXvAQ7cZPNgNEY=\n"
         "1786960800.000000,2.000005,sctp,2001:db8::2,38412,2001:db8::1,5000,3,2,300,180,330,200,"
-        ",unregistered,5000,,handshake,abort,7,,,DATA|INIT|INIT_ACK|CHUNK_20,,,,,C3kbZd900eaaU6YRQD,OTH\n"
+        ",unregistered,5000,,handshake,abort,7,,,DATA|INIT|INIT_ACK|CHUNK_20,,,,,C3kbZd900eaaU6YRQD,OTH,1:JeUZMsfOPngHzq/syZ17H0vnLL0=\n"
         "1786960800.123456,0.123456,tcp,10.0.0.1,49152,10.0.0.2,80,6,4,436,2880,520,2960,"
-        "http,registered,80,\"one, \"\"two\"\"\",handshake,fin,,FSP.,FS.,,,,,,C1SdHwrVuUCWgx69BP,SF\n");
+        "http,registered,80,\"one, \"\"two\"\"\",handshake,fin,,FSP.,FS.,,,,,,C1SdHwrVuUCWgx69BP,SF,1:c7odrNT85IbjyKXvAQ7cZPNgNEY=\n");
     free(out);
 }
 
@@ -425,7 +439,7 @@ static void test_conn_state(void **state)
         f.dir[f.orig] = (ps_dir_stats){cases[i].orig_pkts, 100, 80, cases[i].orig_flags};
         f.dir[!f.orig] = (ps_dir_stats){cases[i].resp_pkts, 100, 80, cases[i].resp_flags};
         ps_label l = web_label();
-        ps_flow_rec r = {&f, &l};
+        ps_flow_rec r = {&f, &l, 0};
         ps_value v;
         v.absent = 0;
         cs->get(&r, &v);
@@ -448,7 +462,7 @@ static void test_uid(void **state)
     char uid[3][32];
     const ps_flow *fl[3] = {&f, &g, &h};
     for (int i = 0; i < 3; i++) {
-        ps_flow_rec r = {fl[i], &l};
+        ps_flow_rec r = {fl[i], &l, 0};
         ps_value v;
         v.absent = 0;
         uf->get(&r, &v);
@@ -480,7 +494,9 @@ static void test_zeek_log(void **state)
     assert_non_null(strstr(out, "\n#types\ttime\tinterval\tenum\taddr\tport\taddr\tport\tcount\t"));
     assert_non_null(strstr(out, "\n1786960800.123456\t0.123456\ttcp\t10.0.0.1\t49152\t10.0.0.2\t80\t6\t4\t"
                                 "436\t2880\t520\t2960\thttp\tregistered\t80\ttab\\x09here, back\\x5cslash\t"
-                                "handshake\tfin\t-\tFSP.\tFS.\t-\t-\t-\t-\t-\tC1SdHwrVuUCWgx69BP\tSF\n#close\t"));
+                                "handshake\tfin\t-\tFSP.\tFS.\t-\t-\t-\t-\t-\tC1SdHwrVuUCWgx69BP\tSF\t"
+                                "1:c7odrNT85IbjyKXvAQ7cZPNgNEY=\n#close\t"));
+    assert_non_null(strstr(out, "\tuid\tconn_state\tcommunity_id\n#types\t"));
     free(out);
 }
 

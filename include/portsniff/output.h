@@ -25,6 +25,7 @@
 typedef struct ps_flow_rec {
     const ps_flow *flow;
     const ps_label *label;
+    uint16_t community_id_seed;   /* --community-id-seed */
 } ps_flow_rec;
 
 /* ---- field types and values --------------------------------------------- */
@@ -54,7 +55,7 @@ typedef struct ps_value {
     uint8_t family;            /* ADDR: 4 or 6 */
     uint8_t absent;            /* no value for this flow (JSON null or omitted,
                                   CSV empty, Zeek "-", text "-") */
-    char text[22];             /* scratch for a getter that builds s */
+    char text[32];             /* scratch for a getter that builds s */
     const char *items[PS_LABEL_ALSO_MAX];   /* NAME_SET without item_name */
 } ps_value;
 
@@ -108,6 +109,7 @@ typedef enum ps_field_id {
     PS_F_EXPECTED_SERVICE_CODE,
     PS_F_UID,
     PS_F_CONN_STATE,
+    PS_F_COMMUNITY_ID,
     PS_F_COUNT
 } ps_field_id;
 
@@ -148,6 +150,7 @@ struct ps_flow_sink {
     size_t nfields;
     unsigned flags;                /* PS_SINK_* */
     uint64_t records;              /* written since the start */
+    uint16_t community_id_seed;    /* the seed of the records' community_id (0 by default) */
     void *state;                   /* ops->state_size bytes for the format */
 };
 

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "output/common.h"
+#include "portsniff/community_id.h"
 #include "portsniff/output.h"
 
 static void get_ts(const ps_flow_rec *r, ps_value *v) { v->ns = r->flow->first_ns; }
@@ -258,6 +259,15 @@ static void get_conn_state(const ps_flow_rec *r, ps_value *v)
     v->s = zeek_conn_state(r->flow);
 }
 
+/* Community ID v1 (src/community_id.c): the same string Zeek, Suricata and
+ * Arkime compute for the flow. */
+static void get_community_id(const ps_flow_rec *r, ps_value *v)
+{
+    _Static_assert(sizeof(v->text) >= PS_COMMUNITY_ID_SIZE, "room for a Community ID");
+    community_id_flow(r->community_id_seed, r->flow, v->text);
+    v->s = v->text;
+}
+
 /* IANA IPFIX information elements used below. */
 enum {
     IE_OCTET_DELTA = 1, IE_PACKET_DELTA = 2, IE_PROTOCOL = 4, IE_TCP_CONTROL_BITS = 6,
@@ -307,6 +317,7 @@ const ps_flow_field ps_flow_fields[PS_F_COUNT] = {
         get_expected_service_code),
     ROW(PS_F_UID, "uid", PS_FT_ENUM, 0, 0, 0, get_uid),
     ROW(PS_F_CONN_STATE, "conn_state", PS_FT_ENUM, 0, 0, 0, get_conn_state),
+    ROW(PS_F_COMMUNITY_ID, "community_id", PS_FT_ENUM, 0, 0, 0, get_community_id),
 };
 
 const char *ps_field_zeek_type(const ps_flow_field *f)

@@ -41,7 +41,7 @@ int flow_sink_begin(ps_flow_sink *s)
 
 void flow_sink_write(ps_flow_sink *s, const ps_flow *flow, const ps_label *label)
 {
-    ps_flow_rec r = {flow, label};
+    ps_flow_rec r = {flow, label, s->community_id_seed};
     s->ops->write(s, &r);
     s->records++;
     if (s->flags & PS_SINK_LINE_FLUSH)

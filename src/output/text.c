@@ -3,9 +3,9 @@
  *
  *   TIME PROTO ORIG > RESP SERVICE/PORT OPKTS/OBYTES RPKTS/RBYTES DUR END FLAGS
  *
- * and with -v five more at the end: BASIS STATUS VLAN ALSO "DESCRIPTION".
- * An absent value is "-" (a flow that is not TCP has no FLAGS; a flow
- * without a VLAN tag has no VLAN; a port without other services has no
+ * and with -v six more at the end: BASIS STATUS VLAN ALSO COMMUNITY-ID
+ * "DESCRIPTION". An absent value is "-" (a flow that is not TCP has no FLAGS;
+ * a flow without a VLAN tag has no VLAN; a port without other services has no
  * ALSO, '|'-joined otherwise; a service without a description). TIME is the first
  * packet's time of day in UTC, as tcpdump prints it; -tttt gives the date
  * too (ISO 8601), -tt seconds since the epoch, -t leaves the field out.
@@ -56,6 +56,7 @@ static const text_col cols[] = {
     COL(" ", PS_F_SERVICE_STATUS, 0, TX_PLAIN, TC_VERBOSE),
     COL(" ", PS_F_VLAN, 0, TX_PLAIN, TC_VERBOSE),
     COL(" ", PS_F_SERVICE_ALSO, 0, TX_PLAIN, TC_VERBOSE),
+    COL(" ", PS_F_COMMUNITY_ID, 0, TX_PLAIN, TC_VERBOSE),
     COL(" ", PS_F_SERVICE_DESCRIPTION, 0, TX_QUOTED, TC_VERBOSE),
 };
 
