@@ -27,6 +27,7 @@ enum {
     OPT_REGISTRY_INFO, OPT_IDLE, OPT_ACTIVE, OPT_LINGER, OPT_MAX_FLOWS, OPT_MAX_FRAGS,
     OPT_IPFIX, OPT_IPFIX_DOMAIN, OPT_IPFIX_REFRESH, OPT_IPFIX_QUEUE,
     OPT_FLOWS_FILE, OPT_SERVICE, OPT_INTERVAL_MODE, OPT_WORKERS, OPT_IMMEDIATE, OPT_CID_SEED,
+    OPT_TOP, OPT_AGGREGATE, OPT_BUCKET, OPT_TOP_COUNTERS,
 };
 
 typedef struct options {
@@ -34,11 +35,15 @@ typedef struct options {
     const char *files[MAX_INPUTS];
     const ps_flow_sink_ops *flow_fmt;        /* NULL: --flows=none */
     const ps_report_writer *report_writer;   /* NULL: --report=none */
+    int report_format_given;                 /* --report was given */
     const char *report_file;
     const char *flows_file;
     unsigned sink_flags;                     /* PS_SINK_* */
     uint16_t community_id_seed;              /* --community-id-seed */
     int interval_cumulative;                 /* --interval-mode=cumulative */
+    ps_report_config report;                 /* --top, --aggregate, --bucket */
+    int top_given;
+    uint64_t top_counters;                   /* --top-counters; 0 for the default */
     const char *registry_file;
     const char *lookup;
     const char *services;         /* --service NAME[,NAME...] */
@@ -58,7 +63,9 @@ static void usage(FILE *out)
           "                 [-c COUNT] [-s SNAPLEN] [-B KIB]\n"
           "                 [-F FILE] [-Z USER] [--flows=text|csv|json|zeek|none]\n"
           "                 [--flows-file FILE] [--community-id-seed N]\n"
-          "                 [--report=text|csv|json|none] [--report-file FILE]\n"
+          "                 [--report=text|csv|json|html|none] [--report-file FILE]\n"
+          "                 [--top N] [--top-counters N] [--aggregate /V4[,/V6]]\n"
+          "                 [--bucket SECONDS]\n"
           "                 [--interval SECONDS] [--interval-mode delta|cumulative]\n"
           "                 [--idle-timeout S] [--active-timeout S]\n"
           "                 [--close-timeout S] [--max-flows N] [--max-fragments N]\n"
@@ -90,10 +97,17 @@ static void usage(FILE *out)
           "                   Community ID, description\n"
           "  -t, -tt, -tttt   text records: no time, epoch seconds, date and time\n"
           "  --flows=FMT      flow records: text (default), csv, json, zeek (conn.log), none\n"
-          "  --report=FMT     per-service report: text (default), csv, json, none\n"
+          "  --report=FMT     per-service report: text (default), csv, json, html, none\n"
           "  --flows-file F   write the flow records to F instead of stdout\n"
           "  --community-id-seed N  seed of the records' Community ID, 0 to 65535 (default 0)\n"
-          "  --report-file F  write the report to F instead of stdout or stderr\n"
+          "  --report-file F  write the report to F instead of stdout or stderr;\n"
+          "                   a name ending in .html picks the HTML report\n"
+          "  --top N          top N servers and clients per service, and top hosts (0-100;\n"
+          "                   5 in an HTML report)\n"
+          "  --top-counters N exact top talkers per service up to N keys, then a sketch of\n"
+          "                   N counters (default 16384 for files, 1024 live; hosts 16 N)\n"
+          "  --aggregate /V4[,/V6]  group hosts by prefix (for example /24,/64)\n"
+          "  --bucket S       time-series bucket width (default: from the capture's span)\n"
           "  --interval S     also report every S seconds\n"
           "  --interval-mode M  delta (default: each covers its own interval) or cumulative\n"
           "  --idle-timeout S end flows idle for S seconds (default 60)\n"
@@ -243,6 +257,7 @@ static int set_report_format(const char *arg, options *o)
 
     if (w || strcasecmp(arg, "none") == 0) {
         o->report_writer = w;
+        o->report_format_given = 1;
         return PS_EXIT_OK;
     }
     for (size_t i = 0; (w = report_writer_at(i)) != NULL; i++) {
@@ -252,6 +267,22 @@ static int set_report_format(const char *arg, options *o)
     if (strlen(names) >= 2)
         names[strlen(names) - 2] = '\0';
     fprintf(stderr, "portsniff: --report: unknown format '%s' (%s or none)\n", arg, names);
+    return PS_EXIT_USAGE;
+}
+
+/* --aggregate /24,/64: the IPv4 prefix length, then optionally the IPv6 one. */
+static int set_aggregate(const char *arg, options *o)
+{
+    unsigned v4, v6 = 128;
+    int n = -1, m = -1;
+    if (sscanf(arg, "/%u%n,/%u%n", &v4, &n, &v6, &m) >= 1 && v4 <= 32 && v6 <= 128 &&
+        ((m > 0 && arg[m] == '\0') || (m < 0 && n > 0 && arg[n] == '\0'))) {
+        o->report.prefix4 = v4;
+        o->report.prefix6 = v6;
+        return PS_EXIT_OK;
+    }
+    fprintf(stderr, "portsniff: --aggregate: '%s' is not /V4 or /V4,/V6 (IPv4 prefix 0-32, "
+            "IPv6 prefix 0-128, for example /24,/64)\n", arg);
     return PS_EXIT_USAGE;
 }
 
@@ -300,6 +331,10 @@ static const struct option long_options[] = {
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"immediate-mode", no_argument, NULL, OPT_IMMEDIATE},
     {"community-id-seed", required_argument, NULL, OPT_CID_SEED},
+    {"top", required_argument, NULL, OPT_TOP},
+    {"top-counters", required_argument, NULL, OPT_TOP_COUNTERS},
+    {"aggregate", required_argument, NULL, OPT_AGGREGATE},
+    {"bucket", required_argument, NULL, OPT_BUCKET},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -380,6 +415,16 @@ static int apply_option(int c, const char *arg, options *o)
             return rc;
         o->flow.max_flows = (size_t)n;
         return PS_EXIT_OK;
+    case OPT_TOP:
+        if ((rc = set_count("--top", arg, 0, PS_REPORT_TOP_MAX, &n)) != PS_EXIT_OK)
+            return rc;
+        o->report.top_n = (unsigned)n;
+        o->top_given = 1;
+        return PS_EXIT_OK;
+    case OPT_TOP_COUNTERS:
+        return set_count("--top-counters", arg, 1, 1u << 24, &o->top_counters);
+    case OPT_AGGREGATE: return set_aggregate(arg, o);
+    case OPT_BUCKET: return set_timeout("--bucket", arg, &o->report.bucket_ns);
     case OPT_MAX_FRAGS:
         if ((rc = set_count("--max-fragments", arg, 1, 100000000, &n)) != PS_EXIT_OK)
             return rc;
@@ -417,6 +462,29 @@ static int apply_option(int c, const char *arg, options *o)
     case 'h': usage(stdout); return -1;
     case 'V': printf("portsniff %s (%s)\n", PORTSNIFF_VERSION, pcap_lib_version()); return -1;
     default: return PS_EXIT_USAGE;
+    }
+}
+
+/* What the report options imply together: the format a --report-file name
+ * asks for, the top talkers an HTML report shows by default, and the talker
+ * tables' sizes for live capture. */
+static void settle_report_options(options *o)
+{
+    const ps_report_writer *by_name = report_writer_for_path(o->report_file);
+    const ps_report_writer *html = report_writer_find("html");
+    if (!o->report_format_given && by_name)
+        o->report_writer = by_name;
+    if (!o->top_given && html && o->report_writer == html)
+        o->report.top_n = 5;
+    if (o->cap.iface) {
+        ps_report_config live;
+        report_config_defaults(&live, 1);
+        o->report.service_talkers = live.service_talkers;
+        o->report.host_talkers = live.host_talkers;
+    }
+    if (o->top_counters) {
+        o->report.service_talkers = (size_t)o->top_counters;
+        o->report.host_talkers = (size_t)o->top_counters * 16;
     }
 }
 
@@ -473,6 +541,7 @@ static int parse_args(int argc, char **argv, options *o)
      * ends, not a block later. */
     o->cap.immediate = o->immediate ||
                        (o->flow_fmt && !o->flows_file && isatty(STDOUT_FILENO));
+    settle_report_options(o);
     return PS_EXIT_OK;
 }
 
@@ -739,7 +808,7 @@ static int init_workers(const options *o, const ps_registry *reg, ps_flow_sink *
         cfg.max_flows = cfg.max_flows / (size_t)n ? cfg.max_flows / (size_t)n : 1;
         cfg.max_fragments = cfg.max_fragments / (size_t)n ? cfg.max_fragments / (size_t)n : 1;
     }
-    if (pipeline_init(&w[0], reg, &cfg, sink) != 0)
+    if (pipeline_init(&w[0], reg, &cfg, &o->report, sink) != 0)
         return -1;
     /* A live capture's workers run in threads of their own. */
     if (o->cap.iface && pipeline_share_writers(&w[0]) != 0) {
@@ -885,6 +954,7 @@ int main(int argc, char **argv)
     o.cap.dlt = -1;
     o.flow_fmt = flow_sink_find("text");
     o.report_writer = report_writer_find("text");
+    report_config_defaults(&o.report, 0);
     flow_config_defaults(&o.flow);
     ipfix_config_defaults(&o.ipfix);
     rc = parse_args(argc, argv, &o);

@@ -57,7 +57,7 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
 }
 
 int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *cfg,
-                  ps_flow_sink *sink)
+                  const ps_report_config *report_cfg, ps_flow_sink *sink)
 {
     p->registry = reg;
     p->sink = sink;
@@ -67,7 +67,7 @@ int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *
     p->lock = NULL;
     p->part = NULL;
     run_stats_init(&p->stats);
-    p->report = report_create();
+    p->report = report_cfg ? report_create_with(report_cfg) : report_create();
     p->flows = flow_table_create(cfg, on_flow_end, p);
     p->fanin = fanin_create();
     p->select = NULL;
@@ -111,7 +111,7 @@ int pipeline_init_worker(ps_pipeline *p, ps_pipeline *first, const ps_flow_confi
     p->writer = first;
     p->lock = first->lock;
     run_stats_init(&p->stats);
-    p->report = report_create();
+    p->report = report_create_like(first->report);   /* --top, --aggregate, --bucket */
     p->flows = flow_table_create(cfg, on_flow_end, p);
     if (!p->report || !p->flows) {
         pipeline_free(p);
@@ -258,7 +258,7 @@ ps_report *pipeline_merge_parts(ps_pipeline *w, int n)
         w[0].part = NULL;
         return r;
     }
-    r = report_create();
+    r = report_create_like(w[0].part);
     for (int i = 0; r && i < n; i++) {
         if (report_merge(r, w[i].part) != 0) {
             report_free(r);
@@ -279,7 +279,7 @@ const ps_report *pipeline_merge_reports(ps_pipeline *w, int n, ps_report **owned
     *owned = NULL;
     if (n == 1)
         return pipeline_report(&w[0]);
-    r = report_create();
+    r = report_create_like(pipeline_report(&w[0]));
     for (int i = 0; r && i < n; i++) {
         if (report_merge(r, pipeline_report(&w[i])) != 0) {
             report_free(r);

@@ -20,8 +20,14 @@ typedef struct row_cache_entry {
 } row_cache_entry;
 
 struct ps_report {
+    ps_report_config cfg;
     report_row *rows;
     row_cache_entry cache[ROW_CACHE_SIZE];
+    talker_table hosts;         /* with --top: every flow counts to both its hosts */
+    /* The series: every row's buckets are bucket_ns wide; lo..hi spans them all. */
+    int64_t bucket_ns;
+    int have_buckets;
+    int64_t bucket_lo, bucket_hi;
     int have_counters;          /* report_set_counters or a merge gave run counters */
     ps_run_stats run;
     ps_flow_counters flows;
@@ -32,6 +38,15 @@ struct ps_report {
     size_t nexports;
 };
 
+void report_config_defaults(ps_report_config *cfg, int live)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->prefix4 = 32;
+    cfg->prefix6 = 128;
+    cfg->service_talkers = live ? PS_REPORT_SERVICE_TALKERS_LIVE : PS_REPORT_SERVICE_TALKERS_FILE;
+    cfg->host_talkers = live ? PS_REPORT_HOST_TALKERS_LIVE : PS_REPORT_HOST_TALKERS_FILE;
+}
+
 static void clear_counters(ps_report *r)
 {
     r->have_counters = 0;
@@ -41,14 +56,43 @@ static void clear_counters(ps_report *r)
     r->windowed = 0;
     r->start_ns = r->end_ns = 0;
     r->nexports = 0;
+    r->bucket_ns = r->cfg.bucket_ns > 0 ? r->cfg.bucket_ns : series_first_auto_width();
+    r->have_buckets = 0;
+    r->bucket_lo = r->bucket_hi = 0;
+}
+
+ps_report *report_create_with(const ps_report_config *cfg)
+{
+    ps_report *r = calloc(1, sizeof(ps_report));
+    if (!r)
+        return NULL;
+    r->cfg = *cfg;
+    if (r->cfg.top_n > PS_REPORT_TOP_MAX)
+        r->cfg.top_n = PS_REPORT_TOP_MAX;
+    talker_table_init(&r->hosts, r->cfg.host_talkers);
+    clear_counters(r);
+    return r;
 }
 
 ps_report *report_create(void)
 {
-    ps_report *r = calloc(1, sizeof(ps_report));
-    if (r)
-        clear_counters(r);
-    return r;
+    ps_report_config cfg;
+    report_config_defaults(&cfg, 0);
+    return report_create_with(&cfg);
+}
+
+ps_report *report_create_like(const ps_report *r)
+{
+    return report_create_with(&r->cfg);
+}
+
+static void free_row(report_row *row)
+{
+    row_series_free(&row->series);
+    row_ports_free(&row->ports);
+    talker_table_free(&row->servers);
+    talker_table_free(&row->clients);
+    free(row);
 }
 
 static void free_rows(ps_report *r)
@@ -56,9 +100,11 @@ static void free_rows(ps_report *r)
     report_row *row, *tmp;
     HASH_ITER(hh, r->rows, row, tmp) {
         HASH_DEL(r->rows, row);
-        free(row);
+        free_row(row);
     }
     memset(r->cache, 0, sizeof(r->cache));
+    talker_table_free(&r->hosts);
+    talker_table_init(&r->hosts, r->cfg.host_talkers);
 }
 
 void report_free(ps_report *r)
@@ -66,6 +112,7 @@ void report_free(ps_report *r)
     if (!r)
         return;
     free_rows(r);
+    talker_table_free(&r->hosts);
     free(r);
 }
 
@@ -86,6 +133,8 @@ static report_row *row_get(ps_report *r, const report_key *key, uint8_t status)
         return NULL;
     row->key = *key;
     row->status = status;
+    talker_table_init(&row->servers, r->cfg.service_talkers);
+    talker_table_init(&row->clients, r->cfg.service_talkers);
     HASH_ADD(hh, r->rows, key, sizeof(row->key), row);
     return row;
 }
@@ -109,15 +158,112 @@ static report_row *row_for_label(ps_report *r, const char *text, uint8_t transpo
     return row;
 }
 
+/* ---- the time series ---- */
+
+/* Widen every row's buckets by factor. */
+static int widen_series(ps_report *r, int64_t factor)
+{
+    for (report_row *row = r->rows; row; row = row->hh.next)
+        if (row_series_widen(&row->series, factor) != 0)
+            return -1;
+    r->bucket_ns *= factor;
+    r->bucket_lo /= factor;
+    r->bucket_hi /= factor;
+    return 0;
+}
+
+/* The next width: the automatic ladder, or double a given width. */
+static int64_t wider_factor(const ps_report *r)
+{
+    if (r->cfg.bucket_ns > 0)
+        return 2;
+    int64_t next = series_next_auto_width(r->bucket_ns);
+    return next ? next / r->bucket_ns : 0;
+}
+
+/* Take the time first..last into the series' span, widening the buckets
+ * while the span needs more of them than allowed. */
+static int cover_span(ps_report *r, int64_t first_ns, int64_t last_ns)
+{
+    int64_t limit = r->cfg.bucket_ns > 0 ? SERIES_MAX_BUCKETS : SERIES_AUTO_BUCKETS;
+    int64_t lo = first_ns / r->bucket_ns, hi = last_ns / r->bucket_ns;
+    if (r->have_buckets) {
+        if (r->bucket_lo < lo)
+            lo = r->bucket_lo;
+        if (r->bucket_hi > hi)
+            hi = r->bucket_hi;
+    }
+    r->have_buckets = 1;
+    r->bucket_lo = lo;
+    r->bucket_hi = hi;
+    while (r->bucket_hi - r->bucket_lo + 1 > limit) {
+        int64_t f = wider_factor(r);
+        if (f <= 1)
+            break;
+        if (widen_series(r, f) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int add_series(ps_report *r, report_row *row, const ps_flow *flow, uint64_t packets,
+                      uint64_t bytes)
+{
+    int64_t first = flow->first_ns, last = flow->last_ns < first ? first : flow->last_ns;
+    if (cover_span(r, first, last) != 0)
+        return -1;
+    if (row_series_reserve(&row->series, first / r->bucket_ns, last / r->bucket_ns) != 0)
+        return -1;
+    row_series_add_flow(&row->series, r->bucket_ns, first, last, packets, bytes);
+    return 0;
+}
+
+/* ---- top talkers ---- */
+
+static int add_talkers(ps_report *r, report_row *row, const ps_flow *flow, const ps_label *label,
+                       uint64_t packets, uint64_t bytes)
+{
+    const ps_report_config *c = &r->cfg;
+    /* The server is the endpoint holding the service port, the responder
+     * when both or neither do. */
+    int server_is_orig = flow_resp_port(flow) != label->service_port &&
+                         flow_orig_port(flow) == label->service_port;
+    const uint8_t *server = server_is_orig ? flow_orig_addr(flow) : flow_resp_addr(flow);
+    const uint8_t *client = server_is_orig ? flow_resp_addr(flow) : flow_orig_addr(flow);
+    uint16_t server_port = server_is_orig ? flow_orig_port(flow) : flow_resp_port(flow);
+    int family = flow->key.family;
+    talker_key ks, kc;
+
+    talker_key_make(&ks, family, server, 1, server_port, c->prefix4, c->prefix6);
+    talker_key_make(&kc, family, client, 0, 0, c->prefix4, c->prefix6);
+    if (talker_add(&row->servers, &ks, bytes, packets, 1, 0) != 0 ||
+        talker_add(&row->clients, &kc, bytes, packets, 1, 0) != 0 ||
+        talker_add(&r->hosts, &kc, bytes, packets, 1, 0) != 0)
+        return -1;
+    /* Both ends count to the host table, once when they share a prefix. */
+    ks.has_port = 0;
+    ks.port = 0;
+    if (memcmp(&ks, &kc, sizeof(ks)) == 0)
+        return 0;
+    return talker_add(&r->hosts, &ks, bytes, packets, 1, 0);
+}
+
 void report_add_flow(ps_report *r, const ps_flow *flow, const ps_label *label)
 {
     report_row *row = row_for_label(r, label_service_text(label), flow->key.transport, label->status);
     if (!row)
         return;
+    uint64_t packets = flow->dir[0].pkts + flow->dir[1].pkts;
+    uint64_t bytes = flow->dir[0].frame_bytes + flow->dir[1].frame_bytes;
     row->flows++;
-    row->packets += flow->dir[0].pkts + flow->dir[1].pkts;
-    row->bytes += flow->dir[0].frame_bytes + flow->dir[1].frame_bytes;
+    row->packets += packets;
+    row->bytes += bytes;
     row->ip_bytes += flow->dir[0].ip_bytes + flow->dir[1].ip_bytes;
+    add_series(r, row, flow, packets, bytes);
+    if (row->status != PS_REG_NAMED)
+        row_ports_add(&row->ports, label->service_port, 1, packets, bytes);
+    if (r->cfg.top_n)
+        add_talkers(r, row, flow, label, packets, bytes);
 }
 
 void report_set_counters(ps_report *r, const ps_run_stats *run, const ps_flow_counters *flows,
@@ -258,8 +404,38 @@ static void subtract_exports(ps_report *dst, const ps_report *src)
     }
 }
 
+/* A copy of src's series at dst's (wider or equal) bucket width. */
+static int series_at_width(const row_series *src, int64_t factor, row_series *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (row_series_merge(out, src) != 0 || row_series_widen(out, factor) != 0) {
+        row_series_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+/* Bring dst's and src's series to one width: dst is widened here; the
+ * factor src's rows need is returned in src_factor. */
+static int align_series(ps_report *dst, const ps_report *src, int64_t *src_factor)
+{
+    *src_factor = 1;
+    if (src->bucket_ns > dst->bucket_ns) {
+        if (!dst->have_buckets) {
+            dst->bucket_ns = src->bucket_ns;
+            return 0;
+        }
+        return widen_series(dst, src->bucket_ns / dst->bucket_ns);
+    }
+    *src_factor = dst->bucket_ns / src->bucket_ns;
+    return 0;
+}
+
 int report_merge(ps_report *dst, const ps_report *src)
 {
+    int64_t factor;
+    if (align_series(dst, src, &factor) != 0)
+        return -1;
     for (const report_row *row = src->rows; row; row = row->hh.next) {
         report_row *d = row_get(dst, &row->key, row->status);
         if (!d)
@@ -268,7 +444,35 @@ int report_merge(ps_report *dst, const ps_report *src)
         d->packets += row->packets;
         d->bytes += row->bytes;
         d->ip_bytes += row->ip_bytes;
+        if (row_ports_merge(&d->ports, &row->ports) != 0 ||
+            talker_merge(&d->servers, &row->servers) != 0 ||
+            talker_merge(&d->clients, &row->clients) != 0)
+            return -1;
+        if (row->series.n) {
+            row_series tmp;
+            if (series_at_width(&row->series, factor, &tmp) != 0)
+                return -1;
+            int64_t lo, hi;
+            int used = row_series_extent(&tmp, &lo, &hi);
+            int rc = row_series_merge(&d->series, &tmp);
+            row_series_free(&tmp);
+            if (rc != 0)
+                return -1;
+            if (used) {
+                if (!dst->have_buckets || lo < dst->bucket_lo)
+                    dst->bucket_lo = lo;
+                if (!dst->have_buckets || hi > dst->bucket_hi)
+                    dst->bucket_hi = hi;
+                dst->have_buckets = 1;
+            }
+        }
     }
+    if (talker_merge(&dst->hosts, &src->hosts) != 0)
+        return -1;
+    /* The merged span may need wider buckets. */
+    if (dst->have_buckets && cover_span(dst, dst->bucket_lo * dst->bucket_ns,
+                                        dst->bucket_hi * dst->bucket_ns) != 0)
+        return -1;
     if (dst->windowed || src->windowed) {
         int64_t ds, de, ss, se;
         int dhave = report_span(dst, &ds, &de), shave = report_span(src, &ss, &se);
@@ -322,8 +526,11 @@ static void subtract_flow_counters(ps_flow_counters *d, const ps_flow_counters *
     d->fragment_cache_evictions = sub_floor0(d->fragment_cache_evictions, s->fragment_cache_evictions);
 }
 
-void report_subtract(ps_report *dst, const ps_report *src)
+int report_subtract(ps_report *dst, const ps_report *src)
 {
+    int64_t factor;
+    if (align_series(dst, src, &factor) != 0)
+        return -1;
     for (const report_row *row = src->rows; row; row = row->hh.next) {
         report_row *d;
         HASH_FIND(hh, dst->rows, &row->key, sizeof(row->key), d);
@@ -333,11 +540,24 @@ void report_subtract(ps_report *dst, const ps_report *src)
         d->packets = sub_floor0(d->packets, row->packets);
         d->bytes = sub_floor0(d->bytes, row->bytes);
         d->ip_bytes = sub_floor0(d->ip_bytes, row->ip_bytes);
+        row_ports_subtract(&d->ports, &row->ports);
+        if (talker_subtract(&d->servers, &row->servers) != 0 ||
+            talker_subtract(&d->clients, &row->clients) != 0)
+            return -1;
+        if (row->series.n) {
+            row_series tmp;
+            if (series_at_width(&row->series, factor, &tmp) != 0)
+                return -1;
+            row_series_subtract(&d->series, &tmp);
+            row_series_free(&tmp);
+        }
         if (d->flows == 0 && d->packets == 0 && d->bytes == 0) {
             HASH_DEL(dst->rows, d);
-            free(d);
+            free_row(d);
         }
     }
+    if (talker_subtract(&dst->hosts, &src->hosts) != 0)
+        return -1;
     memset(dst->cache, 0, sizeof(dst->cache));
     int64_t ds, de, ss, se;
     int dhave = report_span(dst, &ds, &de), shave = report_span(src, &ss, &se);
@@ -346,11 +566,12 @@ void report_subtract(ps_report *dst, const ps_report *src)
     subtract_run(&dst->run, &src->run);
     subtract_flow_counters(&dst->flows, &src->flows);
     subtract_exports(dst, src);
+    return 0;
 }
 
 ps_report *report_clone(const ps_report *r)
 {
-    ps_report *c = report_create();
+    ps_report *c = report_create_like(r);
     if (!c)
         return NULL;
     /* Merged into an empty report, every figure, gauge and window comes
@@ -397,6 +618,49 @@ static void gather_other(report_view *v)
     qsort(v->other, v->nother, sizeof(v->other[0]), compare_other);
 }
 
+static int compare_transports(const void *pa, const void *pb)
+{
+    const transport_total *a = pa, *b = pb;
+    if (a->bytes != b->bytes)
+        return a->bytes > b->bytes ? -1 : 1;
+    return (a->transport > b->transport) - (a->transport < b->transport);
+}
+
+/* Per row: its top talkers and listed ports; per transport: its totals. */
+static int gather_rows(report_view *v)
+{
+    v->extra = calloc(v->nrows ? v->nrows : 1, sizeof(*v->extra));
+    if (!v->extra)
+        return -1;
+    transport_total by[256];
+    memset(by, 0, sizeof(by));
+    for (size_t i = 0; i < v->nrows; i++) {
+        const report_row *row = v->rows[i];
+        row_extra *x = &v->extra[i];
+        x->nservers = talker_top(&row->servers, x->servers, v->cfg->top_n);
+        x->nclients = talker_top(&row->clients, x->clients, v->cfg->top_n);
+        x->nports = row_ports_top(&row->ports, x->ports, REPORT_PORTS_LISTED);
+        x->other_ports = (port_cell){row->flows, row->packets, row->bytes};
+        x->nother_ports = row->ports.nports - (uint32_t)x->nports;
+        for (size_t k = 0; k < x->nports; k++) {
+            const port_cell *c = &row->ports.cells[x->ports[k]];
+            x->other_ports.flows -= c->flows;
+            x->other_ports.packets -= c->packets;
+            x->other_ports.bytes -= c->bytes;
+        }
+        transport_total *t = &by[row->key.transport];
+        t->transport = row->key.transport;
+        t->flows += row->flows;
+        t->packets += row->packets;
+        t->bytes += row->bytes;
+    }
+    for (int t = 0; t < 256; t++)
+        if (by[t].flows && v->ntransports < sizeof(v->transports) / sizeof(v->transports[0]))
+            v->transports[v->ntransports++] = by[t];
+    qsort(v->transports, v->ntransports, sizeof(v->transports[0]), compare_transports);
+    return 0;
+}
+
 int report_view_init(report_view *v, const ps_report *r, const ps_report_context *ctx)
 {
     memset(v, 0, sizeof(*v));
@@ -420,6 +684,15 @@ int report_view_init(report_view *v, const ps_report *r, const ps_report_context
     }
     qsort(v->rows, v->nrows, sizeof(*v->rows), compare_rows);
     gather_other(v);
+    v->cfg = &r->cfg;
+    if (gather_rows(v) != 0) {
+        report_view_free(v);
+        return -1;
+    }
+    v->nhosts = talker_top(&r->hosts, v->hosts, r->cfg.top_n);
+    v->bucket_ns = r->bucket_ns;
+    v->bucket_lo = r->have_buckets ? r->bucket_lo : 1;
+    v->bucket_hi = r->have_buckets ? r->bucket_hi : 0;
     /* Without run counters (a report built from flows alone) the services
      * are the whole. */
     v->total_bytes = r->have_counters ? r->run.frame_bytes : row_bytes;
@@ -430,7 +703,17 @@ int report_view_init(report_view *v, const ps_report *r, const ps_report_context
 void report_view_free(report_view *v)
 {
     free(v->rows);
+    free(v->extra);
     v->rows = NULL;
+    v->extra = NULL;
+}
+
+const series_cell *report_view_cell(const report_view *v, size_t row, int64_t bucket)
+{
+    const row_series *s = &v->rows[row]->series;
+    if (bucket < s->lo || bucket >= s->lo + (int64_t)s->n)
+        return NULL;
+    return &s->cells[bucket - s->lo];
 }
 
 double report_share(const report_view *v, uint64_t bytes)
@@ -441,6 +724,16 @@ double report_share(const report_view *v, uint64_t bytes)
 int report_registry_age(const report_view *v, int64_t *days)
 {
     return v->ctx->now != 0 && registry_date_age(v->ctx->registry_date, v->ctx->now, days);
+}
+
+void report_seconds(char *buf, size_t len, int64_t ns)
+{
+    snprintf(buf, len, "%lld.%09lld", (long long)(ns / 1000000000), (long long)(ns % 1000000000));
+    char *end = buf + strlen(buf);
+    while (end > buf && end[-1] == '0')
+        *--end = '\0';
+    if (end > buf && end[-1] == '.')
+        end[-1] = '\0';
 }
 
 const char *report_proto_name(uint8_t proto, char *buf, size_t len)

@@ -10,6 +10,7 @@
 #include <uthash.h>
 
 #include "portsniff/report.h"
+#include "report_agg.h"
 
 /* Service names are at most 15 characters (RFC 6335 section 5.1); the room
  * is for services(5) files, which follow no such rule. */
@@ -24,8 +25,31 @@ typedef struct report_row {
     report_key key;
     uint8_t  status;                    /* ps_reg_status */
     uint64_t flows, packets, bytes, ip_bytes;
+    row_series series;
+    row_ports ports;                    /* rows that are not a named service */
+    talker_table servers, clients;      /* with --top */
     UT_hash_handle hh;
 } report_row;
+
+/* The largest --top. */
+#define REPORT_TOP_MAX PS_REPORT_TOP_MAX
+
+/* Ports listed per row that is not a named service; the rest are summed. */
+#define REPORT_PORTS_LISTED 20
+
+typedef struct row_extra {
+    const talker *servers[REPORT_TOP_MAX], *clients[REPORT_TOP_MAX];   /* top talkers */
+    size_t nservers, nclients;
+    uint16_t ports[REPORT_PORTS_LISTED];
+    size_t nports;
+    port_cell other_ports;              /* the ports not listed, summed */
+    uint32_t nother_ports;
+} row_extra;
+
+typedef struct transport_total {
+    uint8_t transport;
+    uint64_t flows, packets, bytes;
+} transport_total;
 
 typedef struct other_proto_row {
     uint8_t  proto;
@@ -44,8 +68,16 @@ typedef struct report_view {
     int have_span;
     int windowed;                       /* 1 when start/end are a set window */
     int64_t start_ns, end_ns;
+    const ps_report_config *cfg;
     const report_row **rows;
+    row_extra *extra;                   /* per row, same order */
     size_t nrows;
+    transport_total transports[4];      /* by bytes, transports with flows only */
+    size_t ntransports;
+    const talker *hosts[REPORT_TOP_MAX];  /* top hosts (--top) */
+    size_t nhosts;
+    int64_t bucket_ns;                  /* the series' bucket width */
+    int64_t bucket_lo, bucket_hi;       /* buckets spanned by any row; lo > hi when none */
     other_proto_row other[256];
     size_t nother;
     uint64_t total_bytes;               /* denominator of every share */
@@ -56,11 +88,15 @@ typedef struct report_view {
 
 int report_view_init(report_view *v, const ps_report *r, const ps_report_context *ctx);
 void report_view_free(report_view *v);
+/* Row i's counts in a bucket, or NULL when it has none there. */
+const series_cell *report_view_cell(const report_view *v, size_t row, int64_t bucket);
 /* Fraction of all frame bytes, 0 when nothing was seen. */
 double report_share(const report_view *v, uint64_t bytes);
 /* The registry's age in days at ctx->now: 1 with *days set, 0 when the
  * registry's date or the time of the report is unknown. */
 int report_registry_age(const report_view *v, int64_t *days);
+/* A duration in seconds without trailing zeros: "0.1", "60". */
+void report_seconds(char *buf, size_t len, int64_t ns);
 /* ps_ip_proto_name(), or "proto-N". */
 const char *report_proto_name(uint8_t proto, char *buf, size_t len);
 

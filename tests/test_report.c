@@ -49,6 +49,7 @@ static void add(ps_report *r, int transport, const ps_reg_entry *entry, int stat
     ps_flow f;
     memset(&f, 0, sizeof(f));
     f.key.transport = (uint8_t)transport;
+    f.first_ns = f.last_ns = T0;
     f.dir[0] = (ps_dir_stats){pkts - pkts / 2, bytes - bytes / 4, bytes - bytes / 4 - 14, 0};
     f.dir[1] = (ps_dir_stats){pkts / 2, bytes / 4, bytes / 4 - 14, 0};
     ps_label l = {.entry = entry, .service_port = 80,
@@ -147,16 +148,34 @@ static void test_text_report(void **state)
         "(unregistered)  udp            1        2    500       472    5.0%\n"
         "(reserved)      tcp            1        1    100        72    1.0%\n"
         "\n"
+        "transport  flows  packets  bytes  share\n"
+        "tcp            5       40   8600  86.0%\n"
+        "udp            1        2    500   5.0%\n"
+        "\n"
         "ip protocol  packets  bytes   share\n"
         "icmp               4    400    4.0%\n"
         "proto-253          1    100    1.0%\n"
         "non-ip             2    120    1.2%\n"
+        "\n"
+        "ports without a named service (the 20 with the most bytes per row)\n"
+        "service         transport  port  flows  packets  bytes\n"
+        "(unregistered)  tcp          80      1        4    500\n"
+        "(unregistered)  udp          80      1        2    500\n"
+        "(reserved)      tcp          80      1        1    100\n"
         "\n"
         "totals: packets 50, bytes 10000\n"
         "flows: created 8, ended 6, open 2, peak 4, evicted 1\n"
         "fragments: matched 3, unmatched 1, cache evictions 5\n"
         "malformed: 2\n"
         "  short-tcp-header: 2\n"
+        "\n"
+        "time series: flows started, packets and bytes per 0.001 s bucket\n"
+        "bucket start                 service         transport  flows  packets  bytes\n"
+        "2026-08-17T10:00:00.000000Z  http            tcp            2       15   4000\n"
+        "2026-08-17T10:00:00.000000Z  https           tcp            1       20   4000\n"
+        "2026-08-17T10:00:00.000000Z  (unregistered)  tcp            1        4    500\n"
+        "2026-08-17T10:00:00.000000Z  (unregistered)  udp            1        2    500\n"
+        "2026-08-17T10:00:00.000000Z  (reserved)      tcp            1        1    100\n"
         "\n";
     assert_int_equal(strncmp(out, expected_head, strlen(expected_head)), 0);
     assert_string_equal(out + strlen(expected_head), registry_caveat_box);
@@ -218,17 +237,26 @@ static void test_json_report(void **state)
         "{\"record\":\"report\",\"report\":\"final\",\"first_ts\":1786960800.000000,\"last_ts\":1786960865.250000,"
         "\"inputs\":[\"a.pcap\",\"b.pcap\"],"
         "\"registry\":{\"source\":\"inline\",\"date\":\"2026-08-17\",\"age_days\":106},"
+        "\"top\":0,\"aggregate\":{\"ipv4\":32,\"ipv6\":128},\"bucket_seconds\":0.001,"
         "\"services\":["
         "{\"service\":\"http\",\"label\":\"http\",\"status\":\"registered\",\"transport\":\"tcp\","
         "\"flows\":2,\"packets\":15,\"bytes\":4000,\"ip_bytes\":3944,\"share\":0.4000},"
         "{\"service\":\"https\",\"label\":\"https\",\"status\":\"registered\",\"transport\":\"tcp\","
         "\"flows\":1,\"packets\":20,\"bytes\":4000,\"ip_bytes\":3972,\"share\":0.4000},"
         "{\"service\":null,\"label\":\"(unregistered)\",\"status\":\"unregistered\",\"transport\":\"tcp\","
-        "\"flows\":1,\"packets\":4,\"bytes\":500,\"ip_bytes\":472,\"share\":0.0500},"
+        "\"flows\":1,\"packets\":4,\"bytes\":500,\"ip_bytes\":472,\"share\":0.0500,"
+        "\"ports\":[{\"port\":80,\"flows\":1,\"packets\":4,\"bytes\":500}],"
+        "\"other_ports\":{\"ports\":0,\"flows\":0,\"packets\":0,\"bytes\":0}},"
         "{\"service\":null,\"label\":\"(unregistered)\",\"status\":\"unregistered\",\"transport\":\"udp\","
-        "\"flows\":1,\"packets\":2,\"bytes\":500,\"ip_bytes\":472,\"share\":0.0500},"
+        "\"flows\":1,\"packets\":2,\"bytes\":500,\"ip_bytes\":472,\"share\":0.0500,"
+        "\"ports\":[{\"port\":80,\"flows\":1,\"packets\":2,\"bytes\":500}],"
+        "\"other_ports\":{\"ports\":0,\"flows\":0,\"packets\":0,\"bytes\":0}},"
         "{\"service\":null,\"label\":\"(reserved)\",\"status\":\"reserved\",\"transport\":\"tcp\","
-        "\"flows\":1,\"packets\":1,\"bytes\":100,\"ip_bytes\":72,\"share\":0.0100}],"
+        "\"flows\":1,\"packets\":1,\"bytes\":100,\"ip_bytes\":72,\"share\":0.0100,"
+        "\"ports\":[{\"port\":80,\"flows\":1,\"packets\":1,\"bytes\":100}],"
+        "\"other_ports\":{\"ports\":0,\"flows\":0,\"packets\":0,\"bytes\":0}}],"
+        "\"transports\":[{\"transport\":\"tcp\",\"flows\":5,\"packets\":40,\"bytes\":8600,\"share\":0.8600},"
+        "{\"transport\":\"udp\",\"flows\":1,\"packets\":2,\"bytes\":500,\"share\":0.0500}],"
         "\"other_protocols\":["
         "{\"protocol\":1,\"name\":\"icmp\",\"packets\":4,\"bytes\":400,\"share\":0.0400},"
         "{\"protocol\":253,\"name\":\"proto-253\",\"packets\":1,\"bytes\":100,\"share\":0.0100}],"
@@ -238,6 +266,16 @@ static void test_json_report(void **state)
         "\"open_flows\":2,\"flows_evicted\":1,\"peak_flows\":4,\"fragments_matched\":3,"
         "\"fragments_unmatched\":1,\"fragment_cache_evictions\":5,\"malformed\":2},"
         "\"malformed\":{\"short-tcp-header\":2},"
+        "\"series\":[{\"bucket_start\":1786960800.000000,\"label\":\"http\",\"transport\":\"tcp\","
+        "\"flows\":2,\"packets\":15,\"bytes\":4000},"
+        "{\"bucket_start\":1786960800.000000,\"label\":\"https\",\"transport\":\"tcp\","
+        "\"flows\":1,\"packets\":20,\"bytes\":4000},"
+        "{\"bucket_start\":1786960800.000000,\"label\":\"(unregistered)\",\"transport\":\"tcp\","
+        "\"flows\":1,\"packets\":4,\"bytes\":500},"
+        "{\"bucket_start\":1786960800.000000,\"label\":\"(unregistered)\",\"transport\":\"udp\","
+        "\"flows\":1,\"packets\":2,\"bytes\":500},"
+        "{\"bucket_start\":1786960800.000000,\"label\":\"(reserved)\",\"transport\":\"tcp\","
+        "\"flows\":1,\"packets\":1,\"bytes\":100}],"
         "\"caveat\":\"";
     assert_int_equal(strncmp(out, expected_head, strlen(expected_head)), 0);
     /* The caveat is the plain text, its quotes escaped. */
@@ -250,7 +288,7 @@ static void test_json_report(void **state)
     fx->ctx.final = 0;
     out = render(fx->report, &fx->ctx, "json");
     assert_int_equal(strncmp(out, "{\"record\":\"report\",\"report\":\"interval\",", 39), 0);
-    assert_non_null(strstr(out, ",\"kernel\":{\"received\":60,\"dropped\":3,\"interface_dropped\":1},\"caveat\":"));
+    assert_non_null(strstr(out, ",\"kernel\":{\"received\":60,\"dropped\":3,\"interface_dropped\":1},\"series\":"));
     free(out);
 }
 
@@ -260,38 +298,52 @@ static void test_csv_report(void **state)
     fx->ctx.live = 1;
     char *out = render(fx->report, &fx->ctx, "csv");
     const char *expected_head =
-        "kind,name,transport,status,flows,packets,bytes,ip_bytes,share,value\n"
-        "info,report,,,,,,,,final\n"
-        "info,first_ts,,,,,,,,1786960800.000000\n"
-        "info,last_ts,,,,,,,,1786960865.250000\n"
-        "info,input,,,,,,,,a.pcap\n"
-        "info,input,,,,,,,,b.pcap\n"
-        "info,registry_source,,,,,,,,inline\n"
-        "info,registry_date,,,,,,,,2026-08-17\n"
-        "info,registry_age_days,,,,,,,,106\n"
-        "service,http,tcp,registered,2,15,4000,3944,0.4000,\n"
-        "service,https,tcp,registered,1,20,4000,3972,0.4000,\n"
-        "service,(unregistered),tcp,unregistered,1,4,500,472,0.0500,\n"
-        "service,(unregistered),udp,unregistered,1,2,500,472,0.0500,\n"
-        "service,(reserved),tcp,reserved,1,1,100,72,0.0100,\n"
-        "other-protocol,icmp,,,,4,400,,0.0400,1\n"
-        "other-protocol,proto-253,,,,1,100,,0.0100,253\n"
-        "non-ip,non-ip,,,,2,120,,0.0120,\n"
-        "total,all,,,6,50,10000,,1.0000,\n"
-        "total,flows-created,,,8,,,,,\n"
-        "total,open-flows,,,2,,,,,\n"
-        "total,peak-flows,,,4,,,,,\n"
-        "total,evicted-flows,,,1,,,,,\n"
-        "total,fragments-matched,,,,3,,,,\n"
-        "total,fragments-unmatched,,,,1,,,,\n"
-        "total,fragment-cache-evictions,,,,5,,,,\n"
-        "total,unsupported-link,,,,0,,,,\n"
-        "malformed,all,,,,2,,,,\n"
-        "malformed,short-tcp-header,,,,2,,,,\n"
-        "kernel,received,,,,60,,,,\n"
-        "kernel,dropped,,,,3,,,,\n"
-        "kernel,interface-dropped,,,,1,,,,\n"
-        "caveat,,,,,,,,,\"PLEASE NOTE THE FOLLOWING: ";
+        "kind,name,transport,status,bucket_start,endpoint,flows,packets,bytes,ip_bytes,share,error,value\n"
+        "info,report,,,,,,,,,,,final\n"
+        "info,first_ts,,,,,,,,,,,1786960800.000000\n"
+        "info,last_ts,,,,,,,,,,,1786960865.250000\n"
+        "info,input,,,,,,,,,,,a.pcap\n"
+        "info,input,,,,,,,,,,,b.pcap\n"
+        "info,registry_source,,,,,,,,,,,inline\n"
+        "info,registry_date,,,,,,,,,,,2026-08-17\n"
+        "info,registry_age_days,,,,,,,,,,,106\n"
+        "info,top,,,,,,,,,,,0\n"
+        "info,aggregate_ipv4,,,,,,,,,,,32\n"
+        "info,aggregate_ipv6,,,,,,,,,,,128\n"
+        "info,bucket_seconds,,,,,,,,,,,0.001\n"
+        "service,http,tcp,registered,,,2,15,4000,3944,0.4000,,\n"
+        "service,https,tcp,registered,,,1,20,4000,3972,0.4000,,\n"
+        "service,(unregistered),tcp,unregistered,,,1,4,500,472,0.0500,,\n"
+        "service,(unregistered),udp,unregistered,,,1,2,500,472,0.0500,,\n"
+        "service,(reserved),tcp,reserved,,,1,1,100,72,0.0100,,\n"
+        "transport,,tcp,,,,5,40,8600,,0.8600,,\n"
+        "transport,,udp,,,,1,2,500,,0.0500,,\n"
+        "other-protocol,icmp,,,,,,4,400,,0.0400,,1\n"
+        "other-protocol,proto-253,,,,,,1,100,,0.0100,,253\n"
+        "non-ip,non-ip,,,,,,2,120,,0.0120,,\n"
+        "port,(unregistered),tcp,unregistered,,,1,4,500,,,,80\n"
+        "port,(unregistered),udp,unregistered,,,1,2,500,,,,80\n"
+        "port,(reserved),tcp,reserved,,,1,1,100,,,,80\n"
+        "total,all,,,,,6,50,10000,,1.0000,,\n"
+        "total,flows-created,,,,,8,,,,,,\n"
+        "total,open-flows,,,,,2,,,,,,\n"
+        "total,peak-flows,,,,,4,,,,,,\n"
+        "total,evicted-flows,,,,,1,,,,,,\n"
+        "total,fragments-matched,,,,,,3,,,,,\n"
+        "total,fragments-unmatched,,,,,,1,,,,,\n"
+        "total,fragment-cache-evictions,,,,,,5,,,,,\n"
+        "total,unsupported-link,,,,,,0,,,,,\n"
+        "malformed,all,,,,,,2,,,,,\n"
+        "malformed,short-tcp-header,,,,,,2,,,,,\n"
+        "kernel,received,,,,,,60,,,,,\n"
+        "kernel,dropped,,,,,,3,,,,,\n"
+        "kernel,interface-dropped,,,,,,1,,,,,\n"
+        "series,http,tcp,registered,1786960800.000000,,2,15,4000,,,,\n"
+        "series,https,tcp,registered,1786960800.000000,,1,20,4000,,,,\n"
+        "series,(unregistered),tcp,unregistered,1786960800.000000,,1,4,500,,,,\n"
+        "series,(unregistered),udp,unregistered,1786960800.000000,,1,2,500,,,,\n"
+        "series,(reserved),tcp,reserved,1786960800.000000,,1,1,100,,,,\n"
+        "caveat,,,,,,,,,,,,\"PLEASE NOTE THE FOLLOWING: ";
     assert_int_equal(strncmp(out, expected_head, strlen(expected_head)), 0);
     assert_non_null(strstr(out, "IS \"\"GOOD\"\" TRAFFIC"));
     assert_ends_with(out, "REGISTERED OR NOT.\"\n");
@@ -327,7 +379,7 @@ static void test_exports_merge_subtract(void **state)
                                 "\"not_sent_octets\":0}"));
     free(out);
     out = render(fx->report, &fx->ctx, "csv");
-    assert_non_null(strstr(out, "\nipfix,file:a,,,30,3,300,,,\nipfix-not-sent,file:a,,,1,10,,1000,,\n"));
+    assert_non_null(strstr(out, "\nipfix,file:a,,,,,30,3,300,,,,\nipfix-not-sent,file:a,,,,,1,10,,1000,,,\n"));
     free(out);
     report_free(other);
 }
@@ -367,11 +419,12 @@ static void test_every_writer_carries_every_figure(void **state)
     for (size_t i = 0; (w = report_writer_at(i)) != NULL; i++, nwriters++) {
         char *out = render_with(fx->report, &fx->ctx, w);
         for (size_t f = 0; f < sizeof(figures) / sizeof(figures[0]); f++) {
-            /* Text prints times as ISO 8601. */
+            /* Text and HTML print times as ISO 8601. */
             const char *want = figures[f];
-            if (strcmp(report_writer_name(w), "text") == 0 && strcmp(want, "1786960800") == 0)
+            int iso = strcmp(report_writer_name(w), "text") == 0 || strcmp(report_writer_name(w), "html") == 0;
+            if (iso && strcmp(want, "1786960800") == 0)
                 want = "2026-08-17T10:00:00.000000Z";
-            if (strcmp(report_writer_name(w), "text") == 0 && strcmp(want, "1786960865") == 0)
+            if (iso && strcmp(want, "1786960865") == 0)
                 want = "2026-08-17T10:01:05.250000Z";
             if (!strstr(out, want))
                 fail_msg("the %s report lacks %s", report_writer_name(w), want);
@@ -410,8 +463,8 @@ static void test_clone_is_independent(void **state)
     char *after_snap = render(snap, &fx->ctx, "csv");
     char *after_orig = render(fx->report, &fx->ctx, "csv");
     assert_string_equal(before, after_snap);
-    assert_non_null(strstr(after_orig, "service,http,tcp,registered,3,16,4060,3976,0.4060,\n"));
-    assert_non_null(strstr(after_orig, "service,(unregistered),sctp,unregistered,1,1,60,32,0.0060,\n"));
+    assert_non_null(strstr(after_orig, "service,http,tcp,registered,,,3,16,4060,3976,0.4060,,\n"));
+    assert_non_null(strstr(after_orig, "service,(unregistered),sctp,unregistered,,,1,1,60,32,0.0060,,\n"));
     assert_null(strstr(after_snap, "sctp"));
     free(before);
     free(orig);
@@ -431,23 +484,23 @@ static void test_registry_age_in_header(void **state)
         const char *text, *json, *csv;
     } cases[] = {
         {"2026-08-17", NOW, "registry: inline, updated 2026-08-17, 106 days old on 2026-12-01\n",
-         "\"registry\":{\"source\":\"inline\",\"date\":\"2026-08-17\",\"age_days\":106}",
-         "info,registry_date,,,,,,,,2026-08-17\ninfo,registry_age_days,,,,,,,,106\n"},
+         "\"registry\":{\"source\":\"inline\",\"date\":\"2026-08-17\",\"age_days\":106},",
+         "info,registry_date,,,,,,,,,,,2026-08-17\ninfo,registry_age_days,,,,,,,,,,,106\n"},
         /* A year and a day later; then the day itself, and a clock set a second before it. */
         {"2025-11-30", NOW, "registry: inline, updated 2025-11-30, 366 days old on 2026-12-01\n",
-         "\"date\":\"2025-11-30\",\"age_days\":366}",
-         "info,registry_date,,,,,,,,2025-11-30\ninfo,registry_age_days,,,,,,,,366\n"},
+         "\"date\":\"2025-11-30\",\"age_days\":366},",
+         "info,registry_date,,,,,,,,,,,2025-11-30\ninfo,registry_age_days,,,,,,,,,,,366\n"},
         {"2026-12-01", NOW, "registry: inline, updated 2026-12-01, 0 days old on 2026-12-01\n",
-         "\"age_days\":0}", "info,registry_age_days,,,,,,,,0\n"},
+         "\"age_days\":0},", "info,registry_age_days,,,,,,,,,,,0\n"},
         {"2026-12-01", INT64_C(1796083199),
-         "registry: inline, updated 2026-12-01, -1 days old on 2026-11-30\n", "\"age_days\":-1}",
-         "info,registry_age_days,,,,,,,,-1\n"},
+         "registry: inline, updated 2026-12-01, -1 days old on 2026-11-30\n", "\"age_days\":-1},",
+         "info,registry_age_days,,,,,,,,,,,-1\n"},
         {NULL, NOW, "registry: inline, date unknown\n",
-         "\"registry\":{\"source\":\"inline\",\"date\":null,\"age_days\":null}",
-         "info,registry_date,,,,,,,,\ninfo,registry_age_days,,,,,,,,\n"},
+         "\"registry\":{\"source\":\"inline\",\"date\":null,\"age_days\":null},",
+         "info,registry_date,,,,,,,,,,,\ninfo,registry_age_days,,,,,,,,,,,\n"},
         {"2026-08-17", 0, "registry: inline, updated 2026-08-17\n",
-         "\"date\":\"2026-08-17\",\"age_days\":null}",
-         "info,registry_date,,,,,,,,2026-08-17\ninfo,registry_age_days,,,,,,,,\n"},
+         "\"date\":\"2026-08-17\",\"age_days\":null},",
+         "info,registry_date,,,,,,,,,,,2026-08-17\ninfo,registry_age_days,,,,,,,,,,,\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fx->ctx.registry_date = cases[i].date;
@@ -475,9 +528,9 @@ static void test_shares_without_run(void **state)
     add(r, PS_TRANSPORT_UDP, NULL, PS_REG_UNREGISTERED, 2, 1000);
     ps_report_context ctx = {"inline", NULL, NULL, 0, 0, 1, 0};
     char *out = render(r, &ctx, "csv");
-    assert_non_null(strstr(out, "info,first_ts,,,,,,,,\n"));
-    assert_non_null(strstr(out, "service,http,tcp,registered,1,10,3000,2972,0.7500,\n"));
-    assert_non_null(strstr(out, "total,all,,,2,0,0,,0.0000,\n"));
+    assert_non_null(strstr(out, "info,first_ts,,,,,,,,,,,\n"));
+    assert_non_null(strstr(out, "service,http,tcp,registered,,,1,10,3000,2972,0.7500,,\n"));
+    assert_non_null(strstr(out, "total,all,,,,,2,0,0,,0.0000,,\n"));
     free(out);
     report_free(r);
 }
@@ -552,30 +605,39 @@ static void test_subtract(void **state)
     fx->flows.peak_flows = 9;
     report_set_counters(fx->report, &fx->run, &fx->flows, 7);
 
-    report_subtract(fx->report, earlier);
+    assert_int_equal(report_subtract(fx->report, earlier), 0);
     char *out = render(fx->report, &fx->ctx, "csv");
     const char *want =
-        "info,first_ts,,,,,,,,1786960865.250000\n"
-        "info,last_ts,,,,,,,,1786960870.000000\n"
-        "info,input,,,,,,,,a.pcap\n"
-        "info,input,,,,,,,,b.pcap\n"
-        "info,registry_source,,,,,,,,inline\n"
-        "info,registry_date,,,,,,,,2026-08-17\n"
-        "info,registry_age_days,,,,,,,,106\n"
-        "service,http,tcp,registered,1,3,900,872,0.9375,\n"
-        "service,(unregistered),sctp,unregistered,1,1,60,32,0.0625,\n"
-        "non-ip,non-ip,,,,0,0,,0.0000,\n"
-        "total,all,,,2,4,960,,1.0000,\n"
-        "total,flows-created,,,2,,,,,\n"
-        "total,open-flows,,,7,,,,,\n"
-        "total,peak-flows,,,9,,,,,\n"
-        "total,evicted-flows,,,0,,,,,\n"
-        "total,fragments-matched,,,,0,,,,\n"
-        "total,fragments-unmatched,,,,0,,,,\n"
-        "total,fragment-cache-evictions,,,,0,,,,\n"
-        "total,unsupported-link,,,,0,,,,\n"
-        "malformed,all,,,,1,,,,\n"
-        "malformed,short-tcp-header,,,,1,,,,\n"
+        "info,first_ts,,,,,,,,,,,1786960865.250000\n"
+        "info,last_ts,,,,,,,,,,,1786960870.000000\n"
+        "info,input,,,,,,,,,,,a.pcap\n"
+        "info,input,,,,,,,,,,,b.pcap\n"
+        "info,registry_source,,,,,,,,,,,inline\n"
+        "info,registry_date,,,,,,,,,,,2026-08-17\n"
+        "info,registry_age_days,,,,,,,,,,,106\n"
+        "info,top,,,,,,,,,,,0\n"
+        "info,aggregate_ipv4,,,,,,,,,,,32\n"
+        "info,aggregate_ipv6,,,,,,,,,,,128\n"
+        "info,bucket_seconds,,,,,,,,,,,0.001\n"
+        "service,http,tcp,registered,,,1,3,900,872,0.9375,,\n"
+        "service,(unregistered),sctp,unregistered,,,1,1,60,32,0.0625,,\n"
+        "transport,,tcp,,,,1,3,900,,0.9375,,\n"
+        "transport,,sctp,,,,1,1,60,,0.0625,,\n"
+        "non-ip,non-ip,,,,,,0,0,,0.0000,,\n"
+        "port,(unregistered),sctp,unregistered,,,1,1,60,,,,80\n"
+        "total,all,,,,,2,4,960,,1.0000,,\n"
+        "total,flows-created,,,,,2,,,,,,\n"
+        "total,open-flows,,,,,7,,,,,,\n"
+        "total,peak-flows,,,,,9,,,,,,\n"
+        "total,evicted-flows,,,,,0,,,,,,\n"
+        "total,fragments-matched,,,,,,0,,,,,\n"
+        "total,fragments-unmatched,,,,,,0,,,,,\n"
+        "total,fragment-cache-evictions,,,,,,0,,,,,\n"
+        "total,unsupported-link,,,,,,0,,,,,\n"
+        "malformed,all,,,,,,1,,,,,\n"
+        "malformed,short-tcp-header,,,,,,1,,,,,\n"
+        "series,http,tcp,registered,1786960800.000000,,1,3,900,,,,\n"
+        "series,(unregistered),sctp,unregistered,1786960800.000000,,1,1,60,,,,\n"
         "caveat,";
     const char *body = strstr(out, "info,first_ts");
     assert_non_null(body);
@@ -600,7 +662,7 @@ static void test_reset(void **state)
     /* The reset report counts afresh. */
     add(fx->report, PS_TRANSPORT_TCP, &http_entry, PS_REG_NAMED, 3, 900);
     a = render(fx->report, &fx->ctx, "csv");
-    assert_non_null(strstr(a, "service,http,tcp,registered,1,3,900,872,1.0000,\n"));
+    assert_non_null(strstr(a, "service,http,tcp,registered,,,1,3,900,872,1.0000,,\n"));
     free(a);
     report_free(fresh);
 }

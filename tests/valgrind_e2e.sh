@@ -59,6 +59,12 @@ check -r "${captures[@]}" -q --report=none --ipfix "file:$work/flows.ipfix" \
 # Selection by service, an unknown name (suggestions), a port with several services.
 check -r "${captures[@]}" --flows=json --report=json --service https,domain,www
 check -r "${captures[0]}" --service htps
+# Top talkers (exact and as two-counter sketches), prefixes, a fixed bucket,
+# interval reports, every report format.
+for fmt in text csv json html; do
+    check -r "${captures[@]}" -q --report="$fmt" --top 3 --aggregate /24,/64 --bucket 0.5 --interval 1
+done
+check -r "${captures[@]}" -q --report-file "$work/report.html" --top-counters 2
 check --lookup 443/tcp
 check --lookup http
 check --lookup 2049

@@ -36,9 +36,10 @@ typedef struct ps_pipeline {
 } ps_pipeline;
 
 /* 0 on success, -1 when out of memory. Each flow's record goes to sink (not
- * owned, already begun) unless it is NULL. */
+ * owned, already begun) unless it is NULL. report_cfg NULL: report_create()'s
+ * defaults. */
 int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *cfg,
-                  ps_flow_sink *sink);
+                  const ps_report_config *report_cfg, ps_flow_sink *sink);
 /* The writers are used from threads other than the caller's (a live
  * capture's workers, its reports): from now on they are used under a lock.
  * 0, or -1 when out of memory. */

@@ -19,13 +19,45 @@
 
 typedef struct ps_report ps_report;
 
+/* What a report gathers besides the per-service rows (fixed when it is made). */
+typedef struct ps_report_config {
+    unsigned top_n;              /* --top: top server endpoints and client hosts per
+                                    service row, and top hosts, by bytes; 0 for none */
+    unsigned prefix4, prefix6;   /* --aggregate: hosts grouped by these prefixes
+                                    (32 and 128 keep them whole) */
+    int64_t  bucket_ns;          /* --bucket: time-series bucket width; 0 picks it
+                                    from the span */
+    size_t   service_talkers;    /* keys a service row's talker table counts exactly,
+                                    and its counters once approximate */
+    size_t   host_talkers;       /* the same for the overall host table */
+} ps_report_config;
+
+/* The largest top_n. */
+#define PS_REPORT_TOP_MAX 100
+
+/* Talker table sizes: exact up to this many keys per table (see portsniff(1)). */
+#define PS_REPORT_SERVICE_TALKERS_FILE 16384
+#define PS_REPORT_HOST_TALKERS_FILE    262144
+#define PS_REPORT_SERVICE_TALKERS_LIVE 1024
+#define PS_REPORT_HOST_TALKERS_LIVE    16384
+
+/* No top talkers, whole hosts, automatic buckets; table sizes for files, or
+ * for live capture when live is set. */
+void report_config_defaults(ps_report_config *cfg, int live);
+
+/* A report with the default configuration for files. */
 ps_report *report_create(void);
+ps_report *report_create_with(const ps_report_config *cfg);
+/* An empty report with r's configuration (per-worker reports, new windows). */
+ps_report *report_create_like(const ps_report *r);
 void report_free(ps_report *r);
 /* An independent copy (NULL when out of memory). */
 ps_report *report_clone(const ps_report *r);
 
 /* Add one flow under its label (flows are aggregated per (service, transport);
- * unregistered, reserved/unassigned get rows of their own per transport). */
+ * unregistered, reserved/unassigned get rows of their own per transport),
+ * into the row's time series, its ports (rows that are not a named service)
+ * and its top talkers. Called once per flow, at its end (or for a snapshot). */
 void report_add_flow(ps_report *r, const ps_flow *flow, const ps_label *label);
 
 /* Copy the run's counters into the report, replacing what it held: the
@@ -56,20 +88,25 @@ void report_set_exports(ps_report *r, const ps_report_export *e, size_t n);
  * covers its first to its last packet. */
 void report_set_window(ps_report *r, int64_t start_ns, int64_t end_ns);
 
-/* dst += src: rows add up; counters add up, except that the packet span
- * widens to cover both, peak and open flows add (workers hold disjoint flows),
- * and the window widens to cover both. Returns 0, or -1 when out of memory
- * (dst then holds part of src). */
+/* dst += src (both made with the same configuration): rows, series, ports and
+ * talkers add up (the finer time series is widened to the coarser's buckets;
+ * talker errors add); counters add up, except that the packet span widens to
+ * cover both, peak and open flows add (workers hold disjoint flows), and the
+ * window widens to cover both. Returns 0, or -1 when out of memory (dst then
+ * holds part of src). */
 int report_merge(ps_report *dst, const ps_report *src);
 
 /* dst -= src, where src is an earlier state of the same cumulative report
- * (a snapshot taken before dst): what happened between the two. Rows and
- * counters subtract (a row that falls to zero flows, packets and bytes
- * disappears; a count never goes below zero); open flows are dst's, the peak
- * is dst's; the window becomes [src's end, dst's end). */
-void report_subtract(ps_report *dst, const ps_report *src);
+ * (a snapshot taken before dst): what happened between the two. Rows, series,
+ * ports, talkers and counters subtract (a row that falls to zero flows,
+ * packets and bytes disappears; a count never goes below zero); open flows
+ * are dst's, the peak is dst's; the window becomes [src's end, dst's end).
+ * Open flows are spread over the series afresh in each snapshot, so a bucket
+ * of the difference can lose what a flow's later packets moved elsewhere;
+ * talker errors add. Returns 0, or -1 when out of memory. */
+int report_subtract(ps_report *dst, const ps_report *src);
 
-/* Empty the report: rows, counters and window. */
+/* Empty the report: rows, counters and window (the configuration stays). */
 void report_reset(ps_report *r);
 
 /* What is said about a report besides its figures: where they came from. */
@@ -87,7 +124,7 @@ typedef struct ps_report_context {
 /* The report writers, one per format, in a table (src/output/report_writers.c). */
 typedef struct ps_report_writer ps_report_writer;
 
-/* The writer called name ("text", "csv", "json"; case ignored), or NULL. */
+/* The writer called name ("text", "csv", "json", "html"; case ignored), or NULL. */
 const ps_report_writer *report_writer_find(const char *name);
 /* The writer a file name's suffix asks for (".html"), or NULL. */
 const ps_report_writer *report_writer_for_path(const char *path);

@@ -39,9 +39,48 @@ static void write_header(const report_view *v, FILE *out)
     json_write_string_or_null(out, v->ctx->registry_date);
     int64_t age;
     if (report_registry_age(v, &age))
-        fprintf(out, ",\"age_days\":%" PRId64 "}", age);
+        fprintf(out, ",\"age_days\":%" PRId64, age);
     else
-        fputs(",\"age_days\":null}", out);
+        fputs(",\"age_days\":null", out);
+    char width[PS_TS_LEN];
+    report_seconds(width, sizeof(width), v->bucket_ns);
+    fprintf(out, "},\"top\":%u,\"aggregate\":{\"ipv4\":%u,\"ipv6\":%u},\"bucket_seconds\":%s",
+            v->cfg->top_n, v->cfg->prefix4, v->cfg->prefix6, width);
+}
+
+static double part(uint64_t a, uint64_t whole)
+{
+    return whole ? (double)a / (double)whole : 0.0;
+}
+
+static void write_talkers(FILE *out, const char *name, const talker *const *list, size_t n,
+                          uint64_t whole)
+{
+    char ep[96];
+    fprintf(out, ",\"%s\":[", name);
+    for (size_t k = 0; k < n; k++) {
+        talker_key_format(&list[k]->key, ep, sizeof(ep));
+        fputs(k ? ",{\"endpoint\":" : "{\"endpoint\":", out);
+        json_write_string(out, ep);
+        fprintf(out, ",\"flows\":%" PRIu64 ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+                ",\"share\":%.4f,\"error\":%" PRIu64 "}", list[k]->flows, list[k]->packets,
+                list[k]->bytes, part(list[k]->bytes, whole), list[k]->error);
+    }
+    putc(']', out);
+}
+
+/* The ports a row without a named service gathered. */
+static void write_ports(const report_row *r, const row_extra *x, FILE *out)
+{
+    fputs(",\"ports\":[", out);
+    for (size_t k = 0; k < x->nports; k++) {
+        const port_cell *c = &r->ports.cells[x->ports[k]];
+        fprintf(out, "%s{\"port\":%u,\"flows\":%" PRIu64 ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+                "}", k ? "," : "", (unsigned)x->ports[k], c->flows, c->packets, c->bytes);
+    }
+    fprintf(out, "],\"other_ports\":{\"ports\":%" PRIu32 ",\"flows\":%" PRIu64 ",\"packets\":%" PRIu64
+            ",\"bytes\":%" PRIu64 "}", x->nother_ports, x->other_ports.flows, x->other_ports.packets,
+            x->other_ports.bytes);
 }
 
 static void write_services(const report_view *v, FILE *out)
@@ -55,9 +94,49 @@ static void write_services(const report_view *v, FILE *out)
         json_write_string(out, r->key.label);
         fprintf(out, ",\"status\":\"%s\",\"transport\":\"%s\",\"flows\":%" PRIu64
                 ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"ip_bytes\":%" PRIu64
-                ",\"share\":%.4f}",
+                ",\"share\":%.4f",
                 ps_reg_status_name(r->status), ps_transport_name(r->key.transport), r->flows,
                 r->packets, r->bytes, r->ip_bytes, report_share(v, r->bytes));
+        const row_extra *x = &v->extra[i];
+        if (r->status != PS_REG_NAMED)
+            write_ports(r, x, out);
+        if (v->cfg->top_n) {
+            write_talkers(out, "top_servers", x->servers, x->nservers, r->bytes);
+            write_talkers(out, "top_clients", x->clients, x->nclients, r->bytes);
+        }
+        putc('}', out);
+    }
+    putc(']', out);
+    fputs(",\"transports\":[", out);
+    for (size_t i = 0; i < v->ntransports; i++) {
+        const transport_total *t = &v->transports[i];
+        fprintf(out, "%s{\"transport\":\"%s\",\"flows\":%" PRIu64 ",\"packets\":%" PRIu64
+                ",\"bytes\":%" PRIu64 ",\"share\":%.4f}", i ? "," : "", ps_transport_name(t->transport),
+                t->flows, t->packets, t->bytes, report_share(v, t->bytes));
+    }
+    putc(']', out);
+    if (v->cfg->top_n)
+        write_talkers(out, "top_hosts", v->hosts, v->nhosts, v->total_bytes);
+}
+
+static void write_series(const report_view *v, FILE *out)
+{
+    const char *sep = "";
+    fputs(",\"series\":[", out);
+    for (int64_t b = v->bucket_lo; b <= v->bucket_hi; b++) {
+        char ts[PS_TS_LEN];
+        format_ts(ts, sizeof(ts), b * v->bucket_ns);
+        for (size_t i = 0; i < v->nrows; i++) {
+            const series_cell *c = report_view_cell(v, i, b);
+            if (!c || !(c->flows || c->packets || c->bytes))
+                continue;
+            fprintf(out, "%s{\"bucket_start\":%s,\"label\":", sep, ts);
+            json_write_string(out, v->rows[i]->key.label);
+            fprintf(out, ",\"transport\":\"%s\",\"flows\":%" PRIu64 ",\"packets\":%" PRIu64
+                    ",\"bytes\":%" PRIu64 "}", ps_transport_name(v->rows[i]->key.transport), c->flows,
+                    c->packets, c->bytes);
+            sep = ",";
+        }
     }
     putc(']', out);
 }
@@ -140,6 +219,7 @@ static void write_json(const report_view *v, FILE *out)
     write_totals(v, out);
     write_malformed_and_kernel(v, out);
     write_exports(v, out);
+    write_series(v, out);
     fputs(",\"caveat\":", out);
     json_write_string(out, registry_caveat_text);
     fputs("}\n", out);

@@ -5,6 +5,8 @@
  * all zero (non-IP frames, unsupported link types, malformed reasons) are
  * left out; every other figure of the JSON report is here. */
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "output/common.h"
@@ -154,6 +156,218 @@ static void write_totals(const report_view *v, FILE *out)
     }
 }
 
+/* ---- a small column table for the sections below ---- */
+
+#define TT_MAX_COLS 10
+#define TT_CELL 64
+
+typedef struct ttable {
+    int ncols;
+    const char *align;                  /* 'l' or 'r' per column */
+    char (*cells)[TT_MAX_COLS][TT_CELL];
+    size_t nrows, alloc;                /* row 0 is the header */
+    int failed;
+} ttable;
+
+static void tt_init(ttable *t, const char *align)
+{
+    memset(t, 0, sizeof(*t));
+    t->ncols = (int)strlen(align);
+    t->align = align;
+}
+
+/* One row: ncols printf formats and values are given as one format with the
+ * cells separated by '|'. */
+__attribute__((format(printf, 2, 3)))
+static void tt_row(ttable *t, const char *fmt, ...)
+{
+    char line[TT_MAX_COLS * TT_CELL];
+    va_list ap;
+    if (t->nrows == t->alloc) {
+        size_t alloc = t->alloc ? t->alloc * 2 : 16;
+        void *cells = realloc(t->cells, alloc * sizeof(*t->cells));
+        if (!cells) {
+            t->failed = 1;
+            return;
+        }
+        t->cells = cells;
+        t->alloc = alloc;
+    }
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    char *p = line;
+    for (int c = 0; c < t->ncols; c++) {
+        char *bar = strchr(p, '|');
+        if (bar)
+            *bar = '\0';
+        snprintf(t->cells[t->nrows][c], TT_CELL, "%s", p);
+        p = bar ? bar + 1 : p + strlen(p);
+    }
+    t->nrows++;
+}
+
+static void tt_print(ttable *t, FILE *out)
+{
+    int w[TT_MAX_COLS] = {0};
+    for (size_t r = 0; r < t->nrows; r++)
+        for (int c = 0; c < t->ncols; c++)
+            w[c] = max_int(w[c], (int)strlen(t->cells[r][c]));
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (int c = 0; c < t->ncols; c++) {
+            int last = c == t->ncols - 1;
+            if (t->align[c] == 'r')
+                fprintf(out, "%s%*s", c ? "  " : "", w[c], t->cells[r][c]);
+            else
+                fprintf(out, "%s%-*s", c ? "  " : "", last ? 0 : w[c], t->cells[r][c]);
+        }
+        putc('\n', out);
+    }
+    if (t->failed)
+        fputs("(out of memory: rows left out)\n", out);
+    free(t->cells);
+}
+
+static void write_transports(const report_view *v, FILE *out)
+{
+    if (v->ntransports == 0)
+        return;
+    ttable t;
+    tt_init(&t, "lrrrr");
+    tt_row(&t, "transport|flows|packets|bytes|share");
+    for (size_t i = 0; i < v->ntransports; i++) {
+        const transport_total *x = &v->transports[i];
+        tt_row(&t, "%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%.1f%%", ps_transport_name(x->transport),
+               x->flows, x->packets, x->bytes, 100.0 * report_share(v, x->bytes));
+    }
+    putc('\n', out);
+    tt_print(&t, out);
+}
+
+/* Which ports the rows without a named service gathered. */
+static void write_ports(const report_view *v, FILE *out)
+{
+    ttable t;
+    tt_init(&t, "llrrrr");
+    tt_row(&t, "service|transport|port|flows|packets|bytes");
+    for (size_t i = 0; i < v->nrows; i++) {
+        const report_row *r = v->rows[i];
+        const row_extra *x = &v->extra[i];
+        const char *transport = ps_transport_name(r->key.transport);
+        for (size_t k = 0; k < x->nports; k++) {
+            const port_cell *c = &r->ports.cells[x->ports[k]];
+            tt_row(&t, "%s|%s|%u|%" PRIu64 "|%" PRIu64 "|%" PRIu64, r->key.label, transport,
+                   (unsigned)x->ports[k], c->flows, c->packets, c->bytes);
+        }
+        if (x->nother_ports)
+            tt_row(&t, "%s|%s|+%" PRIu32 " more|%" PRIu64 "|%" PRIu64 "|%" PRIu64, r->key.label,
+                   transport, x->nother_ports, x->other_ports.flows, x->other_ports.packets,
+                   x->other_ports.bytes);
+    }
+    if (t.nrows > 1) {
+        fprintf(out, "\nports without a named service (the %d with the most bytes per row)\n",
+                REPORT_PORTS_LISTED);
+        tt_print(&t, out);
+    } else {
+        free(t.cells);
+    }
+}
+
+static int any_error(const talker *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i]->error)
+            return 1;
+    return 0;
+}
+
+static void talker_row(ttable *t, const char *label, const char *transport, const char *role,
+                       const talker *k, double share, int with_error)
+{
+    char ep[96];
+    talker_key_format(&k->key, ep, sizeof(ep));
+    if (with_error)
+        tt_row(t, "%s|%s|%s|%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%.1f%%|%" PRIu64, label, transport,
+               role, ep, k->flows, k->packets, k->bytes, 100.0 * share, k->error);
+    else
+        tt_row(t, "%s|%s|%s|%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%.1f%%", label, transport, role, ep,
+               k->flows, k->packets, k->bytes, 100.0 * share);
+}
+
+static double part(uint64_t a, uint64_t whole)
+{
+    return whole ? (double)a / (double)whole : 0.0;
+}
+
+/* Top server endpoints and client hosts per service row, then top hosts. */
+static void write_talkers(const report_view *v, FILE *out)
+{
+    if (!v->cfg->top_n)
+        return;
+    int with_error = any_error(v->hosts, v->nhosts);
+    for (size_t i = 0; i < v->nrows; i++)
+        with_error |= any_error(v->extra[i].servers, v->extra[i].nservers) |
+                      any_error(v->extra[i].clients, v->extra[i].nclients);
+    ttable t;
+    tt_init(&t, with_error ? "llllrrrrr" : "llllrrrr");
+    tt_row(&t, "service|transport|role|endpoint|flows|packets|bytes|share%s", with_error ? "|error" : "");
+    for (size_t i = 0; i < v->nrows; i++) {
+        const report_row *r = v->rows[i];
+        const row_extra *x = &v->extra[i];
+        const char *transport = ps_transport_name(r->key.transport);
+        for (size_t k = 0; k < x->nservers; k++)
+            talker_row(&t, r->key.label, transport, "server", x->servers[k],
+                       part(x->servers[k]->bytes, r->bytes), with_error);
+        for (size_t k = 0; k < x->nclients; k++)
+            talker_row(&t, r->key.label, transport, "client", x->clients[k],
+                       part(x->clients[k]->bytes, r->bytes), with_error);
+    }
+    fprintf(out, "\ntop %u talkers per service by bytes (hosts by /%u for IPv4, /%u for IPv6; share of "
+            "the service's bytes)\n", v->cfg->top_n, v->cfg->prefix4, v->cfg->prefix6);
+    tt_print(&t, out);
+
+    tt_init(&t, with_error ? "lrrrrr" : "lrrrr");
+    tt_row(&t, "host|flows|packets|bytes|share%s", with_error ? "|error" : "");
+    for (size_t k = 0; k < v->nhosts; k++) {
+        const talker *h = v->hosts[k];
+        char ep[96];
+        talker_key_format(&h->key, ep, sizeof(ep));
+        if (with_error)
+            tt_row(&t, "%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%.1f%%|%" PRIu64, ep, h->flows, h->packets,
+                   h->bytes, 100.0 * report_share(v, h->bytes), h->error);
+        else
+            tt_row(&t, "%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%.1f%%", ep, h->flows, h->packets,
+                   h->bytes, 100.0 * report_share(v, h->bytes));
+    }
+    fprintf(out, "\ntop %u hosts by bytes (each flow counts to both its hosts; share of all bytes)\n",
+            v->cfg->top_n);
+    tt_print(&t, out);
+}
+
+static void write_series(const report_view *v, FILE *out)
+{
+    if (v->bucket_lo > v->bucket_hi)
+        return;
+    char width[PS_TS_LEN];
+    report_seconds(width, sizeof(width), v->bucket_ns);
+    ttable t;
+    tt_init(&t, "lllrrr");
+    tt_row(&t, "bucket start|service|transport|flows|packets|bytes");
+    for (int64_t b = v->bucket_lo; b <= v->bucket_hi; b++) {
+        char ts[PS_TS_LEN];
+        format_iso_ts(ts, sizeof(ts), b * v->bucket_ns);
+        for (size_t i = 0; i < v->nrows; i++) {
+            const series_cell *c = report_view_cell(v, i, b);
+            if (!c || !(c->flows || c->packets || c->bytes))
+                continue;
+            tt_row(&t, "%s|%s|%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64, ts, v->rows[i]->key.label,
+                   ps_transport_name(v->rows[i]->key.transport), c->flows, c->packets, c->bytes);
+        }
+    }
+    fprintf(out, "\ntime series: flows started, packets and bytes per %s s bucket\n", width);
+    tt_print(&t, out);
+}
+
 static void write_caveat(FILE *out)
 {
     size_t n = strlen(registry_caveat_box);
@@ -167,8 +381,12 @@ static void write_text(const report_view *v, FILE *out)
 {
     write_title(v, out);
     write_services(v, out);
+    write_transports(v, out);
     write_other(v, out);
+    write_ports(v, out);
+    write_talkers(v, out);
     write_totals(v, out);
+    write_series(v, out);
     write_caveat(out);
 }
 

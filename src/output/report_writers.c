@@ -8,11 +8,13 @@
 extern const ps_report_writer report_writer_text;
 extern const ps_report_writer report_writer_csv;
 extern const ps_report_writer report_writer_json;
+extern const ps_report_writer report_writer_html;
 
 static const ps_report_writer *const table[] = {
     &report_writer_text,
     &report_writer_csv,
     &report_writer_json,
+    &report_writer_html,
 };
 
 #define NWRITERS (sizeof(table) / sizeof(table[0]))

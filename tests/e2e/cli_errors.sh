@@ -41,7 +41,13 @@ expect 2 "portsniff: option '--flows' needs an argument (see portsniff --help)" 
 expect 2 "portsniff: nothing to read: give -r FILE or -i IFACE (see portsniff --help)" --
 expect 2 "portsniff: give -r FILE or -i IFACE, not both (see portsniff --help)" -- -r "$cap" -i lo
 expect 2 "portsniff: --flows: unknown format 'xml' (text, csv, json, zeek or none)" -- -r "$cap" --flows=xml
-expect 2 "portsniff: --report: unknown format 'pdf' (text, csv, json or none)" -- -r "$cap" --report=pdf
+expect 2 "portsniff: --report: unknown format 'pdf' (text, csv, json, html or none)" -- -r "$cap" --report=pdf
+expect 2 "portsniff: --top: '101' is not a whole number from 0 to 100" -- -r "$cap" --top 101
+expect 2 "portsniff: --top-counters: '0' is not a whole number from 1 to 16777216" -- -r "$cap" --top-counters 0
+expect 2 "portsniff: --bucket: '0' is not a number of seconds >= 0.001" -- -r "$cap" --bucket 0
+for bad in 24 /33 /24,/129 /24,64 /24/64 /24,/64,/8 /x ''; do
+    expect 2 "portsniff: --aggregate: '$bad' is not /V4 or /V4,/V6 (IPv4 prefix 0-32, IPv6 prefix 0-128, for example /24,/64)" -- -r "$cap" --aggregate "$bad"
+done
 expect 2 "portsniff: -c: '0' is not a whole number from 1 to 18446744073709551615" -- -r "$cap" -c 0
 expect 2 "portsniff: --max-flows: 'lots' is not a whole number from 1 to 1000000000" -- -r "$cap" --max-flows lots
 expect 2 "portsniff: --idle-timeout: '-5' is not a number of seconds >= 0.001" -- -r "$cap" --idle-timeout -5

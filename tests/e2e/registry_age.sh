@@ -99,9 +99,9 @@ grep -qx "age:            $age days on $today" "$work/info.out" ||
     fail "--registry-info: $(grep '^age' "$work/info.out"), want $age days on $today"
 grep -qx "registry: built-in (service-names-port-numbers.csv), updated $date, $age days old on $today" \
     "$work/text.out" || fail "text header: $(grep '^registry' "$work/text.out")"
-[ "$(grep '^info,registry_' "$work/csv.out")" = "info,registry_source,,,,,,,,built-in (service-names-port-numbers.csv)
-info,registry_date,,,,,,,,$date
-info,registry_age_days,,,,,,,,$age" ] || fail "CSV registry rows: $(grep '^info,registry' "$work/csv.out")"
+[ "$(grep '^info,registry_' "$work/csv.out")" = "info,registry_source,,,,,,,,,,,built-in (service-names-port-numbers.csv)
+info,registry_date,,,,,,,,,,,$date
+info,registry_age_days,,,,,,,,,,,$age" ] || fail "CSV registry rows: $(grep '^info,registry' "$work/csv.out")"
 python3 - "$work/json.out" "$date" "$age" <<'PY'
 import json, sys
 reg = json.load(open(sys.argv[1]))["registry"]

@@ -1,9 +1,9 @@
 """Every report format carries the same figures. For several runs over
-captures/ (each file, all files together, a filter, interval reports), the
-report is written as text, CSV and JSON; each is parsed back into one
-canonical form (tests/e2e/report_parse.py) and the three must be equal.
-Shares are compared at the text report's precision (one decimal of a
-percent), everything else exactly."""
+captures/ (each file, all files together, a filter, interval reports, top
+talkers exact and approximate), the report is written as text, CSV, JSON and
+HTML; each is parsed back into one canonical form (tests/e2e/report_parse.py)
+and all must be equal. Shares are compared at the text report's precision
+(one decimal of a percent), everything else exactly."""
 import os
 import shutil
 import subprocess
@@ -34,28 +34,10 @@ def run(args, fmt):
     return p.stdout
 
 
-def diff(a, b, path=""):
-    """The first place two canonical reports differ, or None."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        for k in sorted(set(a) | set(b), key=str):
-            if k not in a or k not in b:
-                return "%s.%s present in one only" % (path, k)
-            d = diff(a[k], b[k], "%s.%s" % (path, k))
-            if d:
-                return d
-        return None
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return "%s: %d entries vs %d" % (path, len(a), len(b))
-        for i, (x, y) in enumerate(zip(a, b)):
-            d = diff(x, y, "%s[%d]" % (path, i))
-            if d:
-                return d
-        return None
-    return None if report_parse.match_halves(a, b) else "%s: %r vs %r" % (path, a, b)
-
-
 def check(name, args, want_reports=1):
+    # The HTML report shows top talkers by default; the others are asked the same.
+    if "--top" not in args:
+        args = args + ["--top", "0"]
     # The registry's age is told in days on the day each report is written:
     # runs that straddle midnight UTC are made again.
     for _ in range(2):
@@ -63,7 +45,8 @@ def check(name, args, want_reports=1):
         parsed = {}
         for fmt, parse in (("json", report_parse.parse_json_stream),
                            ("csv", report_parse.parse_csv_stream),
-                           ("text", report_parse.parse_text_stream)):
+                           ("text", report_parse.parse_text_stream),
+                           ("html", report_parse.parse_html_stream)):
             out = run(args, fmt)
             if out is None:
                 return
@@ -77,17 +60,17 @@ def check(name, args, want_reports=1):
     n = len(parsed["json"])
     if n < want_reports:
         fail("%s: %d reports, want at least %d" % (name, n, want_reports))
-    for fmt in ("csv", "text"):
+    for fmt in ("csv", "text", "html"):
         if len(parsed[fmt]) != n:
             fail("%s: %d %s reports, %d JSON reports" % (name, len(parsed[fmt]), fmt, n))
             continue
         for i, (j, o) in enumerate(zip(parsed["json"], parsed[fmt])):
-            d = diff(report_parse.at_text_precision(j), report_parse.at_text_precision(o))
+            d = report_parse.diff(report_parse.at_text_precision(j), report_parse.at_text_precision(o))
             if d:
                 fail("%s: report %d: JSON and %s differ at %s" % (name, i, fmt, d))
             # CSV carries the shares with the JSON report's four decimals.
             if fmt == "csv":
-                d = diff(j, o)
+                d = report_parse.diff(j, o)
                 if d:
                     fail("%s: report %d: JSON and CSV differ at %s" % (name, i, d))
     return parsed["json"]
@@ -112,6 +95,18 @@ def main():
                 and r["totals"]["fragments_matched"] and r["unsupported"][0]):
             fail("the run over all captures lacks figures to compare: %r" % r)
     check("filter", ["-r", os.path.join(CAPS, "sample.pcapng"), "tcp"])
+    # Top talkers, prefixes and a fixed bucket width; then talker tables of
+    # two counters, so that they turn into sketches with errors.
+    reports = check("top", every + ["--top", "3", "--aggregate", "/24,/64", "--bucket", "0.5"])
+    if reports:
+        r = reports[-1]
+        if not (r["talkers"] and r["hosts"] and r["ports"] and r["series"] and r["bucket_ns"] == 500000000
+                and r["aggregate"] == [24, 64] and any("/24" in t[3] for t in r["talkers"])):
+            fail("the --top run lacks talkers, hosts, ports or series: %r" % r)
+    reports = check("sketch", every + ["--top", "2", "--top-counters", "2"])
+    checks += 2
+    if reports and not any(t[8] for t in reports[-1]["talkers"]):
+        fail("no talker entry has an error with --top-counters 2")
     # Interval reports on packet time: flows still open, several reports.
     reports = check("intervals", ["-r", os.path.join(CAPS, "sample.pcapng"), "--interval", "1"], 4)
     checks += 2

@@ -66,7 +66,7 @@ check "-q: the text report on stdout, stderr empty" \
     eval '[ $rc -eq 0 ] && [ ! -s err ] && [ "$(head -n 1 out)" = "$report_head" ]'
 run -r "$cap" --flows=json --flows-file f.json --report=csv
 check "--flows-file: the report on stdout, the records in the file" \
-    eval '[ $rc -eq 0 ] && [ ! -s err ] && [ "$(head -n 1 out)" = "kind,name,transport,status,flows,packets,bytes,ip_bytes,share,value" ] &&
+    eval '[ $rc -eq 0 ] && [ ! -s err ] && [ "$(head -n 1 out)" = "kind,name,transport,status,bucket_start,endpoint,flows,packets,bytes,ip_bytes,share,error,value" ] &&
           [ "$(jq -s length f.json)" -eq $flows ]'
 run -r "$cap" --flows=json --report=text
 check "--flows=json --report=text: the report on stderr" \

@@ -78,11 +78,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ps_flow_sink *sink = sinks[size % nformats];
     uint64_t before = sink->records;
     ps_pipeline p;
-    FUZZ_CHECK(pipeline_init(&p, builtin_registry(), &cfg, sink) == 0);
+    /* Top talkers in tables of four counters, so that they turn approximate. */
+    ps_report_config rcfg;
+    report_config_defaults(&rcfg, 0);
+    rcfg.top_n = 3;
+    rcfg.prefix4 = 24;
+    rcfg.prefix6 = 64;
+    rcfg.service_talkers = 4;
+    rcfg.host_talkers = 4;
+    FUZZ_CHECK(pipeline_init(&p, builtin_registry(), &cfg, &rcfg, sink) == 0);
 
     struct pcap_pkthdr *h;
     const u_char *pkt;
     uint64_t frames = 0;
+    ps_report *prev = NULL;
     while (pcap_next_ex(pc, &h, &pkt) == 1) {
         int64_t ts_ns = capture_timestamp_ns(h->ts.tv_sec, h->ts.tv_usec, nano);
         /* Clamped, never wrapped: packet times are differenced everywhere. */
@@ -92,10 +101,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ps_report *snap = pipeline_snapshot(&p);
             FUZZ_CHECK(snap != NULL);
             write_reports(snap, 0);
-            report_free(snap);
+            /* The interval since the last snapshot, and the two merged back. */
+            if (prev) {
+                ps_report *delta = report_clone(snap);
+                FUZZ_CHECK(delta != NULL);
+                FUZZ_CHECK(report_subtract(delta, prev) == 0);
+                write_reports(delta, 0);
+                FUZZ_CHECK(report_merge(prev, delta) == 0);
+                write_reports(prev, 0);
+                report_free(delta);
+                report_free(prev);
+            }
+            prev = snap;
         }
     }
     pcap_close(pc);
+    report_free(prev);
 
     flow_table_flush(p.flows, PS_END_EOF);
     const ps_flow_counters *c = flow_table_counters(p.flows);
