@@ -99,7 +99,8 @@ static const char style[] =
     "h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.15rem;margin:1.6rem 0 .4rem;"
     "border-bottom:1px solid var(--rule)}"
     "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;margin:.4rem 0}"
-    "dl.meta dt{color:var(--muted)}dl.meta dd{margin:0}dl.meta ul{margin:0;padding:0;list-style:none}"
+    "dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;min-width:0;overflow-wrap:anywhere}"
+    "dl.meta ul{margin:0;padding:0;list-style:none;max-height:4.4em;overflow-y:auto}"
     "dl.meta li{display:inline}dl.meta li+li::before{content:\", \"}"
     ".caveat{background:var(--warn);border:2px solid #b58900;padding:.3rem 1rem;margin:1rem 0}"
     ".caveat h2{border:0;margin:.3rem 0}.caveat p{font-weight:600}"
@@ -116,6 +117,7 @@ static const char style[] =
     ".charts figure{max-width:720px}"
     ".note{color:var(--muted);font-size:.9rem}"
     "@media print{body{max-width:none;font-size:10pt;padding:0}"
+    "th,td{padding:.1rem .3rem;overflow-wrap:anywhere}dl.meta ul{max-height:none;overflow:visible}"
     "th button{pointer-events:none}table,figure{break-inside:avoid}"
     "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
 

@@ -13,7 +13,19 @@ Chromium's own service calls (sign-in, component updates, network time: to
 Google's hosts, whatever page is open) reach the proxy too; any other
 connection fails the test. A copy of the page that loads an image proves
 both the protocol and the proxy see such a request. The sorting script is
-clicked in the browser, and tidy must find no error or warning in the page."""
+clicked in the browser, and tidy must find no error or warning in the page.
+
+Over the same protocol: at window sizes of 1366x768, 1280x800 and 1024x768
+the caveat is on screen as the page opens, before the charts, also on a page
+of 150 inputs (one of them a 200-character name); with scripting
+off (Emulation.setScriptExecutionDisabled) the page carries every figure of
+the JSON report from its markup alone; printed (print media on the printable
+area of US Letter, Chromium's default paper) nothing is wider than the paper,
+the caveat ends on the first sheet, every chart and table is drawn, and
+Page.printToPDF makes a PDF; the page of 150 inputs prints all of them within
+the paper's width. None of that may make a request either."""
+import base64
+import fcntl
 import json
 import os
 import re
@@ -120,15 +132,20 @@ class DevTools:
     def __init__(self, proxy, profile):
         to_r, self.to_w = os.pipe()
         self.from_r, from_w = os.pipe()
-
-        def fds():
-            os.dup2(to_r, 3)
-            os.dup2(from_w, 4)
-        self.proc = subprocess.Popen(chromium_flags(proxy, profile) + ["--remote-debugging-pipe", "about:blank"],
-                                     pass_fds=(3, 4), preexec_fn=fds, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        # Chromium's ends go to descriptors 3 and 4 by a bash redirection from
+        # descriptors numbered 10 or more, which cannot be 3 or 4 themselves
+        # (a preexec dup2 needs 3 and 4 open in this process beforehand).
+        child_r = fcntl.fcntl(to_r, fcntl.F_DUPFD_CLOEXEC, 10)
+        child_w = fcntl.fcntl(from_w, fcntl.F_DUPFD_CLOEXEC, 10)
         os.close(to_r)
         os.close(from_w)
+        flags = chromium_flags(proxy, profile) + ["--hide-scrollbars", "--remote-debugging-pipe", "about:blank"]
+        redirect = 'exec "$@" 3<&%d 4>&%d %d<&- %d>&-' % (child_r, child_w, child_r, child_w)
+        self.proc = subprocess.Popen(["bash", "-c", redirect, "bash"] + flags, pass_fds=(child_r, child_w),
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        os.close(child_r)
+        os.close(child_w)
         self.buf, self.id, self.events = b"", 0, []
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
@@ -197,7 +214,10 @@ def chromium(proxy, profile, args):
     return p.stdout
 
 
-def check_dom(dom, want, caveat):
+def check_dom(dom, want, caveat, scripted=True):
+    """The rendered page against the JSON report. scripted: the page ran its
+    script (the sort buttons are there); otherwise it must not have, and the
+    page must read just as fully without it."""
     got = report_parse.from_html(dom)
     a, b = report_parse.at_text_precision(want), report_parse.at_text_precision(got)
     for key in sorted(a):
@@ -223,8 +243,83 @@ def check_dom(dom, want, caveat):
             if not re.search(pattern, fig):
                 fail("chart %s has no %s" % (chart, part))
     # Scripted sorting turned the header cells into buttons.
-    if dom.count("<th scope=\"col\" class=\"num\"><button") < 5:
+    buttons = dom.count("<th scope=\"col\" class=\"num\"><button")
+    if scripted and buttons < 5:
         fail("the table headers were not made sortable")
+    if not scripted and "<button" in dom:
+        fail("the page ran its script with scripting off (%d sort buttons)" % buttons)
+
+
+# Chromium prints on US Letter with 0.4 in margins by default (Page.printToPDF):
+# a printable area of 7.7 x 10.2 in, at 96 CSS pixels an inch.
+PRINT_W, PRINT_H = 739, 979
+
+
+def check_layout(devtools, urls):
+    """The caveat is on screen as each page opens, at common window sizes, and
+    the first page reads with scripting off (its DOM is returned)."""
+    rect = ("(function(id){var r=document.getElementById(id).getBoundingClientRect();"
+            "return [r.top,r.bottom,r.width,r.height];})")
+    for w, h in ((1366, 768), (1280, 800), (1024, 768)):
+        devtools.call("Emulation.setDeviceMetricsOverride",
+                      {"width": w, "height": h, "deviceScaleFactor": 1, "mobile": False}, session=True)
+        for url in urls:
+            devtools.open(url)
+            inner, scroll = devtools.evaluate("[innerWidth, innerHeight, scrollY]")[1:]
+            top, bottom, width, height = devtools.evaluate(rect + "('caveat-text')")
+            charts = devtools.evaluate(rect + "('charts')")[0]
+            name = "%dx%d %s" % (w, h, os.path.basename(url))
+            if scroll != 0 or inner != h:
+                fail("%s: the page opened scrolled to %r, viewport height %r" % (name, scroll, inner))
+            if not (0 <= top and bottom <= inner and width > 0 and height > 0 and bottom <= charts):
+                fail("%s: the caveat is at %.0f-%.0f px (charts at %.0f): not visible without scrolling"
+                     % (name, top, bottom, charts))
+
+    # Scripting off: the same figures, from the markup alone.
+    devtools.call("Emulation.setScriptExecutionDisabled", {"value": True}, session=True)
+    devtools.open(urls[0])
+    return devtools.evaluate("document.documentElement.outerHTML")
+
+
+def check_print(devtools, url, many_url, many):
+    devtools.call("Emulation.setScriptExecutionDisabled", {"value": False}, session=True)
+    devtools.call("Emulation.setEmulatedMedia", {"media": "print"}, session=True)
+    devtools.call("Emulation.setDeviceMetricsOverride",
+                  {"width": PRINT_W, "height": PRINT_H, "deviceScaleFactor": 1, "mobile": False}, session=True)
+    devtools.open(url)
+    if devtools.evaluate("matchMedia('print').matches") is not True:
+        fail("print media was not emulated")
+    wide = devtools.evaluate(
+        "(function(){var w=document.documentElement.clientWidth,o=[];"
+        "document.querySelectorAll('body *').forEach(function(e){var r=e.getBoundingClientRect();"
+        "if(r.right>w+0.5&&(e.id||!e.parentElement.closest('[id]')))o.push((e.id||e.tagName)+':'+"
+        "Math.round(r.right));});return [w,document.documentElement.scrollWidth,o.slice(0,8)];})()")
+    if wide[0] != PRINT_W or wide[1] > PRINT_W or wide[2]:
+        fail("printed, the page is wider than the paper (%d px): %r" % (PRINT_W, wide))
+    bottom = devtools.evaluate("document.getElementById('caveat-text').getBoundingClientRect().bottom")
+    if not bottom or bottom > PRINT_H:
+        fail("printed, the caveat ends at %r px, past the first sheet (%d px)" % (bottom, PRINT_H))
+    hidden = devtools.evaluate(
+        "Array.prototype.filter.call(document.querySelectorAll('figure, table, #caveat, header'),"
+        "function(e){var r=e.getBoundingClientRect(),s=getComputedStyle(e);"
+        "return !(r.width>0&&r.height>0&&s.visibility==='visible');}).map(function(e){return e.id||e.tagName;})")
+    if hidden:
+        fail("printed, these are not drawn: %r" % hidden)
+    pdf = base64.b64decode(devtools.call("Page.printToPDF", {}, session=True)["data"])
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    if not pdf.startswith(b"%PDF-") or pages < 2:
+        fail("printing made no PDF of the report (%d bytes, %d pages)" % (len(pdf), pages))
+    # A page with many inputs, one of them a long name without spaces: all of
+    # them printed, nothing wider than the paper.
+    devtools.open(many_url)
+    shown = devtools.evaluate("(function(){var u=document.querySelector('#m-inputs ul'),"
+                              "r=u.getBoundingClientRect();"
+                              "return [u.children.length,u.scrollHeight-u.clientHeight,"
+                              "document.documentElement.scrollWidth,Math.round(r.right)];})()")
+    if shown[0] != many or shown[1] > 1 or shown[2] > PRINT_W or shown[3] > PRINT_W:
+        fail("printed, the header does not show all %d inputs within the paper: %r" % (many, shown))
+    devtools.call("Emulation.setEmulatedMedia", {"media": ""}, session=True)
+    devtools.call("Emulation.clearDeviceMetricsOverride", session=True)
 
 
 def static_checks(html):
@@ -269,6 +364,18 @@ def run(work):
     if not html.startswith("<!DOCTYPE html>"):
         fail("--report-file report.html did not write HTML")
         return 1
+    # Many inputs, one named by 200 characters without a space.
+    long_name = os.path.join(work, "x" * 200 + ".pcap")
+    os.symlink(os.path.join(CAPS, "dns-udp.pcap"), long_name)
+    many = 150
+    many_args = sum((["-r", os.path.join(CAPS, "dns-udp.pcap")] for _ in range(many - 1)), ["-r", long_name])
+    many_path = os.path.join(work, "many.html")
+    m = subprocess.run([PORTSNIFF] + many_args + ["-q", "--report-file", many_path],
+                       capture_output=True, text=True)
+    if m.returncode != 0:
+        fail("portsniff with %d inputs exited %d: %s" % (many, m.returncode, m.stderr))
+        return 1
+    many_url = "file://" + many_path
     want = report_parse.parse_json_stream(j.stdout)[0]
     caveat = __import__("json").loads(j.stdout)["caveat"]
     static_checks(html)
@@ -319,6 +426,16 @@ def run(work):
         requests = devtools.open("file://" + leak_path)
         if "http://portsniff-test.invalid/x.png" not in requests:
             fail("the DevTools protocol did not report the control page's request: %r" % requests)
+
+        # Window sizes, scripting off, print; none of it may make a request.
+        first = len(devtools.events)
+        plain = check_layout(devtools, [url, many_url])
+        check_dom(plain, want, caveat, scripted=False)
+        check_print(devtools, url, many_url, many)
+        requests = [m["params"]["request"]["url"] for m in devtools.events[first:]
+                    if m.get("method") == "Network.requestWillBeSent"]
+        if set(requests) != {url, many_url}:
+            fail("the page made requests besides loading itself: %r" % sorted(set(requests)))
     finally:
         devtools.close()
     proxy.close()
