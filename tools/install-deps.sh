@@ -4,12 +4,13 @@
 #   tools/install-deps.sh --test   build and test dependencies (cmocka, tshark, clang for the
 #                                  fuzzers and sanitizers, valgrind, ndpiReader for the benchmark,
 #                                  jq, sqlite3, bro-cut (bro-aux) and strace that read and watch
-#                                  the outputs in tests; chromium and tidy for the HTML report)
+#                                  the outputs in tests; chromium and tidy for the HTML report;
+#                                  tcpreplay to replay traffic into the live tests' veth pair)
 set -eu
 
 pkgs="gcc libc6-dev make cmake pkg-config libpcap-dev uthash-dev nettle-dev libfixbuf-dev"
 if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs libcmocka-dev tshark tcpdump iproute2 python3 procps clang libclang-rt-14-dev valgrind time libndpi-bin jq gzip nfdump libfixbuf-tools sqlite3 strace util-linux git curl bro-aux chromium tidy"
+    pkgs="$pkgs libcmocka-dev tshark tcpdump iproute2 python3 procps clang libclang-rt-14-dev valgrind time libndpi-bin jq gzip nfdump libfixbuf-tools sqlite3 strace util-linux git curl bro-aux chromium tidy tcpreplay"
 fi
 
 missing=""
