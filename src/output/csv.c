@@ -30,11 +30,9 @@ static void csv_write(ps_flow_sink *s, const ps_flow_rec *r)
         f->get(r, &v);
         if (v.absent)
             continue;
+        if (emit_scalar(&e, f, &v))
+            continue;
         switch (f->type) {
-        case PS_FT_TIME:
-        case PS_FT_INTERVAL: emit_ts(&e, v.ns); break;
-        case PS_FT_COUNT:
-        case PS_FT_PORT: emit_u64(&e, v.u); break;
         case PS_FT_ADDR: emit_addr(&e, v.family, v.addr); break;
         case PS_FT_ENUM: emit_str(&e, v.s); break;
         case PS_FT_NAME_SET: emit_name_set(&e, f, &v, "|", ""); break;

@@ -61,14 +61,8 @@ void emit_json_string(ps_emit *e, const char *s)
     size_t n = 0;
     while (p[n] >= 0x20 && p[n] != '"' && p[n] != '\\')
         n++;
-    if (!p[n] && n + 2 <= PS_OUTFILE_RESERVE_MAX) {
-        emit_need(e, n + 2);
-        *e->p++ = '"';
-        memcpy(e->p, s, n);
-        e->p += n;
-        *e->p++ = '"';
+    if (!p[n] && emit_quoted_verbatim(e, s, n))
         return;
-    }
     emit_char(e, '"');
     for (; *p; p++) {
         emit_need(e, 6);
@@ -95,6 +89,29 @@ void emit_json_string(ps_emit *e, const char *s)
         }
     }
     emit_char(e, '"');
+}
+
+int emit_quoted_verbatim(ps_emit *e, const char *s, size_t n)
+{
+    if (n + 2 > PS_OUTFILE_RESERVE_MAX)
+        return 0;
+    emit_need(e, n + 2);
+    *e->p++ = '"';
+    memcpy(e->p, s, n);
+    e->p += n;
+    *e->p++ = '"';
+    return 1;
+}
+
+int emit_scalar(ps_emit *e, const ps_flow_field *f, const ps_value *v)
+{
+    switch (f->type) {
+    case PS_FT_TIME:
+    case PS_FT_INTERVAL: emit_ts(e, v->ns); return 1;
+    case PS_FT_COUNT:
+    case PS_FT_PORT: emit_u64(e, v->u); return 1;
+    default: return 0;
+    }
 }
 
 /* RFC 4180 section 2: a field holding a comma, quote or line break is quoted

@@ -70,6 +70,13 @@ void emit_ts(ps_emit *e, int64_t ns);          /* seconds.microseconds */
 void emit_iso_ts(ps_emit *e, int64_t ns);      /* 2026-08-17T10:00:00.000000Z */
 void emit_addr(ps_emit *e, int family, const uint8_t *addr);
 void emit_json_string(ps_emit *e, const char *s);   /* RFC 8259 */
+/* The n bytes of s between double quotes, when n is short enough for one
+ * reserve (returns 1); 0 and nothing written otherwise. The escaping writers'
+ * fast path for strings that need no escape. */
+int emit_quoted_verbatim(ps_emit *e, const char *s, size_t n);
+/* A time, interval, count or port as its type prints (returns 1); 0 and
+ * nothing written for the other types, which each format writes its way. */
+int emit_scalar(ps_emit *e, const ps_flow_field *f, const ps_value *v);
 void emit_csv_field(ps_emit *e, const char *s);     /* RFC 4180 */
 /* The names of a NAME_SET value's codes, joined by sep. */
 void emit_name_set(ps_emit *e, const ps_flow_field *f, const ps_value *v, const char *sep,

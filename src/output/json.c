@@ -46,11 +46,9 @@ static void json_write(ps_flow_sink *s, const ps_flow_rec *r)
             EMIT_LIT(&e, "null");
             continue;
         }
+        if (emit_scalar(&e, f, &v))
+            continue;
         switch (f->type) {
-        case PS_FT_TIME:
-        case PS_FT_INTERVAL: emit_ts(&e, v.ns); break;
-        case PS_FT_COUNT:
-        case PS_FT_PORT: emit_u64(&e, v.u); break;
         case PS_FT_ADDR:
             emit_char(&e, '"');
             emit_addr(&e, v.family, v.addr);

@@ -67,14 +67,8 @@ static void write_quoted(ps_emit *e, const char *s)
     size_t n = 0;
     while (p[n] >= 0x20 && p[n] != 0x7f && p[n] != '"' && p[n] != '\\')
         n++;
-    if (!p[n] && n + 2 <= PS_OUTFILE_RESERVE_MAX) {
-        emit_need(e, n + 2);
-        *e->p++ = '"';
-        memcpy(e->p, s, n);
-        e->p += n;
-        *e->p++ = '"';
+    if (!p[n] && emit_quoted_verbatim(e, s, n))
         return;
-    }
     emit_char(e, '"');
     for (; *p; p++) {
         emit_need(e, 4);
@@ -94,11 +88,9 @@ static void write_quoted(ps_emit *e, const char *s)
 
 static void write_plain(ps_emit *e, const ps_flow_field *f, const ps_value *v)
 {
+    if (emit_scalar(e, f, v))
+        return;
     switch (f->type) {
-    case PS_FT_TIME:
-    case PS_FT_INTERVAL: emit_ts(e, v->ns); break;
-    case PS_FT_COUNT:
-    case PS_FT_PORT: emit_u64(e, v->u); break;
     case PS_FT_ADDR: emit_addr(e, v->family, v->addr); break;
     case PS_FT_NAME_SET: emit_name_set(e, f, v, "|", ""); break;
     default: emit_str(e, v->s); break;

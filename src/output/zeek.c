@@ -90,11 +90,9 @@ static void zeek_write(ps_flow_sink *s, const ps_flow_rec *r)
             emit_char(&e, '-');
             continue;
         }
+        if (emit_scalar(&e, f, &v))
+            continue;
         switch (f->type) {
-        case PS_FT_TIME:
-        case PS_FT_INTERVAL: emit_ts(&e, v.ns); break;
-        case PS_FT_COUNT:
-        case PS_FT_PORT: emit_u64(&e, v.u); break;
         case PS_FT_ADDR: emit_addr(&e, v.family, v.addr); break;
         case PS_FT_NAME_SET: {
             char buf[32];
