@@ -589,6 +589,9 @@ static int run_file(struct file_run *f, const char *path)
     f->nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
     note_link_type(name, f->dlt);
     rc = apply_filter(pc, f->opts->filter);
+    if (rc == PS_EXIT_OK && f->sink->source &&
+        f->sink->source(f->w, name, f->dlt, pcap_snapshot(pc)) != 0)
+        rc = PS_EXIT_INPUT;
     while (rc == PS_EXIT_OK && !stop_state() && !file_count_reached(f)) {
         struct pcap_pkthdr *h;
         const u_char *data;
@@ -932,6 +935,12 @@ static int run_live(ps_capture *c, const ps_capture_sink *sink, void *const *wor
     if (c->fanout)
         fprintf(stderr, ", %d worker%s", run->nworkers, run->nworkers == 1 ? "" : "s");
     fputc('\n', stderr);
+    if (sink->source && sink->source(workers[0], c->opts->iface, dlt, pcap_snapshot(c->live[0])) != 0) {
+        for (int i = 0; i < c->nlive; i++)
+            sink->finish(workers[i], NULL);
+        free_run(run);
+        return PS_EXIT_INPUT;
+    }
     run->start_ns = wall_clock_ns();
 
     /* Signals go to the calling thread, whose poll() they interrupt; the

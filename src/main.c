@@ -18,6 +18,7 @@
 #include "portsniff/outfile.h"
 #include "portsniff/pipeline.h"
 #include "portsniff/registry.h"
+#include "portsniff/savefile.h"
 #include "portsniff/service_select.h"
 
 #define MAX_INPUTS 256
@@ -38,6 +39,10 @@ typedef struct options {
     int report_format_given;                 /* --report was given */
     const char *report_file;
     const char *flows_file;
+    int flows_given;                         /* --flows or -q was given */
+    const char *save_file;                   /* -w */
+    uint64_t rotate_s;                       /* -G; 0: no rotation */
+    uint64_t max_files;                      /* -W; 0: no limit */
     unsigned sink_flags;                     /* PS_SINK_* */
     uint16_t community_id_seed;              /* --community-id-seed */
     int interval_cumulative;                 /* --interval-mode=cumulative */
@@ -60,7 +65,7 @@ typedef struct options {
 static void usage(FILE *out)
 {
     fputs("Usage: portsniff [-lnpqDLv] [-t|-tt|-tttt] [-r FILE]... [-i IFACE|INDEX] [-y DLT]\n"
-          "                 [-c COUNT] [-s SNAPLEN] [-B KIB]\n"
+          "                 [-c COUNT] [-s SNAPLEN] [-B KIB] [-w FILE] [-G SECONDS] [-W COUNT]\n"
           "                 [-F FILE] [-Z USER] [--flows=text|csv|json|zeek|none]\n"
           "                 [--flows-file FILE] [--community-id-seed N]\n"
           "                 [--report=text|csv|json|html|none] [--report-file FILE]\n"
@@ -90,6 +95,10 @@ static void usage(FILE *out)
           "  -F FILE          read the BPF filter expression from FILE\n"
           "  -Z USER          drop privileges to USER after opening the capture\n"
           "  -D               list capture interfaces\n"
+          "  -w FILE          also save the packets read to FILE (pcap; '-' for stdout)\n"
+          "  -G SECONDS       rotate the -w and --flows-file files every SECONDS (names\n"
+          "                   through strftime, as tcpdump's)\n"
+          "  -W COUNT         with -G: stop after COUNT files\n"
           "  -q               same as --flows=none\n"
           "  -n, -nn          accepted for tcpdump's sake: portsniff resolves no names\n"
           "  -l               write each flow record out as it ends (line-buffered)\n"
@@ -368,7 +377,10 @@ static int apply_option(int c, const char *arg, options *o)
         o->cap.buffer_kib = (int)n;
         return PS_EXIT_OK;
     case 'p': o->cap.promisc = 0; return PS_EXIT_OK;
-    case 'q': o->flow_fmt = NULL; return PS_EXIT_OK;
+    case 'q': o->flow_fmt = NULL; o->flows_given = 1; return PS_EXIT_OK;
+    case 'w': o->save_file = arg; return PS_EXIT_OK;
+    case 'G': return set_count("-G", arg, 1, 31536000, &o->rotate_s);
+    case 'W': return set_count("-W", arg, 1, UINT32_MAX, &o->max_files);
     case OPT_CID_SEED:
         if ((rc = set_count("--community-id-seed", arg, 0, UINT16_MAX, &n)) != PS_EXIT_OK)
             return rc;
@@ -386,7 +398,7 @@ static int apply_option(int c, const char *arg, options *o)
         return PS_EXIT_OK;
     case 'F': return read_filter_file(arg, o);
     case 'Z': o->cap.drop_user = arg; return PS_EXIT_OK;
-    case OPT_FLOWS: return set_flow_format(arg, o);
+    case OPT_FLOWS: o->flows_given = 1; return set_flow_format(arg, o);
     case OPT_REPORT: return set_report_format(arg, o);
     case OPT_REPORT_FILE: o->report_file = arg; return PS_EXIT_OK;
     case OPT_FLOWS_FILE: o->flows_file = arg; return PS_EXIT_OK;
@@ -488,6 +500,37 @@ static void settle_report_options(options *o)
     }
 }
 
+static int is_stdout(const char *path)
+{
+    return path && strcmp(path, "-") == 0;
+}
+
+/* The flow records rotate with -G when they go to a file of their own. */
+static int flows_rotate(const options *o)
+{
+    return o->rotate_s && o->flow_fmt && o->flows_file && !is_stdout(o->flows_file);
+}
+
+/* -w, -G, -W together: with -w - standard output holds the packets only, so
+ * the flow records go to --flows-file or nowhere (as tcpdump -w prints no
+ * packets); -G rotates files, never standard output. */
+static int settle_save_options(options *o)
+{
+    if (o->max_files && !o->rotate_s)
+        return usage_error("%s", "-W limits the files -G SECONDS rotates: give -G too");
+    if (is_stdout(o->save_file) && o->flow_fmt && (!o->flows_file || is_stdout(o->flows_file))) {
+        if (o->flows_given)
+            return usage_error("%s", "-w -: standard output carries the packets; give "
+                               "--flows-file FILE for the flow records");
+        o->flow_fmt = NULL;
+    }
+    if (o->rotate_s && is_stdout(o->save_file))
+        return usage_error("%s", "-G: standard output (-w -) cannot be rotated");
+    if (o->rotate_s && !o->save_file && !flows_rotate(o))
+        return usage_error("%s", "-G rotates the -w file and the --flows-file file: give one");
+    return PS_EXIT_OK;
+}
+
 static int parse_args(int argc, char **argv, options *o)
 {
     int c, rc;
@@ -495,11 +538,11 @@ static int parse_args(int argc, char **argv, options *o)
     opterr = 0;
     /* Options may come before or after the filter words (getopt permutes them,
      * as for tcpdump on glibc); "--" ends the options. */
-    while ((c = getopt_long(argc, argv, "r:i:c:s:B:F:Z:y:pqDLlnvthV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:i:c:s:B:F:Z:y:w:G:W:pqDLlnvthV", long_options, NULL)) != -1) {
         if (c == '?') {
             /* optopt holds the short option letter, or a long option's value
              * when its argument is missing, or 0 for an unknown long option. */
-            if (optopt > 0 && optopt < 128 && strchr("ricsBFZy", optopt))
+            if (optopt > 0 && optopt < 128 && strchr("ricsBFZywGW", optopt))
                 return usage_error("option -%c needs an argument", optopt);
             if (optopt > 0 && optopt < 128)
                 return usage_error("unknown option -%c", optopt);
@@ -537,6 +580,8 @@ static int parse_args(int argc, char **argv, options *o)
         return usage_error("%s", "-y applies to live capture (-i) only");
     if (o->cap.workers && !o->cap.iface)
         return usage_error("%s", "--workers applies to live capture (-i) only");
+    if ((rc = settle_save_options(o)) != PS_EXIT_OK)
+        return rc;
     /* Someone watching flow records on a terminal sees each as its flow
      * ends, not a block later. */
     o->cap.immediate = o->immediate ||
@@ -624,6 +669,8 @@ static int flows_are(const options *o, const char *name)
 
 static int report_shares_stdout(const options *o)
 {
+    if (is_stdout(o->save_file))
+        return 0;
     if (!o->flow_fmt || o->flows_file)
         return 1;
     return flows_are(o, "json") && report_is(o, "json");
@@ -652,10 +699,11 @@ static void close_outputs(outputs *out, int commit_report, int commit_flows)
 
 /* Every output is opened before any input is read, so a path that cannot be
  * written stops the run at once. */
-static int open_outputs(const options *o, outputs *out)
+static int open_outputs(const options *o, outputs *out, ps_outfile *rotated_flows)
 {
     memset(out, 0, sizeof(*out));
-    if (o->flow_fmt &&
+    out->flows = rotated_flows;
+    if (o->flow_fmt && !out->flows &&
         !(out->flows = open_output(out, o->flows_file ? o->flows_file : "-")))
         goto fail;
     if (o->report_writer) {
@@ -832,13 +880,41 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
     run_ctx ctx = {.o = o, .reg = reg, .out = &out, .workers = workers};
     ps_pipeline *p = &workers[0];
     ps_capture *cap;
+    ps_savefile *save = NULL;
+    ps_outfile *rotated_flows = NULL, *saved;
+    const ps_capture_sink *csink = &pipeline_capture_sink;
     int rc, live = o->cap.iface != NULL;
 
     if ((rc = capture_open(&o->cap, &cap)) != PS_EXIT_OK)
         return rc;
-    if ((rc = open_outputs(o, &out)) != PS_EXIT_OK) {
+    if (o->save_file || flows_rotate(o)) {
+        ps_savefile_config scfg = {
+            .save_path = o->save_file,
+            .flows_path = flows_rotate(o) ? o->flows_file : NULL,
+            .period_ns = (int64_t)o->rotate_s * 1000000000,
+            .max_files = o->max_files,
+            .live = live,
+        };
+        if (!(save = savefile_open(&scfg, &rotated_flows))) {
+            capture_close(cap);
+            return PS_EXIT_INPUT;
+        }
+    }
+    if ((rc = open_outputs(o, &out, rotated_flows)) != PS_EXIT_OK) {
+        savefile_close(save, 0);
         capture_close(cap);
         return rc;
+    }
+    saved = savefile_output(save);
+    if (saved && ((out.flows && outfile_same(saved, out.flows)) ||
+                  (out.report && outfile_same(saved, out.report)))) {
+        fprintf(stderr, "portsniff: %s: named for both the packets (-w) and the %s\n",
+                outfile_name(saved),
+                out.flows && outfile_same(saved, out.flows) ? "flow records" : "report");
+        savefile_close(save, 0);
+        close_outputs(&out, 0, 0);
+        capture_close(cap);
+        return PS_EXIT_USAGE;
     }
     ps_flow_sink *sink = out.flows ? flow_sink_create(o->flow_fmt, out.flows, o->sink_flags) : NULL;
     if (sink)
@@ -853,15 +929,23 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
         flow_sink_begin(sink);   /* a failure is the output's, reported by it */
     for (int i = 0; i < ctx.nworkers; i++)
         sinks[i] = &workers[i];
+    if (save) {
+        /* Frames pass through the savefile set first: saved, files rotated. */
+        savefile_bind(save, workers, ctx.nworkers, sink, &out.flows);
+        for (int i = 0; i < ctx.nworkers; i++)
+            sinks[i] = savefile_worker(save, i);
+        csink = &savefile_capture_sink;
+    }
     if (o->ipfix.ndests) {
         char err[600];
         /* Destinations are opened (files created, hosts resolved) before
          * capture starts, so a mistake costs nothing. */
         ps_ipfix_config icfg = o->ipfix;
         icfg.packet_time = !live;
-        if (out.std && ipfix_wants_stdout(&icfg)) {
+        int save_std = saved && outfile_kind(saved) == PS_OUT_STDOUT;
+        if ((out.std || save_std) && ipfix_wants_stdout(&icfg)) {
             fprintf(stderr, "portsniff: --ipfix file:-: standard output already carries the %s\n",
-                    out.flows == out.std ? "flow records" : "report");
+                    save_std ? "packets (-w -)" : out.flows == out.std ? "flow records" : "report");
             rc = PS_EXIT_USAGE;
             goto fail;
         }
@@ -878,7 +962,7 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
     /* A write error ends the capture: what could not be written is lost, and
      * repeating the error every interval helps nobody. */
     outfile_set_error_hook(capture_request_abort);
-    rc = capture_run(cap, &pipeline_capture_sink, sinks, on_interval, &ctx);
+    rc = capture_run(cap, csink, sinks, on_interval, &ctx);
     capture_close(cap);
     if (sink)
         flow_sink_end(sink);
@@ -906,6 +990,8 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
     report_free(ctx.prev);
     flow_sink_free(sink);
     close_outputs(&out, reported, reported || read_some);
+    if (savefile_close(save, reported || read_some) != 0 && rc == PS_EXIT_OK)
+        rc = PS_EXIT_INPUT;
     if (outfile_any_failed() && rc != PS_EXIT_USAGE)
         rc = PS_EXIT_INPUT;
     if (capture_deferred_error())
@@ -918,6 +1004,7 @@ fail:
 fail_no_pipeline:
     flow_sink_free(sink);
     close_outputs(&out, 0, 0);
+    savefile_close(save, 0);
     capture_close(cap);
     return rc;
 }

@@ -41,6 +41,11 @@ typedef struct ps_kernel_counts {
  * calls a worker's functions from that worker's thread only, a file capture
  * calls worker 0's from the calling thread. */
 typedef struct ps_capture_sink {
+    /* A source opens (each -r file as it is reached; a live capture once,
+     * before its workers start), with its link type and snapshot length.
+     * Nonzero refuses it (after a one-line error): the run ends with exit
+     * status 1. May be NULL. */
+    int (*source)(void *w, const char *name, int dlt, int snaplen);
     /* One frame; ts_ns as capture_timestamp_ns gives it. */
     void (*frame)(void *w, int dlt, const uint8_t *data, uint32_t caplen, uint32_t wire_len,
                   int64_t ts_ns);
