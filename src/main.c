@@ -29,6 +29,7 @@ enum {
     OPT_IPFIX, OPT_IPFIX_DOMAIN, OPT_IPFIX_REFRESH, OPT_IPFIX_QUEUE,
     OPT_FLOWS_FILE, OPT_SERVICE, OPT_INTERVAL_MODE, OPT_WORKERS, OPT_IMMEDIATE, OPT_CID_SEED,
     OPT_TOP, OPT_AGGREGATE, OPT_BUCKET, OPT_TOP_COUNTERS,
+    OPT_DECAP, OPT_TUNNEL_PORT,
 };
 
 typedef struct options {
@@ -59,6 +60,7 @@ typedef struct options {
     int immediate;                /* --immediate-mode */
     ps_flow_config flow;
     ps_ipfix_config ipfix;
+    ps_dissect_config dissect;    /* --decap, --tunnel-port */
     char *filter_buf;
 } options;
 
@@ -77,6 +79,7 @@ static void usage(FILE *out)
           "                 [--ipfix udp://HOST:PORT|tcp://HOST:PORT|file:PATH]...\n"
           "                 [--ipfix-domain N] [--ipfix-template-refresh S] [--ipfix-queue KIB]\n"
           "                 [--workers N] [--immediate-mode]\n"
+          "                 [--decap=all|none] [--tunnel-port TYPE=PORT]...\n"
           "                 [--registry FILE] [--service NAME[,NAME...]] [EXPRESSION]\n"
           "       portsniff [--registry FILE] --lookup PORT/PROTO|PORT|NAME\n"
           "       portsniff [--registry FILE] --registry-info\n"
@@ -124,6 +127,9 @@ static void usage(FILE *out)
           "  --close-timeout S   keep closed TCP/SCTP/DCCP flows S seconds (default 2)\n"
           "  --max-flows N    flow-table limit (default 1000000)\n"
           "  --max-fragments N  fragment-cache limit (default 8192)\n"
+          "  --decap=all|none count tunnelled frames to their innermost flow (all, default)\n"
+          "                   or to the outermost IP layer (none)\n"
+          "  --tunnel-port TYPE=PORT  also decode UDP PORT as TYPE (vxlan, geneve, gtp-u)\n"
           "  --ipfix DEST     also export flows as IPFIX to udp://HOST:PORT, tcp://HOST:PORT\n"
           "                   or file:PATH; repeatable\n"
           "  --ipfix-domain N IPFIX observation domain ID (default 0)\n"
@@ -344,6 +350,8 @@ static const struct option long_options[] = {
     {"top-counters", required_argument, NULL, OPT_TOP_COUNTERS},
     {"aggregate", required_argument, NULL, OPT_AGGREGATE},
     {"bucket", required_argument, NULL, OPT_BUCKET},
+    {"decap", required_argument, NULL, OPT_DECAP},
+    {"tunnel-port", required_argument, NULL, OPT_TUNNEL_PORT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -418,6 +426,20 @@ static int apply_option(int c, const char *arg, options *o)
     case OPT_REGISTRY: o->registry_file = arg; return PS_EXIT_OK;
     case OPT_LOOKUP: o->lookup = arg; return PS_EXIT_OK;
     case OPT_SERVICE: o->services = arg; return PS_EXIT_OK;
+    case OPT_DECAP:
+        if (strcmp(arg, "all") == 0)
+            o->dissect.decap = 1;
+        else if (strcmp(arg, "none") == 0)
+            o->dissect.decap = 0;
+        else
+            return usage_error("--decap: '%s' is not all or none", arg);
+        return PS_EXIT_OK;
+    case OPT_TUNNEL_PORT: {
+        char err[160];
+        if (dissect_config_add_port(&o->dissect, arg, err, sizeof err) != 0)
+            return usage_error("--tunnel-port: %s", err);
+        return PS_EXIT_OK;
+    }
     case OPT_REGISTRY_INFO: o->registry_info = 1; return PS_EXIT_OK;
     case OPT_IDLE: return set_timeout("--idle-timeout", arg, &o->flow.idle_timeout_ns);
     case OPT_ACTIVE: return set_timeout("--active-timeout", arg, &o->flow.active_timeout_ns);
@@ -958,6 +980,9 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
         }
     }
     p->select = sel;
+    /* Every worker dissects with the same options. */
+    for (int i = 0; i < ctx.nworkers; i++)
+        workers[i].dissect = &o->dissect;
     install_signal_handlers();
     /* A write error ends the capture: what could not be written is lost, and
      * repeating the error every interval helps nobody. */
@@ -1043,6 +1068,7 @@ int main(int argc, char **argv)
     o.report_writer = report_writer_find("text");
     report_config_defaults(&o.report, 0);
     flow_config_defaults(&o.flow);
+    dissect_config_init(&o.dissect);
     ipfix_config_defaults(&o.ipfix);
     rc = parse_args(argc, argv, &o);
     if (rc != PS_EXIT_OK) {

@@ -62,7 +62,37 @@ static const char *const malformed_names[PS_MAL_COUNT] = {
     [PS_MAL_SHORT_DCCP] = "short-dccp-header",
     [PS_MAL_BAD_DCCP_OFFSET] = "bad-dccp-data-offset",
     [PS_MAL_BAD_RECORD_LENGTH] = "bad-record-length",
+    [PS_MAL_ENCAP_DEPTH] = "too-many-encapsulations",
+    [PS_MAL_HEADER_BUDGET] = "header-budget-exceeded",
+    [PS_MAL_SHORT_GRE] = "short-gre-header",
+    [PS_MAL_SHORT_ERSPAN] = "short-erspan-header",
+    [PS_MAL_SHORT_MPLS] = "short-mpls-stack",
+    [PS_MAL_MPLS_DEPTH] = "too-many-mpls-labels",
+    [PS_MAL_SHORT_PPPOE] = "short-pppoe-header",
+    [PS_MAL_SHORT_PPP] = "short-ppp-header",
+    [PS_MAL_SHORT_VXLAN] = "short-vxlan-header",
+    [PS_MAL_SHORT_GENEVE] = "short-geneve-header",
+    [PS_MAL_BAD_GTPU] = "bad-gtpu-header",
 };
+
+static const char *const encap_names[PS_ENCAP_COUNT] = {
+    [PS_ENCAP_NONE] = "none",
+    [PS_ENCAP_IPIP] = "ip-in-ip",
+    [PS_ENCAP_GRE] = "gre",
+    [PS_ENCAP_ERSPAN] = "erspan",
+    [PS_ENCAP_MPLS] = "mpls",
+    [PS_ENCAP_PPPOE] = "pppoe",
+    [PS_ENCAP_VXLAN] = "vxlan",
+    [PS_ENCAP_GENEVE] = "geneve",
+    [PS_ENCAP_GTPU] = "gtp-u",
+};
+
+const char *ps_encap_name(int encap)
+{
+    if (encap < 0 || encap >= PS_ENCAP_COUNT || !encap_names[encap])
+        return "unknown";
+    return encap_names[encap];
+}
 
 const char *ps_malformed_name(int reason)
 {

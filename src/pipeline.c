@@ -71,6 +71,7 @@ int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *
     p->flows = flow_table_create(cfg, on_flow_end, p);
     p->fanin = fanin_create();
     p->select = NULL;
+    p->dissect = NULL;
     if (!p->report || !p->flows || !p->fanin) {
         pipeline_free(p);
         return -1;
@@ -159,7 +160,7 @@ void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caple
     /* Decoded straight into the flow table's queue. */
     ps_packet *pkt = flow_table_slot(p->flows);
 
-    dissect_frame(dlt, data, caplen, wire_len, ts_ns, pkt);
+    dissect_frame_with(p->dissect, dlt, data, caplen, wire_len, ts_ns, pkt);
     run_stats_add(&p->stats, pkt);
     if (pkt->kind == PS_PKT_UNSUPPORTED_LINK)
         p->stats.unsupported_dlt = dlt;

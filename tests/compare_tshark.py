@@ -7,7 +7,7 @@
 For every capture file (directories are searched recursively for .pcap,
 .pcapng, .cap and their .gz forms) this runs
 
-    portsniff -r FILE --flows=json --report=none
+    portsniff -r FILE --decap=none --flows=json --report=none
 
 and sums its flow records per 5-tuple (a flow split by timeouts or by a
 reused 5-tuple gives several records), and runs tshark once over the same
@@ -17,7 +17,15 @@ per-5-tuple totals: packets, on-wire frame bytes and IP bytes in each
 direction, where a direction is relative to the canonical lower endpoint
 (so which side portsniff calls the originator does not matter).
 
-Only the outermost IP header counts, and only when a TCP, UDP, SCTP or DCCP
+With --decap=all, portsniff runs with its decapsulation on and, on tshark's
+side, the walk descends from the outermost IP header through every tunnel
+portsniff decodes (IP-in-IP, GRE with its Ethernet, ERSPAN and MPLS
+payloads, VXLAN, Geneve, GTP-U G-PDUs, and MPLS and PPPoE below IP) to the
+innermost IP header, whose fields (the n-th occurrence of ip.*, ipv6.* and
+the transport's fields) then count as the outer ones do below. A tunnel in
+an IP fragment is not entered, as in portsniff.
+
+Otherwise only the outermost IP header counts, and only when a TCP, UDP, SCTP or DCCP
 header follows it directly (after IPv6 extension headers): the headers an
 ICMP error quotes, and packets inside tunnels (GRE, IP-in-IP, VXLAN...), are
 not transport packets of the outer flow. Later IP fragments carry no ports;
@@ -105,6 +113,8 @@ PROTO_NAME = {v: k for k, v in IP_PROTO.items()}
 # header that portsniff also decodes.
 LINK_LAYERS = {"eth", "sll", "raw", "null", "loop"}
 BETWEEN_LAYERS = {"ethertype", "vlan", "ieee8021ad"}
+# and with --decap=all: MPLS (with Ethernet pseudowires) and PPPoE sessions
+DECAP_BETWEEN_LAYERS = {"mpls", "pwethheuristic", "pwethcw", "eth", "pppoes", "ppp"}
 MAX_VLAN_TAGS = 8
 MAX_IPV6_EXT = 16
 # tshark names of the IPv6 extension headers portsniff walks over
@@ -182,9 +192,9 @@ def new_side():
 # --------------------------------------------------------------------------
 # portsniff side
 
-def portsniff_flows(portsniff, path):
+def portsniff_flows(portsniff, path, decap="none"):
     """Sum of portsniff's flow records per 5-tuple and canonical direction."""
-    proc = subprocess.run([portsniff, "-r", path, "--flows=json", "--report=none"],
+    proc = subprocess.run([portsniff, "-r", path, "--decap=" + decap, "--flows=json", "--report=none"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out = {}
     records = 0
@@ -215,9 +225,11 @@ class ToolError(Exception):
     pass
 
 
-def tshark_rows(tshark, path, check_checksums=False):
+def tshark_rows(tshark, path, check_checksums=False, decode_as=()):
     fields = FIELDS + (CHECKSUM_FIELDS if check_checksums else [])
     cmd = [tshark, "-n", "-r", path]
+    for d in decode_as:
+        cmd += ["-d", d]
     for p in TSHARK_PREFS + (CHECKSUM_PREFS if check_checksums else []):
         cmd += ["-o", p]
     cmd += ["-T", "fields", "-E", "separator=/t", "-E", "occurrence=a",
@@ -249,8 +261,76 @@ def time_ns(s):
     return int(sec) * 1000000000 + int((frac + "000000000")[:9])
 
 
+# --decap=all: layers between two IP headers that portsniff walks through.
+# A UDP header leads into a tunnel only when tshark decoded one behind it.
+TUNNEL_LAYERS = {"gre", "erspan", "eth", "ethertype", "vlan", "ieee8021ad", "mpls",
+                 "pwethheuristic", "pwethcw", "pppoes", "ppp", "vxlan", "geneve", "gtp"}
+UDP_TUNNELS = {"vxlan", "geneve", "gtp"}
+# What tshark needs told: Linux's VXLAN port is portsniff's default too.
+DECAP_DECODE_AS = ["udp.port==8472,vxlan"]
+
+
+def ip_is_fragment(row, proto, index, fh_index):
+    if proto == "ip":
+        mf = nth(row, "ip.flags.mf", index) in ("1", "True")
+        off = as_int(nth(row, "ip.frag_offset", index)) or 0
+        return mf or off > 0
+    return fh_index is not None
+
+
+def nth(row, field, i):
+    v = row[field]
+    return v[i] if i < len(v) else None
+
+
+def innermost(protos, row, ip_at):
+    """(index of the innermost IP layer portsniff reaches, the row with that
+    layer's and its transport's fields first)."""
+    while True:
+        name = protos[ip_at]
+        idx = protos[:ip_at].count(name)
+        j = ip_at + 1
+        fh = None
+        while j < len(protos) and protos[j] in IPV6_EXT_LAYERS:
+            if protos[j] == "ipv6.fraghdr":
+                fh = protos[:j].count("ipv6.fraghdr")
+            j += 1
+        if ip_is_fragment(row, name, idx, fh):
+            break
+        k = j
+        if k < len(protos) and protos[k] == "udp":
+            if k + 1 < len(protos) and protos[k + 1] in UDP_TUNNELS:
+                k += 1
+            else:
+                break
+        while k < len(protos) and protos[k] in TUNNEL_LAYERS:
+            k += 1
+        if k < len(protos) and protos[k] in ("ip", "ipv6") and (k > j or protos[j] in ("ip", "ipv6")):
+            ip_at = k
+            continue
+        break
+    if protos[:ip_at].count("ip") == 0 and protos[:ip_at].count("ipv6") == 0:
+        return ip_at, row
+    shifted = dict(row)
+    counts = {}
+    for i, p in enumerate(protos):
+        if i >= ip_at:
+            break
+        counts[p] = counts.get(p, 0) + 1
+    prefixes = {"ip.": "ip", "ipv6.fraghdr.": "ipv6.fraghdr", "ipv6.": "ipv6",
+                "tcp.": "tcp", "udp.": "udp", "sctp.": "sctp", "dccp.": "dccp"}
+    for f in row:
+        for pre in sorted(prefixes, key=len, reverse=True):
+            if f.startswith(pre):
+                n = counts.get(prefixes[pre], 0)
+                shifted[f] = row[f][n:]
+                break
+    return ip_at, shifted
+
+
 class TsharkTally:
-    def __init__(self, fragment_timeout_ns):
+    def __init__(self, fragment_timeout_ns, decap="none"):
+        self.decap = decap
         self.flows = {}                        # key -> [dir0, dir1] stats
         self.known = defaultdict(lambda: defaultdict(lambda: [new_side(), 0]))
         self.frag_cache = {}                   # datagram id -> (ts, key, dir, reason)
@@ -277,15 +357,21 @@ class TsharkTally:
         if ip_at is None:
             self.stats["non-ip"] += 1
             return
+        outer_at = ip_at
+        if self.decap == "all":
+            ip_at, row = innermost(protos, row, ip_at)
+            if ip_at != outer_at:
+                self.stats["decapsulated"] += 1
         family = 4 if protos[ip_at] == "ip" else 6
         reason = None
-        link = protos[:ip_at]
+        link = protos[:outer_at]
+        between = BETWEEN_LAYERS | (DECAP_BETWEEN_LAYERS if self.decap == "all" else set())
         # No layer before IP: LINKTYPE_IPV4/IPV6, which portsniff decodes.
         if link and link[0] not in LINK_LAYERS:
             reason = "link-not-decoded"
-        elif any(p not in LINK_LAYERS and p not in BETWEEN_LAYERS for p in link[1:]):
+        elif any(p not in LINK_LAYERS and p not in between for p in link[1:]):
             reason = "encapsulation-not-decoded"
-        elif sum(1 for p in link if p in ("vlan", "ieee8021ad")) > MAX_VLAN_TAGS:
+        elif sum(1 for p in protos[:ip_at] if p in ("vlan", "ieee8021ad")) > MAX_VLAN_TAGS:
             reason = "vlan-depth"
 
         frame_len = int(first(row, "frame.len"))
@@ -452,8 +538,9 @@ class TsharkTally:
 # comparison
 
 def compare_file(path, display, args, totals):
-    ps, records, rc, ps_err = portsniff_flows(args.portsniff, path)
-    rows, trc, t_err = tshark_rows(args.tshark, path, args.check_checksums)
+    ps, records, rc, ps_err = portsniff_flows(args.portsniff, path, args.decap)
+    rows, trc, t_err = tshark_rows(args.tshark, path, args.check_checksums,
+                                   DECAP_DECODE_AS if args.decap == "all" else ())
     if rc != 0 or trc != 0:
         if rc != 0 and trc != 0 and not rows and not ps:
             print("SKIP %s both tools reject the file: portsniff: %s | tshark: %s"
@@ -467,7 +554,7 @@ def compare_file(path, display, args, totals):
         totals["errors"] += 1
         if not rows and not ps:
             return
-    tally = TsharkTally(int(args.fragment_timeout * 1e9))
+    tally = TsharkTally(int(args.fragment_timeout * 1e9), args.decap)
     for row in rows:
         tally.packet(row)
         if args.check_checksums:
@@ -560,6 +647,9 @@ def main(argv=None):
                     help="seconds a first fragment's flow is remembered (portsniff's default: 30)")
     ap.add_argument("--no-ip-bytes", action="store_true",
                     help="compare packets and frame bytes only")
+    ap.add_argument("--decap", choices=("none", "all"), default="none",
+                    help="none (default): outermost IP only, portsniff --decap=none; all: "
+                         "both walk through tunnels to the innermost IP layer")
     ap.add_argument("-v", "--verbose", action="store_true", help="one summary line per file")
     args = ap.parse_args(argv)
 
@@ -588,9 +678,10 @@ def main(argv=None):
                 totals["errors"] += 1
 
     fields = "pkts, frame_bytes" + ("" if args.no_ip_bytes else ", ip_bytes") + " per direction"
-    print("packets: %d transport, %d later fragments matched, %d unmatched, %d inner transport "
-          "headers ignored (ICMP-quoted or tunnelled); %d files, %d skipped, %d errors%s"
-          % (totals["stat:transport"], totals["stat:fragments-matched"],
+    print("packets: %d transport (%d decapsulated), %d later fragments matched, %d unmatched, "
+          "%d inner transport headers ignored (ICMP-quoted or tunnelled); %d files, %d skipped, "
+          "%d errors%s"
+          % (totals["stat:transport"], totals["stat:decapsulated"], totals["stat:fragments-matched"],
              totals["stat:fragments-unmatched"], totals["stat:inner-transport-ignored"],
              totals["files"], totals["skipped"], totals["errors"],
              (", %d bad checksums" % totals["bad_checksums"]) if args.check_checksums else ""))

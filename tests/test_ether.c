@@ -103,7 +103,7 @@ static size_t ether_header(uint8_t *out, uint16_t type)
 static void test_non_ip_ethertypes_and_8023_lengths(void **state)
 {
     (void)state;
-    static const uint16_t types[] = {0x0806, 0x88cc, 0x8847, 0x0600, 0x002e, 0x05dc, 0x05ff, 0x0000};
+    static const uint16_t types[] = {0x0806, 0x88cc, 0x8863, 0x0600, 0x002e, 0x05dc, 0x05ff, 0x0000};
     uint8_t frame[64] = {0};
     ps_packet pkt;
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {

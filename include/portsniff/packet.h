@@ -54,6 +54,18 @@ typedef enum ps_malformed {
     PS_MAL_BAD_DCCP_OFFSET,   /* data offset smaller than the generic header */
     PS_MAL_BAD_RECORD_LENGTH, /* the capture record's original length is below its
                                  captured length or above PS_MAX_WIRE_LEN */
+    /* Encapsulations (src/dissect/gre.c, mpls.c, pppoe.c, vxlan.c, geneve.c, gtpu.c) */
+    PS_MAL_ENCAP_DEPTH,       /* more nested encapsulations than PS_ENCAP_MAX */
+    PS_MAL_HEADER_BUDGET,     /* more headers than one walk follows */
+    PS_MAL_SHORT_GRE,         /* GRE header or its optional fields cut short */
+    PS_MAL_SHORT_ERSPAN,      /* ERSPAN type II/III header cut short */
+    PS_MAL_SHORT_MPLS,        /* MPLS label stack ends before its bottom-of-stack entry */
+    PS_MAL_MPLS_DEPTH,        /* more MPLS labels than we follow */
+    PS_MAL_SHORT_PPPOE,       /* PPPoE session header cut short */
+    PS_MAL_SHORT_PPP,         /* PPP protocol field cut short */
+    PS_MAL_SHORT_VXLAN,       /* VXLAN header cut short */
+    PS_MAL_SHORT_GENEVE,      /* Geneve header or its options cut short */
+    PS_MAL_BAD_GTPU,          /* GTP-U header or an extension header cut short or of length 0 */
     PS_MAL_COUNT
 } ps_malformed;
 
@@ -84,6 +96,24 @@ enum {
     PS_DCCP_SYNC = 8, PS_DCCP_SYNCACK = 9
 };
 
+/* Encapsulations the dissector walked through to reach the innermost
+ * layer (ps_packet.encap). Keep ps_encap_name() in sync. */
+typedef enum ps_encap {
+    PS_ENCAP_NONE = 0,
+    PS_ENCAP_IPIP,      /* IPv4 or IPv6 directly in IPv4 or IPv6 (4in4, 6in4, 4in6, 6in6) */
+    PS_ENCAP_GRE,       /* id: the key when present */
+    PS_ENCAP_ERSPAN,    /* inside GRE; id: the session ID (types II and III) */
+    PS_ENCAP_MPLS,      /* id: the bottom-of-stack label */
+    PS_ENCAP_PPPOE,     /* id: the session ID */
+    PS_ENCAP_VXLAN,     /* id: the VNI */
+    PS_ENCAP_GENEVE,    /* id: the VNI */
+    PS_ENCAP_GTPU,      /* id: the TEID */
+    PS_ENCAP_COUNT
+} ps_encap;
+
+/* Encapsulations recorded per frame; one more is PS_MAL_ENCAP_DEPTH. */
+#define PS_ENCAP_MAX 8
+
 typedef struct ps_packet {
     int64_t  ts_ns;          /* capture timestamp, ns since the epoch */
     uint32_t wire_len;       /* on-wire length from the capture record; 0 when it lies (bad-record-length) */
@@ -106,8 +136,14 @@ typedef struct ps_packet {
     uint8_t  dccp_type;      /* PS_DCCP_* */
     uint8_t  dccp_has_service_code;
     uint32_t dccp_service_code;
+    /* The encapsulation record: what the frame was found in, outermost
+     * first. Addresses, ports and ip_bytes above are the innermost layer's. */
+    uint8_t  encap_depth;
+    uint8_t  encap[PS_ENCAP_MAX];   /* ps_encap */
+    uint32_t encap_id;              /* identifier of the innermost encapsulation with one */
 } ps_packet;
 
+const char *ps_encap_name(int encap);              /* "vxlan", "gre", ... or "unknown" */
 const char *ps_transport_name(int transport);      /* "tcp", "udp", "sctp", "dccp", "-" */
 int ps_transport_from_name(const char *name);      /* PS_TRANSPORT_NONE when unknown */
 int ps_transport_from_ip_proto(uint8_t proto);     /* 6->TCP, 17->UDP, 132->SCTP, 33->DCCP */

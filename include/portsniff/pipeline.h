@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include "portsniff/attribute.h"
 #include "portsniff/capture.h"
+#include "portsniff/dissect.h"
 #include "portsniff/fanin.h"
 #include "portsniff/service_select.h"
 #include "portsniff/flow.h"
@@ -33,6 +34,7 @@ typedef struct ps_pipeline {
     struct ps_pipeline *writer;   /* the pipeline whose writers this one uses (itself for worker 0) */
     pthread_mutex_t *lock;        /* worker 0's, once shared; else NULL */
     ps_report *part;              /* this worker's part of the interval report being made */
+    const ps_dissect_config *dissect;  /* --decap, --tunnel-port; NULL: defaults */
 } ps_pipeline;
 
 /* 0 on success, -1 when out of memory. Each flow's record goes to sink (not

@@ -39,15 +39,16 @@ static void dccp_service_code(const cursor *c, ps_packet *pkt, size_t at, size_t
     pkt->dccp_service_code = code;
 }
 
-ps_packet_kind dissect_dccp(cursor *c, ps_packet *pkt)
+dissect_layer dissect_dccp(dissect_walk *w, ps_packet *pkt)
 {
+    cursor *c = &w->c;
     uint16_t sport, dport;
     uint8_t offset_words, type_x;
 
     if (!cursor_has(c, DCCP_SHORT_HEADER_LEN) || !cursor_peek_u16(c, 0, &sport) ||
         !cursor_peek_u16(c, 2, &dport) || !cursor_peek_u8(c, 4, &offset_words) ||
         !cursor_peek_u8(c, DCCP_TYPE_AT, &type_x))
-        return dissect_malformed(pkt, PS_MAL_SHORT_DCCP);
+        return layer_malformed(pkt, PS_MAL_SHORT_DCCP);
     pkt->transport = PS_TRANSPORT_DCCP;
     pkt->sport = sport;
     pkt->dport = dport;
@@ -56,10 +57,10 @@ ps_packet_kind dissect_dccp(cursor *c, ps_packet *pkt)
     int extended = type_x & 1;
     size_t header_len = extended ? DCCP_LONG_HEADER_LEN : DCCP_SHORT_HEADER_LEN;
     if (!cursor_has(c, header_len))
-        return dissect_malformed(pkt, PS_MAL_SHORT_DCCP);
+        return layer_malformed(pkt, PS_MAL_SHORT_DCCP);
     size_t data_offset = (size_t)offset_words * 4;
     if (data_offset < header_len)
-        return dissect_malformed(pkt, PS_MAL_BAD_DCCP_OFFSET);
+        return layer_malformed(pkt, PS_MAL_BAD_DCCP_OFFSET);
     dccp_service_code(c, pkt, service_code_at(pkt->dccp_type, extended), data_offset);
-    return dissect_set_kind(pkt, PS_PKT_TRANSPORT);
+    return layer_done(pkt, PS_PKT_TRANSPORT);
 }

@@ -1,13 +1,18 @@
-/* Layer entry points of the dissector. Each takes a cursor positioned at the
- * start of its header (offsets stay frame-absolute), fills its part of the
- * packet view and hands the rest to the next layer, returning pkt->kind.
- * On PS_PKT_MALFORMED the fields decoded before the failure stay filled. */
+/* The dissector's walk: one bounded loop over layers (dissect.c), in the
+ * shape of the Linux flow dissector's proto_again. Each layer reads its
+ * header at the walk's cursor (offsets stay frame-absolute), fills its part
+ * of the packet view, leaves the cursor on its payload and returns the layer
+ * that comes next, or LAYER_DONE once pkt->kind is final. On
+ * PS_PKT_MALFORMED the fields decoded before the failure stay filled.
+ * A new layer is one file with its function and one row in a table here
+ * (layer_step in dissect.c) plus the dispatch that leads to it. */
 #ifndef PORTSNIFF_DISSECT_INTERNAL_H
 #define PORTSNIFF_DISSECT_INTERNAL_H
 
 #include <stdint.h>
 
 #include "cursor.h"
+#include "portsniff/dissect.h"
 #include "portsniff/packet.h"
 
 enum {
@@ -16,6 +21,12 @@ enum {
     ETHERTYPE_VLAN = 0x8100,      /* IEEE 802.1Q C-tag */
     ETHERTYPE_QINQ = 0x88a8,      /* IEEE 802.1ad S-tag */
     ETHERTYPE_QINQ_OLD = 0x9100,  /* pre-802.1ad vendor S-tag, still seen in the field */
+    ETHERTYPE_TEB = 0x6558,       /* transparent Ethernet bridging (GRE, Geneve) */
+    ETHERTYPE_MPLS = 0x8847,
+    ETHERTYPE_MPLS_MC = 0x8848,
+    ETHERTYPE_PPPOE_SESSION = 0x8864,
+    ETHERTYPE_ERSPAN_II = 0x88be, /* also type I, told apart by GRE's S bit */
+    ETHERTYPE_ERSPAN_III = 0x22eb,
     /* IEEE 802.3: type/length values up to 1500 are lengths (802.3 + LLC),
      * 1536 and above are EtherTypes; between the two is undefined. */
     ETHERTYPE_MIN = 0x0600
@@ -23,11 +34,14 @@ enum {
 
 enum {
     IP_PROTO_HOPOPTS = 0,
+    IP_PROTO_IPIP = 4,
     IP_PROTO_TCP = 6,
     IP_PROTO_UDP = 17,
     IP_PROTO_DCCP = 33,
+    IP_PROTO_IPV6 = 41,
     IP_PROTO_ROUTING = 43,
     IP_PROTO_FRAGMENT = 44,
+    IP_PROTO_GRE = 47,
     IP_PROTO_ESP = 50,
     IP_PROTO_AH = 51,
     IP_PROTO_NONE = 59,
@@ -42,6 +56,31 @@ enum {
 #define DISSECT_MAX_VLAN_TAGS 8
 /* IPv6 extension headers walked before PS_MAL_IPV6_EXT_CHAIN. */
 #define DISSECT_MAX_IPV6_EXT 16
+/* Layers one walk visits before PS_MAL_HEADER_BUDGET: 8 VLAN tags, 8
+ * encapsulations of up to 5 layers each and the innermost IP and transport
+ * fit; a crafted frame cannot make the walk longer. */
+#define DISSECT_HEADER_BUDGET 64
+
+typedef enum dissect_layer {
+    LAYER_DONE = 0,
+    /* link layers */
+    LAYER_ETHER, LAYER_SLL, LAYER_SLL2, LAYER_NULL, LAYER_LOOP, LAYER_RAW_IP,
+    LAYER_VLAN,
+    /* network and transport */
+    LAYER_IPV4, LAYER_IPV6, LAYER_TCP, LAYER_UDP, LAYER_SCTP, LAYER_DCCP,
+    /* encapsulations: followed only with decapsulation on */
+    LAYER_IPIP4, LAYER_IPIP6, LAYER_GRE, LAYER_ERSPAN_II, LAYER_ERSPAN_III,
+    LAYER_MPLS, LAYER_PPPOE, LAYER_PPP,
+    LAYER_VXLAN, LAYER_GENEVE, LAYER_GTPU,
+    LAYER_COUNT
+} dissect_layer;
+
+typedef struct dissect_walk {
+    cursor c;                     /* at the next layer's header */
+    const ps_dissect_config *cfg;
+    ps_packet outer;              /* the view as it was when the last tunnel was entered */
+    uint8_t has_outer;
+} dissect_walk;
 
 static inline ps_packet_kind dissect_set_kind(ps_packet *pkt, ps_packet_kind kind)
 {
@@ -55,17 +94,33 @@ static inline ps_packet_kind dissect_malformed(ps_packet *pkt, ps_malformed why)
     return dissect_set_kind(pkt, PS_PKT_MALFORMED);
 }
 
-/* Link layers (ether.c, sll.c, null.c) */
-ps_packet_kind dissect_ether(cursor *c, ps_packet *pkt);
-ps_packet_kind dissect_sll(cursor *c, ps_packet *pkt);
-ps_packet_kind dissect_sll2(cursor *c, ps_packet *pkt);
-ps_packet_kind dissect_null(cursor *c, ps_packet *pkt);
-ps_packet_kind dissect_loop(cursor *c, ps_packet *pkt);
+/* Ends the walk with pkt->kind final. */
+static inline dissect_layer layer_done(ps_packet *pkt, ps_packet_kind kind)
+{
+    pkt->kind = (uint8_t)kind;
+    return LAYER_DONE;
+}
 
-/* An EtherType and what follows it, VLAN tags included (dissect.c). */
-ps_packet_kind dissect_ethertype(cursor *c, ps_packet *pkt, uint16_t ethertype);
-/* Raw IP: the version nibble picks IPv4 or IPv6 (dissect.c). */
-ps_packet_kind dissect_raw_ip(cursor *c, ps_packet *pkt);
+static inline dissect_layer layer_malformed(ps_packet *pkt, ps_malformed why)
+{
+    dissect_malformed(pkt, why);
+    return LAYER_DONE;
+}
+
+/* Link layers (ether.c, sll.c, null.c, dissect.c) */
+dissect_layer dissect_ether(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_sll(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_sll2(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_null(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_loop(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_raw_ip(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_vlan(dissect_walk *w, ps_packet *pkt);
+
+/* The EtherType table (dissect.c): the layer that carries `type`. */
+dissect_layer dissect_ethertype(dissect_walk *w, ps_packet *pkt, uint16_t type);
+/* The IP protocol table (dissect.c): the payload of an IP datagram whose
+ * header said `proto`; sets pkt->ip_proto. */
+dissect_layer dissect_ip_payload(dissect_walk *w, ps_packet *pkt, uint8_t proto);
 
 static inline int vlan_is_tag(uint16_t ethertype)
 {
@@ -73,20 +128,40 @@ static inline int vlan_is_tag(uint16_t ethertype)
            ethertype == ETHERTYPE_QINQ_OLD;
 }
 
-/* vlan.c: walks stacked tags; on success *ethertype is the inner type.
- * Returns PS_MAL_NONE or the reason to stop. */
-ps_malformed dissect_vlan_tags(cursor *c, ps_packet *pkt, uint16_t *ethertype);
-
 /* Network layers (ipv4.c, ipv6.c) */
-ps_packet_kind dissect_ipv4(cursor *c, ps_packet *pkt);
-ps_packet_kind dissect_ipv6(cursor *c, ps_packet *pkt);
-/* The payload of an IP datagram whose header said `proto` (dissect.c). */
-ps_packet_kind dissect_ip_payload(cursor *c, ps_packet *pkt, uint8_t proto);
+dissect_layer dissect_ipv4(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_ipv6(dissect_walk *w, ps_packet *pkt);
 
 /* Transports (tcp.c, udp.c, sctp.c, dccp.c) */
-ps_packet_kind dissect_tcp(cursor *c, ps_packet *pkt);
-ps_packet_kind dissect_udp(cursor *c, ps_packet *pkt);
-ps_packet_kind dissect_sctp(cursor *c, ps_packet *pkt);
-ps_packet_kind dissect_dccp(cursor *c, ps_packet *pkt);
+dissect_layer dissect_tcp(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_udp(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_sctp(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_dccp(dissect_walk *w, ps_packet *pkt);
+
+/* Encapsulations (tunnel.c, gre.c, mpls.c, pppoe.c, vxlan.c, geneve.c, gtpu.c) */
+dissect_layer dissect_ipip4(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_ipip6(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_gre(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_erspan_ii(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_erspan_iii(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_mpls(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_pppoe(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_ppp(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_vxlan(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_geneve(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_gtpu(dissect_walk *w, ps_packet *pkt);
+
+/* The UDP tunnel port table (dissect.c): the tunnel layer for a datagram
+ * between these ports, or LAYER_DONE. */
+dissect_layer dissect_udp_tunnel(const dissect_walk *w, uint16_t sport, uint16_t dport);
+
+/* tunnel.c: entering an IP tunnel (IP-in-IP, GRE, a UDP tunnel). The view
+ * as it stands is kept, so a tunnel whose payload turns out not to be IP
+ * counts as the outer packet; the inner layers then start from clean
+ * address and transport fields. Returns 0 (walk over, malformed) when the
+ * frame is nested deeper than PS_ENCAP_MAX. */
+int dissect_tunnel_enter(dissect_walk *w, ps_packet *pkt, ps_encap type, uint32_t id);
+/* A carrier below IP (MPLS, PPPoE): recorded, nothing reset. */
+int dissect_carrier_enter(ps_packet *pkt, ps_encap type, uint32_t id);
 
 #endif

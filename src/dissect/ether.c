@@ -5,15 +5,16 @@
 #define ETHER_HEADER_LEN 14
 #define ETHER_TYPE_AT 12
 
-ps_packet_kind dissect_ether(cursor *c, ps_packet *pkt)
+dissect_layer dissect_ether(dissect_walk *w, ps_packet *pkt)
 {
+    cursor *c = &w->c;
     if (!cursor_has(c, ETHER_HEADER_LEN))
-        return dissect_malformed(pkt, PS_MAL_SHORT_LINK);
+        return layer_malformed(pkt, PS_MAL_SHORT_LINK);
     uint16_t type = load_be16(cursor_here(c) + ETHER_TYPE_AT);
     cursor_skip(c, ETHER_HEADER_LEN);
     /* IEEE 802.3 clause 3.2.6: a length, so an LLC/SNAP frame, never IP
      * as far as this tool is concerned. */
     if (type < ETHERTYPE_MIN)
-        return dissect_set_kind(pkt, PS_PKT_NON_IP);
-    return dissect_ethertype(c, pkt, type);
+        return layer_done(pkt, PS_PKT_NON_IP);
+    return dissect_ethertype(w, pkt, type);
 }

@@ -32,30 +32,31 @@ static ps_malformed ipv4_payload(const cursor *c, ps_packet *pkt, size_t ip_offs
     return PS_MAL_NONE;
 }
 
-static ps_packet_kind ipv4_later_fragment(ps_packet *pkt, uint8_t proto)
+static dissect_layer ipv4_later_fragment(ps_packet *pkt, uint8_t proto)
 {
     pkt->frag = PS_FRAG_LATER;
     pkt->ip_proto = proto;
     pkt->transport = (uint8_t)ps_transport_from_ip_proto(proto);
-    return dissect_set_kind(pkt, PS_PKT_FRAGMENT);
+    return layer_done(pkt, PS_PKT_FRAGMENT);
 }
 
-ps_packet_kind dissect_ipv4(cursor *c, ps_packet *pkt)
+dissect_layer dissect_ipv4(dissect_walk *w, ps_packet *pkt)
 {
+    cursor *c = &w->c;
     size_t ip_offset = cursor_offset(c);
     uint8_t version_ihl;
 
     if (!cursor_peek_u8(c, 0, &version_ihl))
-        return dissect_malformed(pkt, PS_MAL_SHORT_IPV4);
+        return layer_malformed(pkt, PS_MAL_SHORT_IPV4);
     if (version_ihl >> 4 != 4)
-        return dissect_malformed(pkt, PS_MAL_BAD_IPV4_VERSION);
+        return layer_malformed(pkt, PS_MAL_BAD_IPV4_VERSION);
     size_t header_len = (size_t)(version_ihl & 0x0f) * 4;
     if (header_len < IPV4_HEADER_MIN)
-        return dissect_malformed(pkt, PS_MAL_BAD_IPV4_IHL);
+        return layer_malformed(pkt, PS_MAL_BAD_IPV4_IHL);
     /* Options are skipped, but they must be captured: the transport header
      * the rest of the pass needs lies behind them. */
     if (!cursor_has(c, header_len))
-        return dissect_malformed(pkt, PS_MAL_SHORT_IPV4);
+        return layer_malformed(pkt, PS_MAL_SHORT_IPV4);
     const uint8_t *h = cursor_here(c);
     uint16_t total_len = load_be16(h + 2);
     uint16_t ident = load_be16(h + 4);
@@ -70,11 +71,12 @@ ps_packet_kind dissect_ipv4(cursor *c, ps_packet *pkt)
     cursor payload;
     ps_malformed why = ipv4_payload(c, pkt, ip_offset, total_len, header_len, &payload);
     if (why != PS_MAL_NONE)
-        return dissect_malformed(pkt, why);
+        return layer_malformed(pkt, why);
 
     if (frag & IPV4_OFFSET_MASK)
         return ipv4_later_fragment(pkt, proto);
     if (frag & IPV4_FLAG_MF)
         pkt->frag = PS_FRAG_FIRST;
-    return dissect_ip_payload(&payload, pkt, proto);
+    w->c = payload;
+    return dissect_ip_payload(w, pkt, proto);
 }

@@ -57,36 +57,38 @@ static frag_step ipv6_fragment(cursor *c, ps_packet *pkt, uint8_t next)
 
 /* ESP (50) and No Next Header (59) end the walk like any upper layer:
  * nothing readable follows them. */
-static ps_packet_kind ipv6_walk(cursor *c, ps_packet *pkt, uint8_t nh)
+static dissect_layer ipv6_walk(dissect_walk *w, ps_packet *pkt, uint8_t nh)
 {
+    cursor *c = &w->c;
     for (unsigned seen = 0; ipv6_is_ext(nh); seen++) {
         uint8_t next, len_field;
         if (seen == DISSECT_MAX_IPV6_EXT)
-            return dissect_malformed(pkt, PS_MAL_IPV6_EXT_CHAIN);
+            return layer_malformed(pkt, PS_MAL_IPV6_EXT_CHAIN);
         if (!cursor_peek_u8(c, 0, &next) || !cursor_peek_u8(c, 1, &len_field))
-            return dissect_malformed(pkt, PS_MAL_SHORT_IPV6_EXT);
+            return layer_malformed(pkt, PS_MAL_SHORT_IPV6_EXT);
         if (nh == IP_PROTO_FRAGMENT) {
             if (ipv6_fragment(c, pkt, next) == FRAG_STOP)
-                return (ps_packet_kind)pkt->kind;
+                return LAYER_DONE;
         } else if (!cursor_skip(c, ext_header_len(nh, len_field))) {
-            return dissect_malformed(pkt, PS_MAL_SHORT_IPV6_EXT);
+            return layer_malformed(pkt, PS_MAL_SHORT_IPV6_EXT);
         }
         nh = next;
     }
-    return dissect_ip_payload(c, pkt, nh);
+    return dissect_ip_payload(w, pkt, nh);
 }
 
-ps_packet_kind dissect_ipv6(cursor *c, ps_packet *pkt)
+dissect_layer dissect_ipv6(dissect_walk *w, ps_packet *pkt)
 {
+    cursor *c = &w->c;
     uint8_t first, next;
     uint16_t payload_len;
 
     if (!cursor_peek_u8(c, 0, &first))
-        return dissect_malformed(pkt, PS_MAL_SHORT_IPV6);
+        return layer_malformed(pkt, PS_MAL_SHORT_IPV6);
     if (first >> 4 != 6)
-        return dissect_malformed(pkt, PS_MAL_BAD_IPV6_VERSION);
+        return layer_malformed(pkt, PS_MAL_BAD_IPV6_VERSION);
     if (!cursor_has(c, IPV6_HEADER_LEN))
-        return dissect_malformed(pkt, PS_MAL_SHORT_IPV6);
+        return layer_malformed(pkt, PS_MAL_SHORT_IPV6);
     const uint8_t *h = cursor_here(c);
     payload_len = load_be16(h + 4);
     next = h[6];
@@ -101,5 +103,6 @@ ps_packet_kind dissect_ipv6(cursor *c, ps_packet *pkt)
     cursor payload = *c;
     if (payload_len != 0)
         cursor_sub(c, payload_len, &payload);
-    return ipv6_walk(&payload, pkt, next);
+    w->c = payload;
+    return ipv6_walk(w, pkt, next);
 }

@@ -6,15 +6,15 @@
 /* AF_INET is 2 everywhere; AF_INET6 is not: 24 on NetBSD, OpenBSD and
  * BSD/OS, 28 on FreeBSD and DragonFly, 30 on Darwin, 10 on Linux. A capture
  * file keeps the value of the host that wrote it, so all are accepted. */
-static ps_packet_kind loopback_payload(cursor *c, ps_packet *pkt, uint32_t family)
+static dissect_layer loopback_payload(ps_packet *pkt, uint32_t family)
 {
     switch (family) {
     case 2:
-        return dissect_ipv4(c, pkt);
+        return LAYER_IPV4;
     case 10: case 24: case 28: case 30:
-        return dissect_ipv6(c, pkt);
+        return LAYER_IPV6;
     default:
-        return dissect_set_kind(pkt, PS_PKT_NON_IP);
+        return layer_done(pkt, PS_PKT_NON_IP);
     }
 }
 
@@ -23,22 +23,22 @@ static uint32_t swap32(uint32_t v)
     return (v >> 24) | (v >> 8 & 0xff00u) | (v << 8 & 0xff0000u) | (v << 24);
 }
 
-ps_packet_kind dissect_null(cursor *c, ps_packet *pkt)
+dissect_layer dissect_null(dissect_walk *w, ps_packet *pkt)
 {
     uint32_t family;
-    if (!cursor_u32(c, &family))
-        return dissect_malformed(pkt, PS_MAL_SHORT_LINK);
+    if (!cursor_u32(&w->c, &family))
+        return layer_malformed(pkt, PS_MAL_SHORT_LINK);
     /* Address families are small numbers: a value in the upper half means
      * the capture was written by a host of the other byte order. */
     if (family & 0xffff0000u)
         family = swap32(family);
-    return loopback_payload(c, pkt, family);
+    return loopback_payload(pkt, family);
 }
 
-ps_packet_kind dissect_loop(cursor *c, ps_packet *pkt)
+dissect_layer dissect_loop(dissect_walk *w, ps_packet *pkt)
 {
     uint32_t family;
-    if (!cursor_u32(c, &family))
-        return dissect_malformed(pkt, PS_MAL_SHORT_LINK);
-    return loopback_payload(c, pkt, family);
+    if (!cursor_u32(&w->c, &family))
+        return layer_malformed(pkt, PS_MAL_SHORT_LINK);
+    return loopback_payload(pkt, family);
 }

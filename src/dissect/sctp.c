@@ -7,7 +7,7 @@
 /* RFC 9260 section 3.2: chunks are padded to 4 bytes and the padding is
  * not counted in the chunk length. Each step advances at least 4 bytes, so
  * the walk is bounded by the datagram length. */
-static ps_packet_kind sctp_chunks(cursor *c, ps_packet *pkt)
+static dissect_layer sctp_chunks(cursor *c, ps_packet *pkt)
 {
     while (cursor_has(c, SCTP_CHUNK_HEADER_LEN)) {
         uint8_t type;
@@ -15,23 +15,24 @@ static ps_packet_kind sctp_chunks(cursor *c, ps_packet *pkt)
         if (!cursor_peek_u8(c, 0, &type) || !cursor_peek_u16(c, 2, &length))
             break;
         if (length < SCTP_CHUNK_HEADER_LEN)
-            return dissect_malformed(pkt, PS_MAL_BAD_SCTP_CHUNK);
+            return layer_malformed(pkt, PS_MAL_BAD_SCTP_CHUNK);
         if (type < 32)
             pkt->sctp_chunks |= UINT32_C(1) << type;
         /* A snaplen that ends inside a chunk ends the walk, not the packet. */
         if (!cursor_skip(c, ((size_t)length + 3) & ~(size_t)3))
             break;
     }
-    return dissect_set_kind(pkt, PS_PKT_TRANSPORT);
+    return layer_done(pkt, PS_PKT_TRANSPORT);
 }
 
-ps_packet_kind dissect_sctp(cursor *c, ps_packet *pkt)
+dissect_layer dissect_sctp(dissect_walk *w, ps_packet *pkt)
 {
+    cursor *c = &w->c;
     uint16_t sport, dport;
 
     if (!cursor_has(c, SCTP_COMMON_HEADER_LEN) || !cursor_u16(c, &sport) ||
         !cursor_u16(c, &dport) || !cursor_skip(c, 8))   /* verification tag, checksum */
-        return dissect_malformed(pkt, PS_MAL_SHORT_SCTP);
+        return layer_malformed(pkt, PS_MAL_SHORT_SCTP);
     pkt->transport = PS_TRANSPORT_SCTP;
     pkt->sport = sport;
     pkt->dport = dport;

@@ -12,20 +12,21 @@
 #define SLL2_HEADER_LEN 20
 #define SLL2_PROTOCOL_AT 0
 
-static ps_packet_kind cooked(cursor *c, ps_packet *pkt, size_t header_len, size_t protocol_at)
+static dissect_layer cooked(dissect_walk *w, ps_packet *pkt, size_t header_len, size_t protocol_at)
 {
+    cursor *c = &w->c;
     uint16_t protocol;
     if (!cursor_peek_u16(c, protocol_at, &protocol) || !cursor_skip(c, header_len))
-        return dissect_malformed(pkt, PS_MAL_SHORT_LINK);
-    return dissect_ethertype(c, pkt, protocol);
+        return layer_malformed(pkt, PS_MAL_SHORT_LINK);
+    return dissect_ethertype(w, pkt, protocol);
 }
 
-ps_packet_kind dissect_sll(cursor *c, ps_packet *pkt)
+dissect_layer dissect_sll(dissect_walk *w, ps_packet *pkt)
 {
-    return cooked(c, pkt, SLL_HEADER_LEN, SLL_PROTOCOL_AT);
+    return cooked(w, pkt, SLL_HEADER_LEN, SLL_PROTOCOL_AT);
 }
 
-ps_packet_kind dissect_sll2(cursor *c, ps_packet *pkt)
+dissect_layer dissect_sll2(dissect_walk *w, ps_packet *pkt)
 {
-    return cooked(c, pkt, SLL2_HEADER_LEN, SLL2_PROTOCOL_AT);
+    return cooked(w, pkt, SLL2_HEADER_LEN, SLL2_PROTOCOL_AT);
 }

@@ -4,12 +4,13 @@
 #define TCP_HEADER_MIN 20
 #define TCP_OFFSET_MIN 5        /* data offset in 32-bit words */
 
-ps_packet_kind dissect_tcp(cursor *c, ps_packet *pkt)
+dissect_layer dissect_tcp(dissect_walk *w, ps_packet *pkt)
 {
+    cursor *c = &w->c;
     /* Only the fixed header is required: options may lie beyond a short
      * snaplen without hiding anything this pass uses. */
     if (!cursor_has(c, TCP_HEADER_MIN))
-        return dissect_malformed(pkt, PS_MAL_SHORT_TCP);
+        return layer_malformed(pkt, PS_MAL_SHORT_TCP);
     const uint8_t *h = cursor_here(c);
     uint16_t sport = load_be16(h), dport = load_be16(h + 2);
     uint8_t offset_byte = h[12], flags = h[13];
@@ -18,7 +19,7 @@ ps_packet_kind dissect_tcp(cursor *c, ps_packet *pkt)
     pkt->sport = sport;
     pkt->dport = dport;
     if (offset_byte >> 4 < TCP_OFFSET_MIN)
-        return dissect_malformed(pkt, PS_MAL_BAD_TCP_OFFSET);
+        return layer_malformed(pkt, PS_MAL_BAD_TCP_OFFSET);
     pkt->tcp_flags = flags;
-    return dissect_set_kind(pkt, PS_PKT_TRANSPORT);
+    return layer_done(pkt, PS_PKT_TRANSPORT);
 }

@@ -10,10 +10,11 @@ static int udp_in_jumbogram(const ps_packet *pkt)
     return pkt->family == 6 && pkt->ip_bytes == 40;
 }
 
-ps_packet_kind dissect_udp(cursor *c, ps_packet *pkt)
+dissect_layer dissect_udp(dissect_walk *w, ps_packet *pkt)
 {
+    cursor *c = &w->c;
     if (!cursor_has(c, UDP_HEADER_LEN))
-        return dissect_malformed(pkt, PS_MAL_SHORT_UDP);
+        return layer_malformed(pkt, PS_MAL_SHORT_UDP);
     const uint8_t *h = cursor_here(c);
     uint16_t sport = load_be16(h), dport = load_be16(h + 2), length = load_be16(h + 4);
     cursor_skip(c, UDP_HEADER_LEN);
@@ -21,6 +22,17 @@ ps_packet_kind dissect_udp(cursor *c, ps_packet *pkt)
     pkt->sport = sport;
     pkt->dport = dport;
     if (length < UDP_HEADER_LEN && !(length == 0 && udp_in_jumbogram(pkt)))
-        return dissect_malformed(pkt, PS_MAL_BAD_UDP_LENGTH);
-    return dissect_set_kind(pkt, PS_PKT_TRANSPORT);
+        return layer_malformed(pkt, PS_MAL_BAD_UDP_LENGTH);
+    pkt->kind = PS_PKT_TRANSPORT;
+    /* A tunnel inside a fragment is left whole to the outer flow, as its
+     * later fragments are (dissect_ip_payload). */
+    if (!w->cfg->decap || pkt->frag != PS_FRAG_NONE)
+        return LAYER_DONE;
+    dissect_layer tunnel = dissect_udp_tunnel(w, sport, dport);
+    if (tunnel != LAYER_DONE && length >= UDP_HEADER_LEN) {
+        cursor payload;
+        cursor_sub(c, length - UDP_HEADER_LEN, &payload);
+        w->c = payload;
+    }
+    return tunnel;
 }

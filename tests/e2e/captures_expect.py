@@ -104,7 +104,7 @@ REPORT = {
                               "totals": {"packets": 3, "bytes": 110, "flows_ended": 0}},
     "ipv4-frag.pcap": {"totals": {"packets": 9, "fragments_matched": 4, "fragments_unmatched": 1}},
     "mixed.pcapng": {"totals": {"packets": 81, "flows_ended": 10},
-                     "other": {1: 2, 58: 2, 47: 1}, "non_ip": 2},
+                     "other": {1: 3, 58: 2}, "non_ip": 2},
     "ipv6-ext.pcap": {"other": {50: 1, 59: 1}, "totals": {"fragments_matched": 1}},
     "sample.pcapng": {"totals": {"packets": 86, "bytes": 14401, "flows_ended": 11}, "other": {1: 4}},
 }

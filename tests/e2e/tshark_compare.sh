@@ -56,6 +56,11 @@ echo "== packet and byte counts against tshark: generated corpus (checksums vali
 compare corpus --check-checksums "$work/corpus"
 inputs+=("$work/corpus")
 
+# The same with decapsulation on (portsniff's default): both sides walk
+# through GRE, IP-in-IP and MPLS to the innermost IP layer.
+echo "== packet and byte counts against tshark, innermost IP layer: captures and corpus"
+compare decap --decap=all "${inputs[@]}"
+
 echo "== service labels against $PS_REGISTRY_CSV"
 python3 "$tests/compare_labels.py" --portsniff "$PORTSNIFF" --registry "$PS_REGISTRY_CSV" \
     "${inputs[@]}" >"$work/labels.out" 2>&1

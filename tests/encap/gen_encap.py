@@ -1,0 +1,372 @@
+#!/usr/bin/env python3
+"""Write one capture per encapsulation portsniff decodes, with the flows
+each carries, and expect.json: per capture the inner flows (5-tuple,
+packets and IP bytes per direction) and the run counters (non-IP frames,
+malformed reasons) that portsniff must report.
+
+    gen_encap.py OUTDIR
+
+Packets are built byte by byte (checksums correct), independent of
+portsniff's code; tshark reads every capture but malformed.pcap the same way.
+"""
+
+import json
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
+from gen_corpus import (ACK, FIN, PSH, SYN, TCP, UDP, PcapWriter, inet_checksum,  # noqa: E402
+                        ipv4_packets, ipv6_packets, mac, tcp_segment, udp_datagram)
+
+LINKTYPE_ETHERNET = 1
+BASE_NS = 1786960800 * 1000000000
+
+
+def v4(a, b, c, d):
+    return bytes([a, b, c, d])
+
+
+def v6(net, host):
+    return bytes([0xfd, 0x00, 0, net] + [0] * 11 + [host])
+
+
+def ether(ethertype, payload, vlans=(), src=1, dst=2):
+    f = mac(dst) + mac(src)
+    for tpid, vid in vlans:
+        f += struct.pack("!HH", tpid, vid)
+    f += struct.pack("!H", ethertype) + payload
+    return f + b"\0" * max(0, 60 - len(f))
+
+
+def ip_packet(src, dst, proto, l4, ident=1):
+    if len(src) == 4:
+        return ipv4_packets(src, dst, proto, l4, ident)[0]
+    return ipv6_packets(src, dst, proto, l4)[0]
+
+
+def udp_in_ip(src, dst, sport, dport, payload, ident=1):
+    return ip_packet(src, dst, UDP, udp_datagram(src, dst, sport, dport, payload), ident)
+
+
+class Flow:
+    """An inner conversation and the tally of what it sent each way."""
+
+    def __init__(self, proto, client, cport, server, sport):
+        self.proto, self.client, self.cport, self.server, self.sport = proto, client, cport, server, sport
+        self.pkts = [0, 0]
+        self.ip_bytes = [0, 0]
+
+    def packets(self):
+        """(direction, inner IP packet): 0 client to server, 1 back."""
+        c, s = self.client, self.server
+        out = []
+        if self.proto == TCP:
+            seq_c, seq_s = 1000, 5000
+            steps = [(0, SYN, b""), (1, SYN | ACK, b""), (0, ACK, b""),
+                     (0, ACK | PSH, b"G" * 100), (1, ACK | PSH, b"H" * 300),
+                     (0, FIN | ACK, b""), (1, FIN | ACK, b""), (0, ACK, b"")]
+            for d, flags, data in steps:
+                if d == 0:
+                    seg = tcp_segment(c, s, self.cport, self.sport, seq_c, seq_s, flags, data)
+                    out.append((0, ip_packet(c, s, TCP, seg, len(out) + 1)))
+                else:
+                    seg = tcp_segment(s, c, self.sport, self.cport, seq_s, seq_c, flags, data)
+                    out.append((1, ip_packet(s, c, TCP, seg, len(out) + 1)))
+        else:
+            out.append((0, udp_in_ip(c, s, self.cport, self.sport, b"q" * 32, 1)))
+            out.append((1, udp_in_ip(s, c, self.sport, self.cport, b"r" * 120, 2)))
+        for d, ip in out:
+            self.pkts[d] += 1
+            self.ip_bytes[d] += len(ip)
+        return out
+
+    def expect(self):
+        return {"proto": "tcp" if self.proto == TCP else "udp",
+                "orig_h": ip_text(self.client), "orig_p": self.cport,
+                "resp_h": ip_text(self.server), "resp_p": self.sport,
+                "orig_pkts": self.pkts[0], "resp_pkts": self.pkts[1],
+                "orig_ip_bytes": self.ip_bytes[0], "resp_ip_bytes": self.ip_bytes[1]}
+
+
+def ip_text(b):
+    import ipaddress
+    return str(ipaddress.ip_address(b))
+
+
+class Capture:
+    def __init__(self, outdir, name):
+        self.name = name
+        self.w = PcapWriter(os.path.join(outdir, name + ".pcap"), LINKTYPE_ETHERNET)
+        self.t = BASE_NS
+        self.flows = []
+        self.non_ip = 0
+        self.malformed = {}
+        self.extra_flows = []
+
+    def frame(self, f):
+        self.w.write(self.t, f)
+        self.t += 1000000
+
+    def flow(self, flow, wrap):
+        """wrap(direction, inner IP packet) -> frame"""
+        for d, ip in flow.packets():
+            self.frame(wrap(d, ip))
+        self.flows.append(flow)
+
+    def close(self):
+        self.w.close()
+        return {"flows": [f.expect() for f in self.flows] + self.extra_flows,
+                "non_ip": self.non_ip, "malformed": self.malformed}
+
+
+O4A, O4B = v4(192, 0, 2, 1), v4(192, 0, 2, 2)          # tunnel endpoints
+O6A, O6B = bytes.fromhex("20010db8000000000000000000000001"), bytes.fromhex("20010db8000000000000000000000002")
+
+
+def outer_ip(d, proto, payload, family=4, ident=100):
+    a, b = (O4A, O4B) if family == 4 else (O6A, O6B)
+    src, dst = (a, b) if d == 0 else (b, a)
+    return ip_packet(src, dst, proto, payload, ident), src, dst
+
+
+def inner_ether(ip, vlans=()):
+    return ether(0x0800 if ip[0] >> 4 == 4 else 0x86DD, ip, vlans, src=0x10, dst=0x11)
+
+
+def outer_udp(d, dport, payload, family=4, vlans=(), sport=None):
+    a, b = (O4A, O4B) if family == 4 else (O6A, O6B)
+    src, dst = (a, b) if d == 0 else (b, a)
+    sp = sport if sport is not None else 49152 + d
+    ip = udp_in_ip(src, dst, sp, dport, payload, 100)
+    return ether(0x0800 if family == 4 else 0x86DD, ip, vlans)
+
+
+def vxlan_hdr(vni):
+    return struct.pack("!II", 0x08000000, vni << 8)
+
+
+def gre_hdr(proto, key=None, seq=None, csum=False):
+    flags = (0x8000 if csum else 0) | (0x2000 if key is not None else 0) | (0x1000 if seq is not None else 0)
+    h = struct.pack("!HH", flags, proto)
+    if csum:
+        h += b"\0\0\0\0"
+    if key is not None:
+        h += struct.pack("!I", key)
+    if seq is not None:
+        h += struct.pack("!I", seq)
+    return h
+
+
+def gre_with_checksum(proto, payload, key=None, seq=None):
+    h = bytearray(gre_hdr(proto, key, seq, csum=True))
+    c = inet_checksum(bytes(h) + payload)
+    h[4:6] = struct.pack("!H", c)
+    return bytes(h) + payload
+
+
+def mpls_stack(labels, ttl=64):
+    out = b""
+    for i, lab in enumerate(labels):
+        out += struct.pack("!I", (lab << 12) | ((1 << 8) if i == len(labels) - 1 else 0) | ttl)
+    return out
+
+
+def gen_vxlan(outdir):
+    cap = Capture(outdir, "vxlan")
+    qinq = ((0x88A8, 100), (0x8100, 200))
+    f = Flow(TCP, v4(10, 1, 0, 1), 40001, v4(10, 1, 0, 2), 443)
+    cap.flow(f, lambda d, ip: outer_udp(d, 4789, vxlan_hdr(5001) + inner_ether(ip), vlans=qinq))
+    f = Flow(UDP, v4(10, 1, 0, 1), 40002, v4(10, 1, 0, 3), 53)
+    cap.flow(f, lambda d, ip: outer_udp(d, 8472, vxlan_hdr(7) + inner_ether(ip, ((0x8100, 30),))))
+    # ARP across the segment: the frame is the tunnel's own UDP packet.
+    arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac(0x10) + v4(10, 1, 0, 1) + b"\0" * 6 + v4(10, 1, 0, 2)
+    for d in (0, 1):
+        cap.frame(outer_udp(d, 4789, vxlan_hdr(5001) + ether(0x0806, arp, src=0x10, dst=0xFFFFFF), sport=50000))
+    arp_len = 20 + 8 + 8 + 60
+    cap.extra_flows.append({"proto": "udp", "orig_h": "192.0.2.1", "orig_p": 50000,
+                            "resp_h": "192.0.2.2", "resp_p": 4789, "orig_pkts": 1, "resp_pkts": 0,
+                            "orig_ip_bytes": arp_len, "resp_ip_bytes": 0})
+    cap.extra_flows.append({"proto": "udp", "orig_h": "192.0.2.2", "orig_p": 50000,
+                            "resp_h": "192.0.2.1", "resp_p": 4789, "orig_pkts": 1, "resp_pkts": 0,
+                            "orig_ip_bytes": arp_len, "resp_ip_bytes": 0})
+    return cap.close()
+
+
+def geneve_hdr(proto, vni, options=b""):
+    assert len(options) % 4 == 0
+    return struct.pack("!BBHI", len(options) // 4, 0, proto, vni << 8) + options
+
+
+def gen_geneve(outdir):
+    cap = Capture(outdir, "geneve")
+    opt = struct.pack("!HBB", 0x0102, 0x80, 1) + b"\xde\xad\xbe\xef"   # one 8-byte option
+    f = Flow(TCP, v4(10, 2, 0, 1), 40011, v4(10, 2, 0, 2), 22)
+    cap.flow(f, lambda d, ip: outer_udp(d, 6081, geneve_hdr(0x6558, 42, opt) + inner_ether(ip), family=6))
+    f = Flow(UDP, v6(2, 1), 40012, v6(2, 2), 123)
+    cap.flow(f, lambda d, ip: outer_udp(d, 6081, geneve_hdr(0x86DD, 43) + ip))
+    return cap.close()
+
+
+def gen_gre(outdir):
+    cap = Capture(outdir, "gre")
+
+    def over_gre(d, payload, family=4):
+        ip, _, _ = outer_ip(d, 47, payload, family)
+        return ether(0x0800 if family == 4 else 0x86DD, ip)
+
+    f = Flow(TCP, v4(10, 3, 0, 1), 40021, v4(10, 3, 0, 2), 80)
+    cap.flow(f, lambda d, ip: over_gre(d, gre_with_checksum(0x0800, ip, key=0x1000 + d, seq=d)))
+    f = Flow(TCP, v6(3, 1), 40022, v6(3, 2), 443)
+    cap.flow(f, lambda d, ip: over_gre(d, gre_hdr(0x86DD) + ip, family=6))
+    f = Flow(UDP, v4(10, 3, 1, 1), 40023, v4(10, 3, 1, 2), 514)
+    cap.flow(f, lambda d, ip: over_gre(d, gre_hdr(0x6558, key=9) + inner_ether(ip)))
+    f = Flow(TCP, v4(10, 3, 2, 1), 40024, v4(10, 3, 2, 2), 179)
+    cap.flow(f, lambda d, ip: over_gre(d, gre_hdr(0x8847) + mpls_stack([16, 3001 + d]) + ip))
+    return cap.close()
+
+
+def gen_erspan(outdir):
+    cap = Capture(outdir, "erspan")
+
+    def over_gre(d, payload):
+        ip, _, _ = outer_ip(d, 47, payload)
+        return ether(0x0800, ip)
+
+    def erspan2(session, vlan):
+        return struct.pack("!HHI", 0x1000 | vlan, session, 0)
+
+    def erspan3(session, vlan, o_bit):
+        last = (0 << 10) | (1 if o_bit else 0)   # FT 0: Ethernet
+        h = struct.pack("!HHIHH", 0x2000 | vlan, session, 123456, 0, last)
+        return h + (struct.pack("!II", 0x00000000, 0) if o_bit else b"")
+
+    f = Flow(TCP, v4(10, 4, 0, 1), 40031, v4(10, 4, 0, 2), 443)
+    cap.flow(f, lambda d, ip: over_gre(d, gre_hdr(0x88BE) + inner_ether(ip)))           # type I
+    f = Flow(TCP, v4(10, 4, 1, 1), 40032, v4(10, 4, 1, 2), 25)
+    cap.flow(f, lambda d, ip: over_gre(d, gre_hdr(0x88BE, seq=d) + erspan2(101, 0) + inner_ether(ip)))
+    f = Flow(UDP, v4(10, 4, 2, 1), 40033, v4(10, 4, 2, 2), 161)
+    cap.flow(f, lambda d, ip: over_gre(d, gre_hdr(0x22EB, seq=d) + erspan3(102, 10, False) +
+                                       inner_ether(ip, ((0x8100, 10),))))
+    f = Flow(TCP, v4(10, 4, 3, 1), 40034, v4(10, 4, 3, 2), 3306)
+    cap.flow(f, lambda d, ip: over_gre(d, gre_hdr(0x22EB, seq=d) + erspan3(103, 20, True) +
+                                       inner_ether(ip, ((0x88A8, 20), (0x8100, 21)))))
+    return cap.close()
+
+
+def gen_ipip(outdir):
+    cap = Capture(outdir, "ipip")
+    for i, (inner_fam, outer_fam) in enumerate(((4, 4), (6, 4), (4, 6), (6, 6))):
+        if inner_fam == 4:
+            f = Flow(TCP, v4(10, 5, i, 1), 40041 + i, v4(10, 5, i, 2), 8080)
+        else:
+            f = Flow(TCP, v6(5, 1 + 2 * i), 40041 + i, v6(5, 2 + 2 * i), 8443)
+        proto = 4 if inner_fam == 4 else 41
+
+        def wrap(d, ip, proto=proto, outer_fam=outer_fam):
+            o, _, _ = outer_ip(d, proto, ip, outer_fam)
+            return ether(0x0800 if outer_fam == 4 else 0x86DD, o)
+        cap.flow(f, wrap)
+    return cap.close()
+
+
+def gen_mpls(outdir):
+    cap = Capture(outdir, "mpls")
+    f = Flow(TCP, v4(10, 6, 0, 1), 40051, v4(10, 6, 0, 2), 443)
+    cap.flow(f, lambda d, ip: ether(0x8847, mpls_stack([100 + d, 2001]) + ip))
+    f = Flow(UDP, v6(6, 1), 40052, v6(6, 2), 53)
+    cap.flow(f, lambda d, ip: ether(0x8847, mpls_stack([300, 2]) + ip))                  # IPv6 explicit null
+    f = Flow(TCP, v4(10, 6, 1, 1), 40053, v4(10, 6, 1, 2), 80)
+    cap.flow(f, lambda d, ip: ether(0x8847, mpls_stack([400, 5001]) + b"\0\0\0\0" + inner_ether(ip)))  # EoMPLS, CW
+    return cap.close()
+
+
+def gen_pppoe(outdir):
+    cap = Capture(outdir, "pppoe")
+    qinq = ((0x88A8, 300), (0x8100, 301))
+
+    def session(d, ip, sid=0x0101):
+        ppp = struct.pack("!H", 0x0021 if ip[0] >> 4 == 4 else 0x0057) + ip
+        return ether(0x8864, struct.pack("!BBHH", 0x11, 0, sid, len(ppp)) + ppp, qinq)
+
+    f = Flow(TCP, v4(100, 64, 0, 10), 40061, v4(198, 51, 100, 80), 80)
+    cap.flow(f, session)
+    f = Flow(UDP, v6(7, 1), 40062, v6(7, 2), 53)
+    cap.flow(f, session)
+    padi = struct.pack("!BBHH", 0x11, 0x09, 0, 4) + struct.pack("!HH", 0x0101, 0)
+    for _ in range(2):
+        cap.frame(ether(0x8863, padi, qinq, dst=0xFFFFFF))
+    cap.non_ip = 2
+    return cap.close()
+
+
+def gtpu_hdr(teid, payload, ext=False):
+    if ext:
+        # sequence, N-PDU, next type 0x85 (PDU session container), one 4-byte extension
+        opt = struct.pack("!HBB", 1, 0, 0x85) + struct.pack("!BBBB", 1, 0x00, 0x09, 0)
+        return struct.pack("!BBHI", 0x34, 0xFF, len(opt) + len(payload), teid) + opt + payload
+    return struct.pack("!BBHI", 0x30, 0xFF, len(payload), teid) + payload
+
+
+def gen_gtpu(outdir):
+    cap = Capture(outdir, "gtpu")
+    f = Flow(TCP, v4(10, 45, 0, 1), 40071, v4(203, 0, 113, 10), 443)
+    cap.flow(f, lambda d, ip: outer_udp(d, 2152, gtpu_hdr(0x1000 + d, ip, ext=True), family=6, sport=2152))
+    f = Flow(UDP, v4(10, 45, 0, 2), 40072, v4(203, 0, 113, 53), 53)
+    cap.flow(f, lambda d, ip: outer_udp(d, 2152, gtpu_hdr(0x2000 + d, ip), sport=2152))
+    # echo request and response: signalling, the tunnel's own flow
+    echo = struct.pack("!BBHIHBB", 0x32, 1, 4, 0, 7, 0, 0)
+    cap.frame(outer_udp(0, 2152, echo, sport=2152))
+    cap.frame(outer_udp(1, 2152, echo[:1] + b"\x02" + echo[2:], sport=2152))
+    echo_ip = 20 + 8 + len(echo)
+    cap.extra_flows.append({"proto": "udp", "orig_h": "192.0.2.1", "orig_p": 2152,
+                            "resp_h": "192.0.2.2", "resp_p": 2152, "orig_pkts": 1, "resp_pkts": 1,
+                            "orig_ip_bytes": echo_ip, "resp_ip_bytes": echo_ip})
+    return cap.close()
+
+
+def gen_malformed(outdir):
+    """Damaged encapsulations, each with the reason portsniff counts."""
+    cap = Capture(outdir, "malformed")
+    f = Flow(TCP, v4(10, 9, 0, 1), 40091, v4(10, 9, 0, 2), 443)
+    ip = f.packets()[0][1]
+    # GRE in GRE nine deep
+    p = ip
+    for _ in range(9):
+        p = ip_packet(O4A, O4B, 47, gre_hdr(0x0800) + p)
+    cap.frame(ether(0x0800, p))
+    # an inner IPv4 header cut by its own tunnel's length
+    cap.frame(outer_udp(0, 4789, vxlan_hdr(1) + inner_ether(ip)[:14 + 12]))
+    # an MPLS stack without a bottom-of-stack entry
+    cap.frame(ether(0x8847, struct.pack("!III", 100 << 12, 200 << 12, 300 << 12)))
+    # a GTP-U extension header of length 0
+    bad = bytearray(gtpu_hdr(5, ip, ext=True))
+    bad[12] = 0
+    cap.frame(outer_udp(0, 2152, bytes(bad), sport=2152))
+    # a GRE header cut inside its key
+    cap.frame(ether(0x0800, ip_packet(O4A, O4B, 47, gre_hdr(0x0800, key=1)[:6])))
+    cap.malformed = {"too-many-encapsulations": 1, "short-ipv4-header": 1,
+                     "short-mpls-stack": 1, "bad-gtpu-header": 1, "short-gre-header": 1}
+    return cap.close()
+
+
+GENERATORS = [gen_vxlan, gen_geneve, gen_gre, gen_erspan, gen_ipip, gen_mpls, gen_pppoe,
+              gen_gtpu, gen_malformed]
+
+
+def main(argv):
+    if len(argv) != 2:
+        sys.stderr.write("usage: gen_encap.py OUTDIR\n")
+        return 2
+    outdir = argv[1]
+    os.makedirs(outdir, exist_ok=True)
+    expect = {}
+    for gen in GENERATORS:
+        expect[gen.__name__[4:]] = gen(outdir)
+    with open(os.path.join(outdir, "expect.json"), "w") as f:
+        json.dump(expect, f, indent=1, sort_keys=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
