@@ -73,6 +73,7 @@ static const char *const malformed_names[PS_MAL_COUNT] = {
     [PS_MAL_SHORT_VXLAN] = "short-vxlan-header",
     [PS_MAL_SHORT_GENEVE] = "short-geneve-header",
     [PS_MAL_BAD_GTPU] = "bad-gtpu-header",
+    [PS_MAL_SHORT_L2TP] = "short-l2tp-header",
 };
 
 static const char *const encap_names[PS_ENCAP_COUNT] = {
@@ -85,6 +86,9 @@ static const char *const encap_names[PS_ENCAP_COUNT] = {
     [PS_ENCAP_VXLAN] = "vxlan",
     [PS_ENCAP_GENEVE] = "geneve",
     [PS_ENCAP_GTPU] = "gtp-u",
+    [PS_ENCAP_L2TP] = "l2tp",
+    [PS_ENCAP_TEREDO] = "teredo",
+    [PS_ENCAP_PPTP] = "pptp",
 };
 
 const char *ps_encap_name(int encap)

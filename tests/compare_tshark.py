@@ -95,7 +95,8 @@ KNOWN_DIFFERENCES = {
         "(too-many-ipv6-extension-headers)."),
     "link-not-decoded": (
         "A link type portsniff does not decode (it decodes Ethernet, Linux "
-        "SLL and SLL2, raw IP and BSD loopback); tshark decodes many more."),
+        "SLL and SLL2, raw IP, BSD loopback, PPP, Cisco HDLC, PPPoE, NFLOG and "
+        "IPoIB); tshark decodes many more."),
     "encapsulation-not-decoded": (
         "Between the link header and IP lies a layer portsniff does not "
         "follow (802.3 LLC/SNAP, MPLS, PPPoE, ...): portsniff sees a non-IP "
@@ -111,8 +112,8 @@ IP_PROTO = {"tcp": 6, "udp": 17, "sctp": 132, "dccp": 33}
 PROTO_NAME = {v: k for k, v in IP_PROTO.items()}
 # Layers tshark may show between the start of the frame and the outermost IP
 # header that portsniff also decodes.
-LINK_LAYERS = {"eth", "sll", "raw", "null", "loop"}
-BETWEEN_LAYERS = {"ethertype", "vlan", "ieee8021ad"}
+LINK_LAYERS = {"eth", "sll", "raw", "null", "loop", "ppp", "chdlc", "pppoes", "nflog", "ipoib"}
+BETWEEN_LAYERS = {"ethertype", "vlan", "ieee8021ad", "ppp"}
 # and with --decap=all: MPLS (with Ethernet pseudowires) and PPPoE sessions
 DECAP_BETWEEN_LAYERS = {"mpls", "pwethheuristic", "pwethcw", "eth", "pppoes", "ppp"}
 MAX_VLAN_TAGS = 8
@@ -264,8 +265,9 @@ def time_ns(s):
 # --decap=all: layers between two IP headers that portsniff walks through.
 # A UDP header leads into a tunnel only when tshark decoded one behind it.
 TUNNEL_LAYERS = {"gre", "erspan", "eth", "ethertype", "vlan", "ieee8021ad", "mpls",
-                 "pwethheuristic", "pwethcw", "pppoes", "ppp", "vxlan", "geneve", "gtp"}
-UDP_TUNNELS = {"vxlan", "geneve", "gtp"}
+                 "pwethheuristic", "pwethcw", "pppoes", "ppp", "vxlan", "geneve", "gtp",
+                 "l2tp", "teredo"}
+UDP_TUNNELS = {"vxlan", "geneve", "gtp", "l2tp", "teredo"}
 # What tshark needs told: Linux's VXLAN port is portsniff's default too.
 DECAP_DECODE_AS = ["udp.port==8472,vxlan"]
 

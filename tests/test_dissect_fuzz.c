@@ -21,8 +21,9 @@ static uint64_t next_random(uint64_t *s)
 /* Plausible link headers so that mutated frames reach the deeper layers. */
 static size_t link_prefix(int dlt, uint8_t *frame, uint64_t r)
 {
-    static const uint16_t types[] = {0x0800, 0x86dd, 0x8100, 0x88a8};
-    uint16_t type = types[r % 4];
+    /* IPv4, IPv6, VLAN tags, and the MPLS and PPPoE carriers */
+    static const uint16_t types[] = {0x0800, 0x86dd, 0x8100, 0x88a8, 0x0800, 0x86dd, 0x8847, 0x8864};
+    uint16_t type = types[r % 8];
     switch (dlt) {
     case DLT_EN10MB: fix_put16(frame + 12, type); return 14;
     case DLT_LINUX_SLL: fix_put16(frame + 14, type); return 16;
@@ -41,7 +42,8 @@ static size_t link_prefix(int dlt, uint8_t *frame, uint64_t r)
 /* An IP header with a transport protocol and lengths that mostly agree. */
 static size_t ip_prefix(uint8_t *frame, size_t room, uint64_t r)
 {
-    static const uint8_t protos[] = {6, 17, 132, 33, 0, 44, 51, 60, 43};
+    /* transports, IPv6 extension headers, and tunnels (IP-in-IP, GRE) */
+    static const uint8_t protos[] = {6, 17, 132, 33, 0, 44, 51, 60, 43, 4, 41, 47};
     uint8_t proto = protos[(r >> 8) % sizeof protos];
     if (r & 4) {
         if (room < 40)

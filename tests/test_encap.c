@@ -548,16 +548,16 @@ static void test_tunnel_port_option(void **state)
     assert_int_equal(dissect_config_add_port(&cfg, "geneve=7000", err, sizeof err), 0);
     assert_int_equal(dissect_config_add_port(&cfg, "gtp-u=2123", err, sizeof err), 0);
     assert_int_equal(dissect_config_add_port(&cfg, "vxlan", err, sizeof err), -1);
-    assert_string_equal(err, "'vxlan' is not TYPE=PORT (TYPE: vxlan, geneve, gtp-u)");
+    assert_string_equal(err, "'vxlan' is not TYPE=PORT (TYPE: vxlan, geneve, gtp-u, l2tp, teredo)");
     assert_int_equal(dissect_config_add_port(&cfg, "nvgre=5", err, sizeof err), -1);
-    assert_string_equal(err, "unknown tunnel type 'nvgre' (known: vxlan, geneve, gtp-u)");
+    assert_string_equal(err, "unknown tunnel type 'nvgre' (known: vxlan, geneve, gtp-u, l2tp, teredo)");
     assert_int_equal(dissect_config_add_port(&cfg, "vxlan=0", err, sizeof err), -1);
     assert_int_equal(dissect_config_add_port(&cfg, "vxlan=65536", err, sizeof err), -1);
     assert_int_equal(dissect_config_add_port(&cfg, "vxlan=12x", err, sizeof err), -1);
     assert_string_equal(err, "'12x' is not a UDP port (1-65535)");
     /* a port given again changes its type and takes no new room */
     assert_int_equal(dissect_config_add_port(&cfg, "vxlan=7000", err, sizeof err), 0);
-    assert_int_equal(cfg.nports, 6);
+    assert_int_equal(cfg.nports, 8);
     int added = 0;
     for (int p = 10000; p < 10100; p++) {
         char spec[32];
@@ -567,8 +567,133 @@ static void test_tunnel_port_option(void **state)
         added++;
     }
     assert_int_equal(cfg.nports, PS_DISSECT_MAX_TUNNEL_PORTS);
-    assert_int_equal(added, PS_DISSECT_MAX_TUNNEL_PORTS - 6);
+    assert_int_equal(added, PS_DISSECT_MAX_TUNNEL_PORTS - 8);
     assert_string_equal(err, "more than 16 tunnel ports");
+}
+
+static void test_l2tp_teredo_pptp(void **state)
+{
+    (void)state;
+    ps_packet pkt;
+    frame f;
+    /* L2TPv2 data with length and sequence numbers, PPP with address/control */
+    tcp_syn(&f);
+    ipv4(&f, 6, in_src, in_dst);
+    uint8_t ppp[4] = {0xff, 0x03, 0x00, 0x21};
+    wrap(&f, ppp, 4);
+    uint8_t l2tp[12] = {0x48, 0x02, 0, 0, 0x00, 0x05, 0x00, 0x09, 0, 1, 0, 2};
+    fix_put16(l2tp + 2, (uint16_t)(f.n + 12));
+    wrap(&f, l2tp, 12);
+    udp(&f, 1701, 1701);
+    ipv4(&f, 17, out_src, out_dst);
+    fix_dissect_all(DLT_RAW, f.b, f.n, &pkt);
+    assert_inner_syn(&pkt);
+    assert_int_equal(pkt.encap[0], PS_ENCAP_L2TP);
+    assert_int_equal(pkt.encap_id, 5u << 16 | 9);
+    /* a control message: the tunnel's own flow */
+    f.b[28] = 0xc8;
+    fix_dissect_all(DLT_RAW, f.b, f.n, &pkt);
+    assert_int_equal(pkt.dport, 1701);
+    assert_int_equal(pkt.encap_depth, 0);
+
+    /* Teredo with an origin indication; believed only when the IPv6
+     * payload length fills the datagram */
+    tcp_syn(&f);
+    ipv6(&f, 6);
+    uint8_t origin[8] = {0x00, 0x00, 0x12, 0x34, 1, 2, 3, 4};
+    wrap(&f, origin, 8);
+    udp(&f, 3544, 40000);
+    ipv4(&f, 17, out_src, out_dst);
+    fix_dissect_all(DLT_RAW, f.b, f.n, &pkt);
+    assert_int_equal(pkt.family, 6);
+    assert_int_equal(pkt.dport, 443);
+    assert_int_equal(pkt.encap[0], PS_ENCAP_TEREDO);
+    f.b[20 + 8 + 8 + 5] ^= 1;                     /* IPv6 payload length off by one */
+    fix_dissect_all(DLT_RAW, f.b, f.n, &pkt);
+    assert_int_equal(pkt.family, 4);
+    assert_int_equal(pkt.sport, 3544);
+    assert_int_equal(pkt.encap_depth, 0);
+    /* the same with the snapshot cut inside the inner header: still believed */
+    f.b[20 + 8 + 8 + 5] ^= 1;
+    fix_dissect(DLT_RAW, f.b, 20 + 8 + 8 + 40 + 10, f.n, &pkt);
+    assert_int_equal(pkt.kind, PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_SHORT_TCP);
+
+    /* PPTP: GRE version 1 with sequence and acknowledgment numbers */
+    tcp_syn(&f);
+    ipv4(&f, 6, in_src, in_dst);
+    uint8_t pppc[2] = {0x00, 0x21};
+    wrap(&f, pppc, 2);
+    uint8_t gre1[16] = {0x30, 0x81, 0x88, 0x0b, 0, 0, 0x40, 0x01, 0, 0, 0, 7, 0, 0, 0, 6};
+    fix_put16(gre1 + 4, (uint16_t)f.n);
+    wrap(&f, gre1, 16);
+    ipv4(&f, 47, out_src, out_dst);
+    fix_dissect_all(DLT_RAW, f.b, f.n, &pkt);
+    assert_inner_syn(&pkt);
+    assert_int_equal(pkt.encap[0], PS_ENCAP_PPTP);
+    assert_int_equal(pkt.encap_id, 0x4001);
+    /* an acknowledgment alone: the outer GRE packet */
+    f.n = 20 + 16;
+    fix_put16(f.b + 2, (uint16_t)f.n);
+    fix_put16(f.b + 20 + 4, 0);
+    assert_int_equal(fix_dissect_all(DLT_RAW, f.b, f.n, &pkt), PS_PKT_OTHER_IP);
+    assert_int_equal(pkt.ip_proto, 47);
+}
+
+static void test_link_types(void **state)
+{
+    (void)state;
+    ps_packet pkt;
+    frame f;
+    /* DLT_PPP, PPP_SERIAL (both framings), PPP_WITH_DIR, PPP_ETHER */
+    tcp_syn(&f);
+    ipv4(&f, 6, in_src, in_dst);
+    uint8_t ppp[4] = {0xff, 0x03, 0x00, 0x21};
+    wrap(&f, ppp, 4);
+    fix_dissect_all(DLT_PPP, f.b, f.n, &pkt);
+    assert_inner_syn(&pkt);
+    fix_dissect_all(50, f.b, f.n, &pkt);
+    assert_inner_syn(&pkt);
+    uint8_t dir = 1;
+    wrap(&f, &dir, 1);
+    fix_dissect_all(204, f.b, f.n, &pkt);
+    assert_inner_syn(&pkt);
+    tcp_syn(&f);
+    ipv4(&f, 6, in_src, in_dst);
+    uint8_t chdlc[4] = {0x0f, 0x00, 0x08, 0x00};
+    wrap(&f, chdlc, 4);
+    fix_dissect_all(104, f.b, f.n, &pkt);             /* Cisco HDLC */
+    assert_inner_syn(&pkt);
+    fix_dissect_all(50, f.b, f.n, &pkt);              /* Cisco framing on PPP_SERIAL */
+    assert_inner_syn(&pkt);
+    tcp_syn(&f);
+    ipv4(&f, 6, in_src, in_dst);
+    uint8_t pppoe[8] = {0x11, 0, 0, 7, 0, 0, 0x00, 0x21};
+    fix_put16(pppoe + 4, (uint16_t)(f.n + 2));
+    wrap(&f, pppoe, 8);
+    fix_dissect_all(51, f.b, f.n, &pkt);
+    assert_inner_syn(&pkt);
+
+    /* IPoIB */
+    tcp_syn(&f);
+    ipv4(&f, 6, in_src, in_dst);
+    uint8_t ipoib[44] = {0};
+    ipoib[40] = 0x08;
+    wrap(&f, ipoib, 44);
+    fix_dissect_all(242, f.b, f.n, &pkt);
+    assert_inner_syn(&pkt);
+
+    /* NFLOG, little-endian attributes: a prefix, then the payload */
+    tcp_syn(&f);
+    ipv4(&f, 6, in_src, in_dst);
+    uint8_t tlv_payload[4] = {0, 0, 9, 0};
+    tlv_payload[0] = (uint8_t)(f.n + 4);
+    wrap(&f, tlv_payload, 4);
+    uint8_t nflog[12] = {2, 0, 0, 0, 8, 0, 10, 0, 'a', 'b', 'c', 0};
+    wrap(&f, nflog, 12);
+    fix_dissect_all(239, f.b, f.n, &pkt);
+    assert_inner_syn(&pkt);
+
 }
 
 int main(void)
@@ -585,6 +710,8 @@ int main(void)
         cmocka_unit_test(test_gtpu_extension_headers),
         cmocka_unit_test(test_nesting_bounded),
         cmocka_unit_test(test_tunnel_port_option),
+        cmocka_unit_test(test_l2tp_teredo_pptp),
+        cmocka_unit_test(test_link_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

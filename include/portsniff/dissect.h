@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include "portsniff/packet.h"
 
-/* UDP ports a tunnel is recognised on, beyond the defaults
- * (VXLAN 4789 and 8472, Geneve 6081, GTP-U 2152). */
+/* UDP ports a tunnel is recognised on, the defaults included (VXLAN 4789
+ * and 8472, Geneve 6081, GTP-U 2152, L2TP 1701, Teredo 3544). */
 #define PS_DISSECT_MAX_TUNNEL_PORTS 16
 
 typedef struct ps_dissect_config {
@@ -16,13 +16,13 @@ typedef struct ps_dissect_config {
     uint64_t port_filter;     /* bit (port & 63) set for every port below: one test rejects most UDP */
     struct {
         uint16_t port;
-        uint8_t  encap;       /* ps_encap: VXLAN, GENEVE or GTPU */
+        uint8_t  encap;       /* ps_encap: VXLAN, GENEVE, GTPU, L2TP or TEREDO */
     } ports[PS_DISSECT_MAX_TUNNEL_PORTS];
 } ps_dissect_config;
 
 /* Decapsulation on, the default tunnel ports. */
 void dissect_config_init(ps_dissect_config *cfg);
-/* --tunnel-port TYPE=PORT (TYPE: vxlan, geneve, gtp-u). 0 on success; -1
+/* --tunnel-port TYPE=PORT (TYPE: vxlan, geneve, gtp-u, l2tp, teredo). 0 on success; -1
  * with a one-line reason in err (errlen bytes) otherwise. */
 int dissect_config_add_port(ps_dissect_config *cfg, const char *spec, char *err, size_t errlen);
 

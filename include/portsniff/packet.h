@@ -66,6 +66,7 @@ typedef enum ps_malformed {
     PS_MAL_SHORT_VXLAN,       /* VXLAN header cut short */
     PS_MAL_SHORT_GENEVE,      /* Geneve header or its options cut short */
     PS_MAL_BAD_GTPU,          /* GTP-U header or an extension header cut short or of length 0 */
+    PS_MAL_SHORT_L2TP,        /* L2TPv2 data header cut short */
     PS_MAL_COUNT
 } ps_malformed;
 
@@ -108,6 +109,9 @@ typedef enum ps_encap {
     PS_ENCAP_VXLAN,     /* id: the VNI */
     PS_ENCAP_GENEVE,    /* id: the VNI */
     PS_ENCAP_GTPU,      /* id: the TEID */
+    PS_ENCAP_L2TP,      /* L2TPv2 data; id: tunnel ID << 16 | session ID */
+    PS_ENCAP_TEREDO,    /* IPv6 in UDP 3544 */
+    PS_ENCAP_PPTP,      /* PPTP's enhanced GRE (version 1); id: the call ID */
     PS_ENCAP_COUNT
 } ps_encap;
 

@@ -27,6 +27,14 @@
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
 #endif
+/* LINKTYPE_* values of link types libpcap may not name on every system. */
+#define LINKTYPE_PPP_PPPD_VALUE 166
+#define LINKTYPE_PPP_WITH_DIR_VALUE 204
+#define LINKTYPE_NFLOG_VALUE 239
+#define LINKTYPE_IPOIB_VALUE 242
+#define LINKTYPE_C_HDLC_VALUE 104
+#define LINKTYPE_PPP_SERIAL_VALUE 50
+#define LINKTYPE_PPP_ETHER_VALUE 51
 
 /* One step of the walk. A switch rather than an array of function
  * pointers: the calls are direct, so the common Ethernet/IP/TCP chain is
@@ -41,6 +49,11 @@ static dissect_layer layer_step(dissect_layer layer, dissect_walk *w, ps_packet 
     case LAYER_LOOP: return dissect_loop(w, pkt);
     case LAYER_RAW_IP: return dissect_raw_ip(w, pkt);
     case LAYER_VLAN: return dissect_vlan(w, pkt);
+    case LAYER_CHDLC: return dissect_chdlc(w, pkt);
+    case LAYER_PPP_SERIAL: return dissect_ppp_serial(w, pkt);
+    case LAYER_PPP_DIR: return dissect_ppp_dir(w, pkt);
+    case LAYER_NFLOG: return dissect_nflog(w, pkt);
+    case LAYER_IPOIB: return dissect_ipoib(w, pkt);
     case LAYER_IPV4: return dissect_ipv4(w, pkt);
     case LAYER_IPV6: return dissect_ipv6(w, pkt);
     case LAYER_TCP: return dissect_tcp(w, pkt);
@@ -58,6 +71,8 @@ static dissect_layer layer_step(dissect_layer layer, dissect_walk *w, ps_packet 
     case LAYER_VXLAN: return dissect_vxlan(w, pkt);
     case LAYER_GENEVE: return dissect_geneve(w, pkt);
     case LAYER_GTPU: return dissect_gtpu(w, pkt);
+    case LAYER_L2TP: return dissect_l2tp(w, pkt);
+    case LAYER_TEREDO: return dissect_teredo(w, pkt);
     case LAYER_DONE: case LAYER_COUNT: break;
     }
     return LAYER_DONE;
@@ -83,9 +98,17 @@ static const struct {
 #if DLT_LOOP != LINKTYPE_LOOP_VALUE
     {LINKTYPE_LOOP_VALUE, LAYER_LOOP},
 #endif
+    {DLT_PPP, LAYER_PPP},
+    {LINKTYPE_PPP_SERIAL_VALUE, LAYER_PPP_SERIAL},
+    {LINKTYPE_PPP_ETHER_VALUE, LAYER_PPPOE},
+    {LINKTYPE_PPP_PPPD_VALUE, LAYER_PPP_DIR},
+    {LINKTYPE_PPP_WITH_DIR_VALUE, LAYER_PPP_DIR},
+    {LINKTYPE_C_HDLC_VALUE, LAYER_CHDLC},
+    {LINKTYPE_NFLOG_VALUE, LAYER_NFLOG},
+    {LINKTYPE_IPOIB_VALUE, LAYER_IPOIB},
 };
 
-static dissect_layer link_layer_for(int dlt)
+dissect_layer dissect_link_layer(int dlt)
 {
     /* Ethernet first: it is what nearly every capture is. */
     for (size_t i = 0; i < sizeof link_types / sizeof link_types[0]; i++)
@@ -96,7 +119,7 @@ static dissect_layer link_layer_for(int dlt)
 
 int dissect_link_supported(int dlt)
 {
-    return link_layer_for(dlt) != LAYER_DONE;
+    return dissect_link_layer(dlt) != LAYER_DONE;
 }
 
 /* ---- EtherType and IP protocol tables ---- */
@@ -171,6 +194,8 @@ static dissect_layer udp_tunnel_layer(uint8_t encap)
     case PS_ENCAP_VXLAN: return LAYER_VXLAN;
     case PS_ENCAP_GENEVE: return LAYER_GENEVE;
     case PS_ENCAP_GTPU: return LAYER_GTPU;
+    case PS_ENCAP_L2TP: return LAYER_L2TP;
+    case PS_ENCAP_TEREDO: return LAYER_TEREDO;
     default: return LAYER_DONE;
     }
 }
@@ -212,13 +237,16 @@ static int config_put_port(ps_dissect_config *cfg, uint16_t port, uint8_t encap)
 
 static const ps_dissect_config default_cfg = {
     .decap = 1,
-    .nports = 4,
-    .port_filter = PORT_BIT(4789) | PORT_BIT(8472) | PORT_BIT(6081) | PORT_BIT(2152),
+    .nports = 6,
+    .port_filter = PORT_BIT(4789) | PORT_BIT(8472) | PORT_BIT(6081) | PORT_BIT(2152) |
+                   PORT_BIT(1701) | PORT_BIT(3544),
     .ports = {
         {4789, PS_ENCAP_VXLAN},   /* RFC 7348 */
         {8472, PS_ENCAP_VXLAN},   /* Linux's default before IANA assigned 4789 */
         {6081, PS_ENCAP_GENEVE},  /* RFC 8926 */
         {2152, PS_ENCAP_GTPU},    /* 3GPP TS 29.281 */
+        {1701, PS_ENCAP_L2TP},    /* RFC 2661 */
+        {3544, PS_ENCAP_TEREDO},  /* RFC 4380 */
     },
 };
 
@@ -232,10 +260,11 @@ int dissect_config_add_port(ps_dissect_config *cfg, const char *spec, char *err,
     static const struct { const char *name; uint8_t encap; } types[] = {
         {"vxlan", PS_ENCAP_VXLAN}, {"geneve", PS_ENCAP_GENEVE},
         {"gtp-u", PS_ENCAP_GTPU}, {"gtpu", PS_ENCAP_GTPU},
+        {"l2tp", PS_ENCAP_L2TP}, {"teredo", PS_ENCAP_TEREDO},
     };
     const char *eq = strchr(spec, '=');
     if (!eq) {
-        snprintf(err, errlen, "'%s' is not TYPE=PORT (TYPE: vxlan, geneve, gtp-u)", spec);
+        snprintf(err, errlen, "'%s' is not TYPE=PORT (TYPE: vxlan, geneve, gtp-u, l2tp, teredo)", spec);
         return -1;
     }
     size_t n = (size_t)(eq - spec);
@@ -244,7 +273,7 @@ int dissect_config_add_port(ps_dissect_config *cfg, const char *spec, char *err,
         if (strlen(types[i].name) == n && strncmp(spec, types[i].name, n) == 0)
             encap = types[i].encap;
     if (encap < 0) {
-        snprintf(err, errlen, "unknown tunnel type '%.*s' (known: vxlan, geneve, gtp-u)",
+        snprintf(err, errlen, "unknown tunnel type '%.*s' (known: vxlan, geneve, gtp-u, l2tp, teredo)",
                  (int)n, spec);
         return -1;
     }
@@ -279,12 +308,13 @@ ps_packet_kind dissect_frame_with(const ps_dissect_config *cfg, int dlt, const u
         return dissect_malformed(pkt, PS_MAL_BAD_RECORD_LENGTH);
     pkt->wire_len = wire_len;
 
-    dissect_layer layer = link_layer_for(dlt);
+    dissect_layer layer = dissect_link_layer(dlt);
     if (layer == LAYER_DONE)
         return dissect_set_kind(pkt, PS_PKT_UNSUPPORTED_LINK);
     dissect_walk w;
     w.cfg = cfg ? cfg : &default_cfg;
     w.has_outer = 0;
+    w.udp_payload_len = 0;
     cursor_init(&w.c, data, caplen);
 
     unsigned budget = DISSECT_HEADER_BUDGET;

@@ -65,13 +65,13 @@ typedef enum dissect_layer {
     LAYER_DONE = 0,
     /* link layers */
     LAYER_ETHER, LAYER_SLL, LAYER_SLL2, LAYER_NULL, LAYER_LOOP, LAYER_RAW_IP,
-    LAYER_VLAN,
+    LAYER_VLAN, LAYER_CHDLC, LAYER_PPP_SERIAL, LAYER_PPP_DIR, LAYER_NFLOG, LAYER_IPOIB,
     /* network and transport */
     LAYER_IPV4, LAYER_IPV6, LAYER_TCP, LAYER_UDP, LAYER_SCTP, LAYER_DCCP,
     /* encapsulations: followed only with decapsulation on */
     LAYER_IPIP4, LAYER_IPIP6, LAYER_GRE, LAYER_ERSPAN_II, LAYER_ERSPAN_III,
     LAYER_MPLS, LAYER_PPPOE, LAYER_PPP,
-    LAYER_VXLAN, LAYER_GENEVE, LAYER_GTPU,
+    LAYER_VXLAN, LAYER_GENEVE, LAYER_GTPU, LAYER_L2TP, LAYER_TEREDO,
     LAYER_COUNT
 } dissect_layer;
 
@@ -80,6 +80,7 @@ typedef struct dissect_walk {
     const ps_dissect_config *cfg;
     ps_packet outer;              /* the view as it was when the last tunnel was entered */
     uint8_t has_outer;
+    size_t udp_payload_len;       /* as the last UDP header said, for Teredo's check */
 } dissect_walk;
 
 static inline ps_packet_kind dissect_set_kind(ps_packet *pkt, ps_packet_kind kind)
@@ -115,6 +116,16 @@ dissect_layer dissect_null(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_loop(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_raw_ip(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_vlan(dissect_walk *w, ps_packet *pkt);
+/* chdlc.c, nflog.c, ipoib.c */
+dissect_layer dissect_chdlc(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_ppp_serial(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_ppp_dir(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_nflog(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_ipoib(dissect_walk *w, ps_packet *pkt);
+
+/* The link-type table (dissect.c): the first layer of a frame of this
+ * DLT_* / LINKTYPE_* value, LAYER_DONE when it is not decoded. */
+dissect_layer dissect_link_layer(int dlt);
 
 /* The EtherType table (dissect.c): the layer that carries `type`. */
 dissect_layer dissect_ethertype(dissect_walk *w, ps_packet *pkt, uint16_t type);
@@ -138,7 +149,8 @@ dissect_layer dissect_udp(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_sctp(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_dccp(dissect_walk *w, ps_packet *pkt);
 
-/* Encapsulations (tunnel.c, gre.c, mpls.c, pppoe.c, vxlan.c, geneve.c, gtpu.c) */
+/* Encapsulations (tunnel.c, gre.c, mpls.c, pppoe.c, vxlan.c, geneve.c, gtpu.c,
+ * l2tp.c, teredo.c) */
 dissect_layer dissect_ipip4(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_ipip6(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_gre(dissect_walk *w, ps_packet *pkt);
@@ -150,6 +162,8 @@ dissect_layer dissect_ppp(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_vxlan(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_geneve(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_gtpu(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_l2tp(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_teredo(dissect_walk *w, ps_packet *pkt);
 
 /* The UDP tunnel port table (dissect.c): the tunnel layer for a datagram
  * between these ports, or LAYER_DONE. */

@@ -10,7 +10,10 @@
 #define GRE_R 0x4000   /* routing present (RFC 1701) */
 #define GRE_K 0x2000   /* key present */
 #define GRE_S 0x1000   /* sequence number present */
+#define GRE_A 0x0080   /* acknowledgment number present (version 1) */
 #define GRE_VERSION_MASK 0x0007
+#define GRE_VERSION_PPTP 1
+#define GRE_PROTO_PPP 0x880b
 #define GRE_SRE_HEADER_LEN 4  /* address family(2) offset(1) length(1) */
 /* Source routes walked before the header counts as damaged; each is at
  * least 4 bytes, so the frame length bounds the walk as well. */
@@ -39,6 +42,30 @@ static int gre_skip_routing(cursor *c)
     return 0;
 }
 
+/* PPTP's enhanced GRE (RFC 2637 section 4.1): the key holds the payload
+ * length and the call ID; sequence and acknowledgment numbers are
+ * optional. A packet with no payload only acknowledges. */
+static dissect_layer gre_pptp(dissect_walk *w, ps_packet *pkt, uint16_t flags, uint16_t proto)
+{
+    cursor *c = &w->c;
+    if (proto != GRE_PROTO_PPP || !(flags & GRE_K))
+        return LAYER_DONE;
+    size_t len = GRE_HEADER_LEN + 4 + ((flags & GRE_S) ? 4 : 0) + ((flags & GRE_A) ? 4 : 0);
+    if (!cursor_has(c, len))
+        return layer_malformed(pkt, PS_MAL_SHORT_GRE);
+    uint16_t payload_len = load_be16(cursor_here(c) + 4);
+    uint16_t call_id = load_be16(cursor_here(c) + 6);
+    cursor_skip(c, len);
+    if (payload_len == 0)
+        return LAYER_DONE;
+    cursor payload;
+    cursor_sub(c, payload_len, &payload);
+    w->c = payload;
+    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_PPTP, call_id))
+        return LAYER_DONE;
+    return LAYER_PPP;
+}
+
 dissect_layer dissect_gre(dissect_walk *w, ps_packet *pkt)
 {
     cursor *c = &w->c;
@@ -46,7 +73,9 @@ dissect_layer dissect_gre(dissect_walk *w, ps_packet *pkt)
         return layer_malformed(pkt, PS_MAL_SHORT_GRE);
     uint16_t flags = load_be16(cursor_here(c));
     uint16_t proto = load_be16(cursor_here(c) + 2);
-    /* Version 1 is PPTP's enhanced GRE; other versions are not defined. */
+    if ((flags & GRE_VERSION_MASK) == GRE_VERSION_PPTP)
+        return gre_pptp(w, pkt, flags, proto);
+    /* Other versions are not defined: the packet stays GRE. */
     if ((flags & GRE_VERSION_MASK) != 0)
         return LAYER_DONE;
     size_t optional = ((flags & (GRE_C | GRE_R)) ? 4 : 0) + ((flags & GRE_K) ? 4 : 0) +

@@ -1,4 +1,5 @@
-/* PPP (RFC 1661) as carried in PPPoE, L2TP and PPTP: an optional HDLC-like
+/* PPP (RFC 1661) as carried in PPPoE, L2TP and PPTP, and as the link
+ * type DLT_PPP: an optional HDLC-like
  * address and control field (RFC 1662: 0xff 0x03), then the protocol, one
  * byte when compressed (RFC 1661 section 6.5: an odd first byte). */
 #include "dissect_internal.h"
@@ -29,7 +30,8 @@ dissect_layer dissect_ppp(dissect_walk *w, ps_packet *pkt)
     switch (proto) {
     case PPP_IPV4: return LAYER_IPV4;
     case PPP_IPV6: return LAYER_IPV6;
-    case PPP_MPLS: case PPP_MPLS_MC: return LAYER_MPLS;
+    case PPP_MPLS: case PPP_MPLS_MC:
+        return w->cfg->decap ? LAYER_MPLS : layer_done(pkt, PS_PKT_NON_IP);
     default: return layer_done(pkt, PS_PKT_NON_IP);
     }
 }

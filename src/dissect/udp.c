@@ -33,6 +33,7 @@ dissect_layer dissect_udp(dissect_walk *w, ps_packet *pkt)
         cursor payload;
         cursor_sub(c, length - UDP_HEADER_LEN, &payload);
         w->c = payload;
+        w->udp_payload_len = length - UDP_HEADER_LEN;
     }
     return tunnel;
 }

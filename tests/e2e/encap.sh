@@ -28,9 +28,9 @@ if command -v "${TSHARK:-tshark}" >/dev/null 2>&1; then
     grep -E '^(MISMATCH|ERROR|BADCSUM|KNOWN)' "$work/cmp.out" | head -50
     tail -n 2 "$work/cmp.out"
     [ "$rc" -eq 0 ] || fail "compare_tshark.py --decap=all exit $rc"
-    grep -q '^26 matched, 0 known differences, 0 mismatched' "$work/cmp.out" ||
-        fail "want 26 inner 5-tuples matched, none known or mismatched"
-    grep -q '(114 decapsulated)' "$work/cmp.out" || fail "want 114 decapsulated packets"
+    grep -q '^36 matched, 0 known differences, 0 mismatched' "$work/cmp.out" ||
+        fail "want 36 inner 5-tuples matched, none known or mismatched"
+    grep -q '(138 decapsulated)' "$work/cmp.out" || fail "want 138 decapsulated packets"
 else
     fail "tshark not found"
 fi
@@ -87,7 +87,7 @@ check_usage() {
     printf '%s\n' "$err" | grep -qF "$want" || fail "$*: '$err' lacks '$want'"
 }
 check_usage "portsniff: --decap: 'some' is not all or none" --decap=some
-check_usage "portsniff: --tunnel-port: unknown tunnel type 'nvgre' (known: vxlan, geneve, gtp-u)" --tunnel-port nvgre=1
+check_usage "portsniff: --tunnel-port: unknown tunnel type 'nvgre' (known: vxlan, geneve, gtp-u, l2tp, teredo)" --tunnel-port nvgre=1
 check_usage "portsniff: --tunnel-port: '0' is not a UDP port (1-65535)" --tunnel-port vxlan=0
 check_usage "portsniff: --tunnel-port: 'geneve' is not TYPE=PORT" --tunnel-port geneve
 

@@ -64,8 +64,9 @@ def main(argv):
             problems.append("non-IP packets %s, want %s" % (report["non_ip"]["packets"], want["non_ip"]))
         if report["malformed"] != want["malformed"]:
             problems.append("malformed %s, want %s" % (report["malformed"], want["malformed"]))
-        if report["other_protocols"]:
-            problems.append("other protocols %s, want none" % report["other_protocols"])
+        other = {str(o["protocol"]): o["packets"] for o in report["other_protocols"]}
+        if other != want.get("other", {}):
+            problems.append("other protocols %s, want %s" % (other, want.get("other", {})))
         checked += 1
         for p in problems:
             print("FAIL: %s: %s" % (name, p))

@@ -95,9 +95,10 @@ def ip_text(b):
 
 
 class Capture:
-    def __init__(self, outdir, name):
+    def __init__(self, outdir, name, linktype=LINKTYPE_ETHERNET):
         self.name = name
-        self.w = PcapWriter(os.path.join(outdir, name + ".pcap"), LINKTYPE_ETHERNET)
+        self.w = PcapWriter(os.path.join(outdir, name + ".pcap"), linktype)
+        self.other = {}
         self.t = BASE_NS
         self.flows = []
         self.non_ip = 0
@@ -117,7 +118,7 @@ class Capture:
     def close(self):
         self.w.close()
         return {"flows": [f.expect() for f in self.flows] + self.extra_flows,
-                "non_ip": self.non_ip, "malformed": self.malformed}
+                "non_ip": self.non_ip, "malformed": self.malformed, "other": self.other}
 
 
 O4A, O4B = v4(192, 0, 2, 1), v4(192, 0, 2, 2)          # tunnel endpoints
@@ -350,8 +351,86 @@ def gen_malformed(outdir):
     return cap.close()
 
 
+def gen_l2tp(outdir):
+    cap = Capture(outdir, "l2tp")
+    f = Flow(TCP, v4(10, 20, 0, 1), 40101, v4(10, 20, 0, 2), 443)
+
+    def data(d, ip):
+        ppp = b"\xff\x03\x00\x21" + ip
+        hdr = struct.pack("!HHHHHH", 0x4802, 12 + len(ppp), 5, 9, d, 0)   # L and S set
+        return outer_udp(d, 1701, hdr + ppp, sport=1701)
+    cap.flow(f, data)
+    hello = struct.pack("!HHHHHH", 0xC802, 20, 5, 0, 0, 0) + struct.pack("!HHHH", 0x8008, 0, 0, 6)
+    cap.frame(outer_udp(0, 1701, hello, sport=1701))
+    # the control message is the tunnel's own UDP packet
+    cap.extra_flows.append({"proto": "udp", "orig_h": "192.0.2.1", "orig_p": 1701,
+                            "resp_h": "192.0.2.2", "resp_p": 1701, "orig_pkts": 1, "resp_pkts": 0,
+                            "orig_ip_bytes": 20 + 8 + len(hello), "resp_ip_bytes": 0})
+    return cap.close()
+
+
+def gen_teredo(outdir):
+    cap = Capture(outdir, "teredo")
+    f = Flow(TCP, bytes.fromhex("20010000" + "4136e378" + "8000" + "63bf3fff" + "fdfe"), 40111,
+             bytes.fromhex("20010db8000000000000000000000080"), 80)
+    origin = struct.pack("!HH4s", 0, 0x1234 ^ 0xFFFF, bytes(b ^ 0xFF for b in v4(192, 0, 2, 2)))
+    cap.flow(f, lambda d, ip: outer_udp(d, 3544, (origin if d == 1 else b"") + ip, sport=3544))
+    # some other protocol on 3544: not IPv6 inside, an outer UDP packet
+    cap.frame(outer_udp(0, 3544, b"\x17" * 40, sport=50001))
+    cap.extra_flows.append({"proto": "udp", "orig_h": "192.0.2.1", "orig_p": 50001,
+                            "resp_h": "192.0.2.2", "resp_p": 3544, "orig_pkts": 1, "resp_pkts": 0,
+                            "orig_ip_bytes": 20 + 8 + 40, "resp_ip_bytes": 0})
+    return cap.close()
+
+
+def gen_pptp(outdir):
+    cap = Capture(outdir, "pptp")
+    f = Flow(TCP, v4(10, 30, 0, 1), 40121, v4(10, 30, 0, 2), 22)
+
+    def gre1(d, ip):
+        ppp = b"\x00\x21" + ip
+        hdr = struct.pack("!HHHHI", 0x3001, 0x880B, len(ppp), 0x100 + d, 7)   # K, S, version 1
+        o, _, _ = outer_ip(d, 47, hdr + ppp)
+        return ether(0x0800, o)
+    cap.flow(f, gre1)
+    ack = struct.pack("!HHHHI", 0x2081, 0x880B, 0, 0x100, 7)                    # K, A, no payload
+    o, _, _ = outer_ip(1, 47, ack)
+    cap.frame(ether(0x0800, o))
+    cap.other = {"47": 1}
+    return cap.close()
+
+
+def gen_links(outdir):
+    """One capture per link type, each with one inner flow."""
+    out = {}
+
+    def one(name, linktype, wrap, extra=None):
+        cap = Capture(outdir, name, linktype)
+        f = Flow(TCP, v4(10, 40, linktype & 0xFF, 1), 41000 + linktype, v4(10, 40, linktype & 0xFF, 2), 443)
+        cap.flow(f, wrap)
+        if extra:
+            extra(cap)
+        out[name] = cap.close()
+
+    def ppp(ip):
+        return b"\xff\x03" + struct.pack("!H", 0x0021 if ip[0] >> 4 == 4 else 0x0057) + ip
+    one("link-ppp", 9, lambda d, ip: ppp(ip))
+    one("link-chdlc", 104, lambda d, ip: b"\x0f\x00\x08\x00" + ip)
+    one("link-pppoe", 51, lambda d, ip: struct.pack("!BBHH", 0x11, 0, 3, len(ip) + 2) + b"\x00\x21" + ip)
+    one("link-ipoib", 242, lambda d, ip: bytes(24) + mac(0x20) + bytes(10) + b"\x08\x00\x00\x00" + ip)
+
+    def nflog(d, ip):
+        prefix = b"fw\0\0"
+        tlvs = struct.pack("<HH", 4 + len(prefix), 10) + prefix
+        tlvs += struct.pack("<HH", 4 + len(ip), 9) + ip
+        return struct.pack("!BBH", 2, 0, 0) + tlvs + b"\0" * ((-len(tlvs)) % 4)
+    one("link-nflog", 239, nflog)
+
+    return out
+
+
 GENERATORS = [gen_vxlan, gen_geneve, gen_gre, gen_erspan, gen_ipip, gen_mpls, gen_pppoe,
-              gen_gtpu, gen_malformed]
+              gen_gtpu, gen_malformed, gen_l2tp, gen_teredo, gen_pptp]
 
 
 def main(argv):
@@ -363,6 +442,7 @@ def main(argv):
     expect = {}
     for gen in GENERATORS:
         expect[gen.__name__[4:]] = gen(outdir)
+    expect.update(gen_links(outdir))
     with open(os.path.join(outdir, "expect.json"), "w") as f:
         json.dump(expect, f, indent=1, sort_keys=True)
     return 0

@@ -20,6 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const int fuzz_link_types[] = {
     DLT_EN10MB, DLT_LINUX_SLL, 276 /* LINUX_SLL2 */, DLT_RAW, 101 /* LINKTYPE_RAW */,
     228 /* IPV4 */, 229 /* IPV6 */, DLT_NULL, DLT_LOOP, 147 /* USER0 */,
+    9 /* PPP */, 50 /* PPP_SERIAL */, 51 /* PPP_ETHER */, 104 /* C_HDLC */,
+    166 /* PPP_PPPD */, 204 /* PPP_WITH_DIR */, 239 /* NFLOG */, 242 /* IPOIB */,
 };
 #define FUZZ_LINK_TYPES (sizeof fuzz_link_types / sizeof fuzz_link_types[0])
 
