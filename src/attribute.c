@@ -150,6 +150,13 @@ void attribute_flow(const ps_registry *reg, const ps_flow_fanin *fanin, const ps
 {
     uint8_t basis;
     uint16_t port;
+    if (flow->key.transport == PS_TRANSPORT_ICMP) {
+        memset(out, 0, sizeof *out);
+        out->status = PS_REG_IP_PROTOCOL;
+        out->basis = PS_BASIS_IP_PROTOCOL;
+        out->ip_proto = ps_transport_ip_proto(flow->key.transport, flow->key.family);
+        return;
+    }
     if (flow->orig_basis == PS_ORIG_HANDSHAKE) {
         basis = PS_BASIS_HANDSHAKE;
         port = flow_resp_port(flow);
@@ -192,6 +199,10 @@ static const char *status_text(ps_reg_status status, const ps_reg_entry *entry)
 
 const char *label_service_text(const ps_label *label)
 {
+    if (label->status == PS_REG_IP_PROTOCOL) {
+        const char *name = ps_ip_proto_name(label->ip_proto);
+        return name ? name : "(ip-protocol)";
+    }
     return status_text((ps_reg_status)label->status, label->entry);
 }
 
@@ -206,7 +217,7 @@ const char *ps_label_basis_name(int basis)
 {
     static const char *const names[PS_BASIS_COUNT] = {
         "handshake", "service-code", "fan-in", "request", "ephemeral",
-        "registered", "port-range", "lower-port"};
+        "registered", "port-range", "lower-port", "ip-protocol"};
     if (basis < 0 || basis >= PS_BASIS_COUNT)
         return "unknown";
     return names[basis];
@@ -220,6 +231,7 @@ const char *ps_reg_status_name(int status)
     case PS_REG_UNNAMED: return "unnamed";
     case PS_REG_RESERVED: return "reserved";
     case PS_REG_UNASSIGNED: return "unassigned";
+    case PS_REG_IP_PROTOCOL: return "ip-protocol";
     default: return "unknown";
     }
 }

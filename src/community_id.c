@@ -59,6 +59,21 @@ int ps_icmp_has_counterpart(int family, uint8_t type)
     return (family == 6 ? icmp6_counterpart(type) : icmp4_counterpart(type)) >= 0;
 }
 
+int ps_icmp_role(int family, uint8_t type)
+{
+    static const uint8_t req4[] = {8, 13, 15, 10, 17};
+    static const uint8_t req6[] = {128, 133, 135, 130, 139, 144};
+    const uint8_t *req = family == 6 ? req6 : req4;
+    size_t n = family == 6 ? sizeof(req6) : sizeof(req4);
+
+    if (!ps_icmp_has_counterpart(family, type))
+        return PS_ICMP_ONE_WAY;
+    for (size_t i = 0; i < n; i++)
+        if (req[i] == type)
+            return PS_ICMP_REQUEST;
+    return PS_ICMP_REPLY;
+}
+
 int ps_icmp_port_equivalents(int family, uint8_t type, uint8_t code, uint16_t *sport, uint16_t *dport)
 {
     int other = family == 6 ? icmp6_counterpart(type) : icmp4_counterpart(type);
@@ -127,11 +142,14 @@ void community_id_flow(uint16_t seed, const ps_flow *flow, char out[PS_COMMUNITY
 {
     ps_cid_tuple t = {
         .family = flow->key.family,
-        .proto = ps_transport_ip_proto(flow->key.transport),
+        .proto = ps_transport_ip_proto(flow->key.transport, flow->key.family),
         .sport = flow_orig_port(flow),
         .dport = flow_resp_port(flow),
         .saddr = flow_orig_addr(flow),
         .daddr = flow_resp_addr(flow),
     };
+    /* A one-way message's flow is keyed by (type, code), sent by the originator. */
+    if (flow->key.transport == PS_TRANSPORT_ICMP)
+        t.one_way = !ps_icmp_has_counterpart(flow->key.family, (uint8_t)t.sport);
     community_id_v1(seed, &t, out);
 }

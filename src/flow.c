@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "portsniff/community_id.h"
 #include "portsniff/flow.h"
 #include "portsniff/fragment.h"
 
@@ -834,6 +835,11 @@ static int handshake_kind(const ps_packet *p)
         if (p->dccp_type == PS_DCCP_RESPONSE)
             return HS_REPLY;
         return HS_NONE;
+    case PS_TRANSPORT_ICMP:
+        /* A request names its sender the originator, even after its reply.
+         * A reply alone does not name its receiver: unsolicited replies and
+         * advertisements go to groups (ff02::1), which originate nothing. */
+        return ps_icmp_role(p->family, (uint8_t)p->sport) == PS_ICMP_REQUEST ? HS_INIT : HS_NONE;
     default:
         return HS_NONE;
     }

@@ -4,11 +4,14 @@
 
 #include "portsniff/packet.h"
 
-static const char *const transport_names[PS_TRANSPORT_COUNT] = {"-", "tcp", "udp", "sctp", "dccp"};
+/* "icmp" for ICMPv6 too, as Zeek's conn.log writes it; the label tells
+ * the two apart ("icmp", "ipv6-icmp"). */
+static const char *const transport_names[PS_FLOW_TRANSPORT_COUNT] = {"-", "tcp", "udp", "sctp", "dccp",
+                                                                     "icmp"};
 
 const char *ps_transport_name(int transport)
 {
-    if (transport <= PS_TRANSPORT_NONE || transport >= PS_TRANSPORT_COUNT)
+    if (transport <= PS_TRANSPORT_NONE || transport >= PS_FLOW_TRANSPORT_COUNT)
         return "-";
     return transport_names[transport];
 }
@@ -21,9 +24,11 @@ int ps_transport_from_name(const char *name)
     return PS_TRANSPORT_NONE;
 }
 
-int ps_transport_from_ip_proto(uint8_t proto)
+int ps_transport_from_ip_proto(uint8_t proto, int family)
 {
     switch (proto) {
+    case 1: return family == 4 ? PS_TRANSPORT_ICMP : PS_TRANSPORT_NONE;
+    case 58: return family == 6 ? PS_TRANSPORT_ICMP : PS_TRANSPORT_NONE;
     case 6: return PS_TRANSPORT_TCP;
     case 17: return PS_TRANSPORT_UDP;
     case 132: return PS_TRANSPORT_SCTP;
@@ -32,8 +37,10 @@ int ps_transport_from_ip_proto(uint8_t proto)
     }
 }
 
-uint8_t ps_transport_ip_proto(int transport)
+uint8_t ps_transport_ip_proto(int transport, int family)
 {
+    if (transport == PS_TRANSPORT_ICMP)
+        return family == 6 ? 58 : 1;
     static const uint8_t protos[PS_TRANSPORT_COUNT] = {0, 6, 17, 132, 33};
     if (transport <= PS_TRANSPORT_NONE || transport >= PS_TRANSPORT_COUNT)
         return 0;
@@ -74,6 +81,7 @@ static const char *const malformed_names[PS_MAL_COUNT] = {
     [PS_MAL_SHORT_GENEVE] = "short-geneve-header",
     [PS_MAL_BAD_GTPU] = "bad-gtpu-header",
     [PS_MAL_SHORT_L2TP] = "short-l2tp-header",
+    [PS_MAL_SHORT_ICMP] = "short-icmp-header",
 };
 
 static const char *const encap_names[PS_ENCAP_COUNT] = {

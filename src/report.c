@@ -260,7 +260,8 @@ void report_add_flow(ps_report *r, const ps_flow *flow, const ps_label *label)
     row->bytes += bytes;
     row->ip_bytes += flow->dir[0].ip_bytes + flow->dir[1].ip_bytes;
     add_series(r, row, flow, packets, bytes);
-    if (row->status != PS_REG_NAMED)
+    /* Ports of rows the registry does not name; an ICMP row has none. */
+    if (row->status != PS_REG_NAMED && row->status != PS_REG_IP_PROTOCOL)
         row_ports_add(&row->ports, label->service_port, 1, packets, bytes);
     if (r->cfg.top_n)
         add_talkers(r, row, flow, label, packets, bytes);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <uthash.h>
 
+#include "portsniff/packet.h"
 #include "portsniff/report.h"
 #include "report_agg.h"
 
@@ -72,7 +73,7 @@ typedef struct report_view {
     const report_row **rows;
     row_extra *extra;                   /* per row, same order */
     size_t nrows;
-    transport_total transports[4];      /* by bytes, transports with flows only */
+    transport_total transports[PS_FLOW_TRANSPORT_COUNT - 1]; /* by bytes, transports with flows only */
     size_t ntransports;
     const talker *hosts[REPORT_TOP_MAX];  /* top hosts (--top) */
     size_t nhosts;

@@ -36,6 +36,10 @@ portsniff's own registry code. The rules:
   * label_basis "service-code": the label is the named row whose Service
     Code is the flow's dccp_service_code (the best in the order above).
 
+  * ICMP and ICMPv6 flows (proto "icmp") have no ports and no registry
+    label: service and description null, service_status and label_basis
+    "ip-protocol", service_port 0, no service_also.
+
 Also checked: service_port is one of the flow's two ports. portsniff prints
 an empty Description as null; the two count as equal.
 
@@ -210,11 +214,17 @@ def check_file(path, display, args, reg, totals):
             continue
         problems = []
         proto, port = r.get("proto"), r.get("service_port")
-        if proto not in TRANSPORTS:
+        if proto == "icmp":
+            for field, want in (("service", None), ("service_status", "ip-protocol"),
+                                ("label_basis", "ip-protocol"), ("service_port", 0),
+                                ("service_description", None), ("service_also", None)):
+                if r.get(field) != want:
+                    problems.append((field, json.dumps(r.get(field)), json.dumps(want)))
+        elif proto not in TRANSPORTS:
             problems.append(("proto", proto, "|".join(TRANSPORTS)))
-        if port not in (r.get("id.orig_p"), r.get("id.resp_p")):
+        if proto != "icmp" and port not in (r.get("id.orig_p"), r.get("id.resp_p")):
             problems.append(("service_port", port, "one of %s, %s" % (r.get("id.orig_p"), r.get("id.resp_p"))))
-        if not problems:
+        if not problems and proto != "icmp":
             service, status, description, also = reg.label(proto, int(port))
             if r.get("label_basis") == "service-code":
                 row = reg.by_code(r.get("dccp_service_code"))
@@ -283,7 +293,7 @@ def main(argv=None):
                 continue
             check_file(real, path, args, reg, totals)
     statuses = ", ".join("%d %s" % (totals["status:" + s], s)
-                         for s in ("registered", "unnamed", "reserved", "unassigned", "unregistered"))
+                         for s in ("registered", "unnamed", "reserved", "unassigned", "unregistered", "ip-protocol"))
     print("labels: %d files, %d skipped; passed by status: %s" % (totals["files"], totals["skipped"], statuses))
     print("%d passed, %d failed" % (totals["passed"], totals["failed"]))
     return 1 if totals["failed"] else 0

@@ -26,9 +26,15 @@ the transport's fields) then count as the outer ones do below. A tunnel in
 an IP fragment is not entered, as in portsniff.
 
 Otherwise only the outermost IP header counts, and only when a TCP, UDP, SCTP or DCCP
-header follows it directly (after IPv6 extension headers): the headers an
-ICMP error quotes, and packets inside tunnels (GRE, IP-in-IP, VXLAN...), are
-not transport packets of the outer flow. Later IP fragments carry no ports;
+header, or an ICMP header over IPv4 or an ICMPv6 header over IPv6, follows it
+directly (after IPv6 extension headers): the headers an ICMP error quotes, and
+packets inside tunnels (GRE, IP-in-IP, VXLAN...), are not transport packets of
+the outer flow. ICMP and ICMPv6 flows are keyed the way Zeek and the Community
+ID specification key them (ICMP_COUNTERPART below, written from the
+specification, not from portsniff's code): the type in the sender's port, and
+in the receiver's the counterpart's type (echo request 8 <-> reply 0, ...) or,
+for a type without one, the code; their protocol is "icmp" for both versions,
+as in portsniff's records and Zeek's conn.log. Later IP fragments carry no ports;
 they are counted to the flow of their datagram's first fragment, looked up by
 (source, destination, protocol, identification) among the first fragments
 seen less than --fragment-timeout seconds before; a later fragment that
@@ -67,12 +73,14 @@ from capture_inputs import readable_captures
 KNOWN_DIFFERENCES = {
     "truncated-transport-header": (
         "The capture length (snaplen) or the IP length ends inside the fixed "
-        "TCP (20 bytes), UDP (8), SCTP (12) or DCCP (12, or 16 with X=1) header. "
-        "tshark still shows the ports it could read; portsniff counts the "
-        "packet as malformed (short-tcp-header, short-udp-header, short-sctp-header, short-dccp-header) and "
+        "TCP (20 bytes), UDP (8), SCTP (12) or DCCP (12, or 16 with X=1) header, "
+        "or inside ICMP's or ICMPv6's type, code and checksum (4). "
+        "tshark still shows the ports (or type) it could read; portsniff counts the "
+        "packet as malformed (short-tcp-header, short-udp-header, short-sctp-header, "
+        "short-dccp-header, short-icmp-header) and "
         "gives it no flow. Recognised by the header's last fixed field "
-        "(tcp.urgent_pointer, udp.checksum, sctp.checksum, dccp.seq) "
-        "missing from tshark's output."),
+        "(tcp.urgent_pointer, udp.checksum, sctp.checksum, dccp.seq, icmp.checksum, "
+        "icmpv6.checksum) missing from tshark's output."),
     "bad-tcp-offset": (
         "TCP data offset below 5 words: tshark reports a bogus header length "
         "but shows the ports; portsniff counts it malformed (bad-tcp-data-offset)."),
@@ -110,6 +118,17 @@ KNOWN_DIFFERENCES = {
 TRANSPORTS = ("tcp", "udp", "sctp", "dccp")
 IP_PROTO = {"tcp": 6, "udp": 17, "sctp": 132, "dccp": 33}
 PROTO_NAME = {v: k for k, v in IP_PROTO.items()}
+# ICMP over IPv4 and ICMPv6 over IPv6 (tshark's layer names per IP version)
+# are flows too; ICMP over IPv6 or ICMPv6 over IPv4 is another IP protocol.
+ICMP_LAYER = {4: "icmp", 6: "icmpv6"}
+ICMP_IP_PROTO = {4: 1, 6: 58}
+# The Community ID specification's table of ICMP and ICMPv6 types with a
+# counterpart (request <-> reply); Zeek's conn.log uses the same one.
+ICMP_COUNTERPART = {
+    4: {8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 10: 9, 9: 10, 17: 18, 18: 17},
+    6: {128: 129, 129: 128, 133: 134, 134: 133, 135: 136, 136: 135, 130: 131, 131: 130,
+        139: 140, 140: 139, 144: 145, 145: 144},
+}
 # Layers tshark may show between the start of the frame and the outermost IP
 # header that portsniff also decodes.
 LINK_LAYERS = {"eth", "sll", "raw", "null", "loop", "ppp", "chdlc", "pppoes", "nflog", "ipoib"}
@@ -132,10 +151,12 @@ FIELDS = [
     "udp.srcport", "udp.dstport", "udp.length", "udp.checksum",
     "sctp.srcport", "sctp.dstport", "sctp.checksum", "sctp.chunk_length",
     "dccp.srcport", "dccp.dstport", "dccp.data_offset", "dccp.x", "dccp.seq", "dccp.seq_raw",
+    "icmp.type", "icmp.code", "icmp.checksum", "icmpv6.type", "icmpv6.code", "icmpv6.checksum",
     "_ws.malformed",
 ]
 CHECKSUM_FIELDS = ["ip.checksum.status", "tcp.checksum.status", "udp.checksum.status",
-                   "sctp.checksum.status", "dccp.checksum.status"]
+                   "sctp.checksum.status", "dccp.checksum.status", "icmp.checksum.status",
+                   "icmpv6.checksum.status"]
 
 # Preferences that make tshark's per-packet view the on-wire packets:
 # no reassembly (each fragment and segment is its own frame with its own
@@ -320,7 +341,8 @@ def innermost(protos, row, ip_at):
             break
         counts[p] = counts.get(p, 0) + 1
     prefixes = {"ip.": "ip", "ipv6.fraghdr.": "ipv6.fraghdr", "ipv6.": "ipv6",
-                "tcp.": "tcp", "udp.": "udp", "sctp.": "sctp", "dccp.": "dccp"}
+                "tcp.": "tcp", "udp.": "udp", "sctp.": "sctp", "dccp.": "dccp",
+                "icmp.": "icmp", "icmpv6.": "icmpv6"}
     for f in row:
         for pre in sorted(prefixes, key=len, reverse=True):
             if f.startswith(pre):
@@ -432,9 +454,13 @@ class TsharkTally:
             # tshark gave up inside an extension header (it checks their
             # options and routing entries; portsniff only uses their lengths).
             self.stats["ipv6-ext-malformed"] += 1
+        if nxt == ICMP_LAYER[family]:
+            self.icmp_packet(row, family, src, dst, nxt, ts, frame_len, ip_len, reason,
+                             more and frag_off == 0, ident)
+            return
         if nxt not in TRANSPORTS:
             self.stats["other-ip"] += 1
-            if any(p in TRANSPORTS for p in protos[j:]):
+            if any(p in TRANSPORTS or p in ("icmp", "icmpv6") for p in protos[j:]):
                 self.stats["inner-transport-ignored"] += 1
             return
         t = nxt
@@ -450,6 +476,25 @@ class TsharkTally:
         self.add(key, d, frame_len, ip_len, reason)
         if more and frag_off == 0 and ident is not None:
             fid = self.fragment_id(family, src, dst, IP_PROTO[t], ident)
+            self.frag_cache[fid] = (ts, key, d, reason)
+            self.credit_parked(fid, ts, key, d, reason)
+
+    def icmp_packet(self, row, family, src, dst, layer, ts, frame_len, ip_len, reason, first_frag, ident):
+        """An ICMP or ICMPv6 message: its type and, for the receiver, the
+        counterpart's type or the code stand in for the ports."""
+        typ, code = as_int(first(row, layer + ".type")), as_int(first(row, layer + ".code"))
+        if typ is None or code is None:
+            self.stats["transport-without-ports"] += 1
+            return
+        if reason is None and first(row, layer + ".checksum") is None:
+            reason = "truncated-transport-header"
+        resp = ICMP_COUNTERPART[family].get(typ, code)
+        key, d = canonical("icmp", endpoint(src, typ), endpoint(dst, resp))
+        self.stats["transport"] += 1
+        self.stats["icmp"] += 1
+        self.add(key, d, frame_len, ip_len, reason)
+        if first_frag and ident is not None:
+            fid = self.fragment_id(family, src, dst, ICMP_IP_PROTO[family], ident)
             self.frag_cache[fid] = (ts, key, d, reason)
             self.credit_parked(fid, ts, key, d, reason)
 
@@ -529,7 +574,8 @@ class TsharkTally:
         j = ip_at + 1
         while j < len(protos) and protos[j] in IPV6_EXT_LAYERS:
             j += 1
-        if j < len(protos) and protos[j] in TRANSPORTS and not fragment:
+        own = TRANSPORTS + (ICMP_LAYER[4 if protos[ip_at] == "ip" else 6],)
+        if j < len(protos) and protos[j] in own and not fragment:
             checks.append(protos[j] + ".checksum.status")
         for f in checks:
             if first(row, f) == "0":
@@ -680,10 +726,11 @@ def main(argv=None):
                 totals["errors"] += 1
 
     fields = "pkts, frame_bytes" + ("" if args.no_ip_bytes else ", ip_bytes") + " per direction"
-    print("packets: %d transport (%d decapsulated), %d later fragments matched, %d unmatched, "
-          "%d inner transport headers ignored (ICMP-quoted or tunnelled); %d files, %d skipped, "
-          "%d errors%s"
-          % (totals["stat:transport"], totals["stat:decapsulated"], totals["stat:fragments-matched"],
+    print("packets: %d transport (%d decapsulated), %d of them ICMP/ICMPv6, %d later fragments matched, "
+          "%d unmatched, %d inner transport headers ignored (ICMP-quoted or tunnelled); %d files, "
+          "%d skipped, %d errors%s"
+          % (totals["stat:transport"], totals["stat:decapsulated"], totals["stat:icmp"],
+             totals["stat:fragments-matched"],
              totals["stat:fragments-unmatched"], totals["stat:inner-transport-ignored"],
              totals["files"], totals["skipped"], totals["errors"],
              (", %d bad checksums" % totals["bad_checksums"]) if args.check_checksums else ""))

@@ -97,6 +97,29 @@ static void test_handshake_uses_responder_port(void **state)
     assert_string_equal(label_service_text(&l), "(unregistered)");
 }
 
+/* ICMP flows carry no service: the IP protocol is the label, whatever the
+ * registry says about the numbers standing in for ports (8 and 0 here). */
+static void test_icmp_labelled_by_ip_protocol(void **state)
+{
+    ps_flow f = make_flow(PS_TRANSPORT_ICMP, 0, 8, 1, PS_ORIG_HANDSHAKE);
+    ps_label l;
+    memset(&l, 0xee, sizeof(l));
+    attribute_flow(*state, NULL, &f, &l);
+    assert_int_equal(l.status, PS_REG_IP_PROTOCOL);
+    assert_int_equal(l.basis, PS_BASIS_IP_PROTOCOL);
+    assert_int_equal(l.ip_proto, 1);
+    assert_int_equal(l.service_port, 0);
+    assert_null(l.entry);
+    assert_int_equal(l.nalso, 0);
+    assert_string_equal(label_service_text(&l), "icmp");
+    assert_string_equal(ps_reg_status_name(l.status), "ip-protocol");
+    assert_string_equal(ps_label_basis_name(l.basis), "ip-protocol");
+    f.key.family = 6;
+    attribute_flow(*state, NULL, &f, &l);
+    assert_int_equal(l.ip_proto, 58);
+    assert_string_equal(label_service_text(&l), "ipv6-icmp");
+}
+
 static void test_ephemeral_level(void **state)
 {
     (void)state;
@@ -499,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_port_range_class),
         cmocka_unit_test(test_ephemeral_level),
         cmocka_unit_test_setup_teardown(test_handshake_uses_responder_port, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_icmp_labelled_by_ip_protocol, setup, teardown),
         cmocka_unit_test_setup_teardown(test_registered_beats_unregistered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ephemeral_ranges_before_registry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_both_registered_lower_range, setup, teardown),

@@ -174,6 +174,36 @@ static void test_flow_record(void **state)
         community_id_flow(0, &f, other);
         assert_string_equal(got, other);
     }
+    /* ICMPv6 destination unreachable (one-way, type 1 code 4): hashed from
+     * the originator's side, so the flow's orientation matters. */
+    {
+        addr lo = parse_addr("3ffe:501:410:0:2c0:dfff:fe47:33e"), hi = parse_addr("3ffe:507:0:1:200:86ff:fe05:80da");
+        memset(&f, 0, sizeof(f));
+        f.key.family = 6;
+        f.key.transport = PS_TRANSPORT_ICMP;
+        memcpy(f.key.addr_a, lo.b, 16);
+        memcpy(f.key.addr_b, hi.b, 16);
+        f.key.port_a = 1;
+        f.key.port_b = 4;
+        community_id_flow(0, &f, got);
+        assert_string_equal(got, "1:hLZd0XGWojozrvxqE0dWB1iM6R0=");
+        /* echo request and reply, from 192.168.0.89 (endpoint b) */
+        addr pinger = parse_addr("192.168.0.89"), g = parse_addr("192.168.0.1");
+        memset(&f, 0, sizeof(f));
+        f.key.family = 4;
+        f.key.transport = PS_TRANSPORT_ICMP;
+        memcpy(f.key.addr_a, g.b, 4);
+        memcpy(f.key.addr_b, pinger.b, 4);
+        f.key.port_a = 0;
+        f.key.port_b = 8;
+        f.orig = 1;
+        community_id_flow(0, &f, got);
+        assert_string_equal(got, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=");
+        assert_int_equal(ps_icmp_role(4, 8), PS_ICMP_REQUEST);
+        assert_int_equal(ps_icmp_role(4, 0), PS_ICMP_REPLY);
+        assert_int_equal(ps_icmp_role(6, 135), PS_ICMP_REQUEST);
+        assert_int_equal(ps_icmp_role(6, 1), PS_ICMP_ONE_WAY);
+    }
 }
 
 static void test_icmp_mapping(void **state)

@@ -69,7 +69,7 @@ static void check_invariants(const ps_packet *pkt, size_t caplen)
     assert_true(pkt->kind <= PS_PKT_UNSUPPORTED_LINK);
     assert_true(pkt->malformed < PS_MAL_COUNT);
     assert_int_equal(pkt->kind == PS_PKT_MALFORMED, pkt->malformed != PS_MAL_NONE);
-    assert_true(pkt->transport < PS_TRANSPORT_COUNT);
+    assert_true(pkt->transport < PS_FLOW_TRANSPORT_COUNT);
     assert_true(pkt->family == 0 || pkt->family == 4 || pkt->family == 6);
     assert_true(pkt->frag <= PS_FRAG_LATER);
     assert_true(pkt->vlan_depth <= 8);
@@ -78,7 +78,7 @@ static void check_invariants(const ps_packet *pkt, size_t caplen)
     if (pkt->kind == PS_PKT_TRANSPORT || pkt->kind == PS_PKT_FRAGMENT || pkt->kind == PS_PKT_OTHER_IP)
         assert_true(pkt->family == 4 || pkt->family == 6);
     if (pkt->kind == PS_PKT_TRANSPORT)
-        assert_int_equal(pkt->transport, ps_transport_from_ip_proto(pkt->ip_proto));
+        assert_int_equal(pkt->transport, ps_transport_from_ip_proto(pkt->ip_proto, pkt->family));
     if (pkt->kind == PS_PKT_FRAGMENT) {
         assert_int_equal(pkt->frag, PS_FRAG_LATER);
         assert_int_equal(pkt->sport, 0);

@@ -35,9 +35,9 @@ static ps_packet make_pkt(int64_t ts, int transport, const char *src, uint16_t s
     p.ts_ns = ts;
     p.kind = PS_PKT_TRANSPORT;
     p.transport = (uint8_t)transport;
-    p.ip_proto = ps_transport_ip_proto(transport);
     int v6 = strchr(src, ':') != NULL;
     p.family = v6 ? 6 : 4;
+    p.ip_proto = ps_transport_ip_proto(transport, p.family);
     assert_int_equal(inet_pton(v6 ? AF_INET6 : AF_INET, src, p.src), 1);
     assert_int_equal(inet_pton(v6 ? AF_INET6 : AF_INET, dst, p.dst), 1);
     p.sport = sport;
@@ -70,6 +70,51 @@ static ps_flow_config config(void)
     cfg.active_timeout_ns = 1800 * S;
     cfg.close_linger_ns = 2 * S;
     return cfg;
+}
+
+/* ICMP echo request and reply are one flow (the type and its counterpart
+ * stand in for the ports), and the request's sender is the originator even
+ * when the reply is seen first; a reply alone does not make its receiver the
+ * originator; one-way messages are keyed by their type and code. */
+static void test_icmp_flows(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    assert_non_null(t);
+    ps_packet reply = make_pkt(0, PS_TRANSPORT_ICMP, "192.0.2.1", 0, "192.0.2.9", 8);
+    ps_packet req = make_pkt(1, PS_TRANSPORT_ICMP, "192.0.2.9", 8, "192.0.2.1", 0);
+    assert_int_equal(reply.ip_proto, 1);
+    const ps_flow *f1 = flow_table_packet(t, &reply);
+    const ps_flow *f2 = flow_table_packet(t, &req);
+    assert_ptr_equal(f1, f2);
+    assert_int_equal(flow_table_count(t), 1);
+    /* v6: echo reply from a host nobody pinged in the capture */
+    ps_packet r6 = make_pkt(2, PS_TRANSPORT_ICMP, "2001:db8::1", 129, "2001:db8::2", 128);
+    assert_int_equal(r6.ip_proto, 58);
+    flow_table_packet(t, &r6);
+    /* a one-way message (port unreachable) back to the pinger: its own flow */
+    ps_packet unreach = make_pkt(3, PS_TRANSPORT_ICMP, "192.0.2.1", 3, "192.0.2.9", 3);
+    flow_table_packet(t, &unreach);
+    assert_int_equal(flow_table_count(t), 3);
+    flow_table_flush(t, PS_END_EOF);
+    assert_int_equal(rec.n, 3);
+    const ps_flow *echo = &rec.flows[0], *v6 = &rec.flows[1], *un = &rec.flows[2];
+    assert_int_equal(echo->key.transport, PS_TRANSPORT_ICMP);
+    assert_int_equal(flow_orig_addr(echo)[3], 9);
+    assert_int_equal(flow_orig_port(echo), 8);
+    assert_int_equal(flow_resp_port(echo), 0);
+    assert_int_equal(flow_orig_stats(echo)->pkts, 1);
+    assert_int_equal(flow_resp_stats(echo)->pkts, 1);
+    assert_int_equal(echo->orig_basis, PS_ORIG_HANDSHAKE);
+    assert_int_equal(flow_orig_port(v6), 129);
+    assert_int_equal(flow_orig_addr(v6)[15], 1);
+    assert_int_equal(v6->orig_basis, PS_ORIG_FIRST_PACKET);
+    assert_int_equal(flow_orig_port(un), 3);
+    assert_int_equal(flow_resp_port(un), 3);
+    assert_int_equal(flow_orig_addr(un)[3], 1);
+    flow_table_destroy(t);
 }
 
 static void test_defaults(void **state)
@@ -831,6 +876,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_icmp_flows),
         cmocka_unit_test(test_key_canonical_both_directions),
         cmocka_unit_test(test_counters_per_direction),
         cmocka_unit_test(test_originator_tcp),

@@ -178,7 +178,8 @@ static void test_later_fragment(void **state)
 static void test_protocols_without_ports(void **state)
 {
     (void)state;
-    static const uint8_t protos[] = {1, 2, 47, 50, 51, 58, 89, 136, 255, 0};
+    /* 58 is ICMPv6 only over IPv6: over IPv4 it is just a protocol number. */
+    static const uint8_t protos[] = {2, 47, 50, 51, 58, 89, 136, 255, 0};
     static const uint8_t echo[8] = {8, 0, 0, 0, 0, 1, 0, 1};
     uint8_t frame[64];
     ps_packet pkt;
@@ -194,10 +195,42 @@ static void test_protocols_without_ports(void **state)
     }
 }
 
+/* ICMP is a flow: the type, and the counterpart type (echo request 8 and
+ * reply 0) or, for a one-way message, the code, stand in for the ports. */
+static void test_icmp(void **state)
+{
+    (void)state;
+    static const struct { uint8_t type, code; uint16_t sport, dport; } cases[] = {
+        {8, 0, 8, 0}, {0, 0, 0, 8}, {13, 0, 13, 14}, {3, 3, 3, 3}, {11, 1, 11, 1}, {5, 2, 5, 2},
+    };
+    uint8_t frame[64];
+    ps_packet pkt;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = ipv4_header(frame, 0x45, 28, 1, 0, 1);
+        const uint8_t icmp[8] = {cases[i].type, cases[i].code, 0, 0, 0, 1, 0, 1};
+        memcpy(frame + n, icmp, sizeof icmp);
+        assert_int_equal(fix_dissect_all(DLT_RAW, frame, 28, &pkt), PS_PKT_TRANSPORT);
+        assert_int_equal(pkt.ip_proto, 1);
+        assert_int_equal(pkt.transport, PS_TRANSPORT_ICMP);
+        assert_int_equal(pkt.sport, cases[i].sport);
+        assert_int_equal(pkt.dport, cases[i].dport);
+        assert_int_equal(pkt.ip_bytes, 28);
+    }
+    /* Type, code and checksum are needed; fewer bytes are a counted reason. */
+    size_t n = ipv4_header(frame, 0x45, 23, 1, 0, 1);
+    memset(frame + n, 8, 3);
+    assert_int_equal(fix_dissect_all(DLT_RAW, frame, 23, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_SHORT_ICMP);
+    assert_string_equal(ps_malformed_name(PS_MAL_SHORT_ICMP), "short-icmp-header");
+    n = ipv4_header(frame, 0x45, 24, 1, 0, 1);
+    assert_int_equal(fix_dissect_all(DLT_RAW, frame, 24, &pkt), PS_PKT_TRANSPORT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_options_are_skipped),
+        cmocka_unit_test(test_icmp),
         cmocka_unit_test(test_bad_version_and_ihl),
         cmocka_unit_test(test_total_length_below_header),
         cmocka_unit_test(test_total_length_bounds_transport),

@@ -177,7 +177,8 @@ static void test_chain_ends_without_ports(void **state)
     static const uint8_t opaque[16] = {0, 0, 0, 1, 0, 0, 0, 1};
     uint8_t frame[256];
     ps_packet pkt;
-    static const uint8_t enders[] = {50, 59, 58, 47};
+    /* 1 is ICMP for IPv4 only: over IPv6 it is just a protocol number. */
+    static const uint8_t enders[] = {50, 59, 1, 47};
     for (size_t i = 0; i < sizeof enders; i++) {
         size_t n = fix_ipv6(frame, enders[i], opaque, sizeof opaque);
         assert_int_equal(fix_dissect_all(DLT_RAW, frame, n, &pkt), PS_PKT_OTHER_IP);
@@ -247,9 +248,45 @@ static void test_version_mismatch_on_ethernet(void **state)
     assert_int_equal(pkt.family, 0);
 }
 
+/* ICMPv6 is a flow, after the extension headers too: the type, and the
+ * counterpart type (echo 128/129, neighbour solicitation 135/136) or, for a
+ * one-way message, the code. */
+static void test_icmpv6(void **state)
+{
+    (void)state;
+    static const struct { uint8_t type, code; uint16_t sport, dport; } cases[] = {
+        {128, 0, 128, 129}, {129, 0, 129, 128}, {135, 0, 135, 136}, {1, 4, 1, 4}, {3, 0, 3, 0},
+        {2, 0, 2, 0},
+    };
+    uint8_t frame[256];
+    ps_packet pkt;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const uint8_t icmp[8] = {cases[i].type, cases[i].code, 0, 0, 0, 1, 0, 1};
+        size_t n = fix_ipv6(frame, 58, icmp, sizeof icmp);
+        assert_int_equal(fix_dissect_all(DLT_RAW, frame, n, &pkt), PS_PKT_TRANSPORT);
+        assert_int_equal(pkt.ip_proto, 58);
+        assert_int_equal(pkt.transport, PS_TRANSPORT_ICMP);
+        assert_int_equal(pkt.sport, cases[i].sport);
+        assert_int_equal(pkt.dport, cases[i].dport);
+    }
+    /* behind a hop-by-hop header (MLD's router alert) */
+    static const uint8_t mld[8] = {130, 0, 0, 0, 0, 0, 0, 0};
+    size_t n = 40 + ext(frame + 40, 58, 0, 8);
+    memcpy(frame + n, mld, sizeof mld);
+    n = wrap6(frame, 0, n + sizeof mld - 40);
+    assert_int_equal(fix_dissect_all(DLT_RAW, frame, n, &pkt), PS_PKT_TRANSPORT);
+    assert_int_equal(pkt.sport, 130);
+    assert_int_equal(pkt.dport, 131);
+    /* cut short */
+    n = fix_ipv6(frame, 58, mld, 3);
+    assert_int_equal(fix_dissect_all(DLT_RAW, frame, n, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_SHORT_ICMP);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_icmpv6),
         cmocka_unit_test(test_plain_udp),
         cmocka_unit_test(test_common_extension_chain),
         cmocka_unit_test(test_every_truncation_point),

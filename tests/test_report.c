@@ -435,6 +435,62 @@ static void test_every_writer_carries_every_figure(void **state)
     assert_true(nwriters >= 3);
 }
 
+/* ICMP and ICMPv6 flows: rows labelled by the IP protocol, in the transport
+ * table beside the four port transports (all five fit), and no port list. */
+static void test_icmp_rows(void **state)
+{
+    (void)state;
+    ps_report *r = report_create();
+    static const int port_transports[] = {PS_TRANSPORT_TCP, PS_TRANSPORT_UDP, PS_TRANSPORT_SCTP,
+                                          PS_TRANSPORT_DCCP};
+    for (size_t i = 0; i < 4; i++)
+        add(r, port_transports[i], NULL, PS_REG_UNREGISTERED, 2, 1000 - 100 * (uint64_t)i);
+    for (int v6 = 0; v6 <= 1; v6++) {
+        ps_flow f;
+        memset(&f, 0, sizeof(f));
+        f.key.transport = PS_TRANSPORT_ICMP;
+        f.key.family = v6 ? 6 : 4;
+        f.first_ns = f.last_ns = T0;
+        f.dir[0] = (ps_dir_stats){1, 98, 84, 0};
+        f.dir[1] = (ps_dir_stats){1, 98, 84, 0};
+        ps_label l = {.status = PS_REG_IP_PROTOCOL, .basis = PS_BASIS_IP_PROTOCOL,
+                      .ip_proto = (uint8_t)(v6 ? 58 : 1)};
+        report_add_flow(r, &f, &l);
+    }
+    ps_run_stats run;
+    run_stats_init(&run);
+    run.packets = 12;
+    run.frame_bytes = 3792;
+    run.first_ns = run.last_ns = T0;
+    ps_flow_counters flows = {.flows_created = 6, .flows_ended = 6, .peak_flows = 6};
+    report_set_counters(r, &run, &flows, 0);
+    ps_report_context ctx = {"inline", "2026-08-17", inputs, 1, 0, 1, NOW};
+
+    char *out = render(r, &ctx, "json");
+    assert_non_null(strstr(out, "{\"service\":null,\"label\":\"icmp\",\"status\":\"ip-protocol\","
+                                "\"transport\":\"icmp\",\"flows\":1,\"packets\":2,\"bytes\":196,"
+                                "\"ip_bytes\":168,\"share\":0.0517}"));
+    assert_non_null(strstr(out, "{\"service\":null,\"label\":\"ipv6-icmp\",\"status\":\"ip-protocol\","
+                                "\"transport\":\"icmp\",\"flows\":1,\"packets\":2,\"bytes\":196,"));
+    assert_non_null(strstr(out, "{\"transport\":\"icmp\",\"flows\":2,\"packets\":4,\"bytes\":392,"
+                                "\"share\":0.1034}]"));
+    assert_non_null(strstr(out, "{\"transport\":\"dccp\",\"flows\":1,"));
+    free(out);
+
+    out = render(r, &ctx, "text");
+    assert_non_null(strstr(out, "\nicmp            icmp           1        2    196       168    5.2%\n"));
+    assert_non_null(strstr(out, "\nicmp           2        4    392  10.3%\n"));
+    /* The port list names the four unregistered rows, no ICMP row. */
+    const char *ports = strstr(out, "ports without a named service");
+    assert_non_null(ports);
+    assert_null(strstr(ports, "\nicmp "));
+    assert_null(strstr(ports, "\nipv6-icmp "));
+    assert_non_null(strstr(ports, "\n(unregistered)  dccp         80      1        2    700\n\n"));
+    assert_ends_with(out, registry_caveat_box);
+    free(out);
+    report_free(r);
+}
+
 static void test_writer_table(void **state)
 {
     (void)state;
@@ -709,6 +765,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csv_report, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_writer_carries_every_figure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exports_merge_subtract, setup, teardown),
+        cmocka_unit_test(test_icmp_rows),
         cmocka_unit_test(test_writer_table),
         cmocka_unit_test_setup_teardown(test_registry_age_in_header, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clone_is_independent, setup, teardown),

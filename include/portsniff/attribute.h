@@ -18,6 +18,7 @@ typedef enum ps_label_basis {
     PS_BASIS_REGISTERED,     /* only one of the two ports is registered */
     PS_BASIS_PORT_RANGE,     /* RFC 6335 range: System < User < Dynamic */
     PS_BASIS_LOWER_PORT,     /* same range and standing: the lower number */
+    PS_BASIS_IP_PROTOCOL,    /* ICMP, ICMPv6: no ports, the IP protocol is the label */
     PS_BASIS_COUNT
 } ps_label_basis;
 
@@ -35,6 +36,7 @@ typedef struct ps_label {
     uint8_t  basis;              /* ps_label_basis */
     uint8_t  status;             /* ps_reg_status of the label */
     uint8_t  nalso;              /* entries in also */
+    uint8_t  ip_proto;           /* with status PS_REG_IP_PROTOCOL: the IP protocol (1, 58) */
     /* With basis service-code, what the service port alone says, set when
      * it is not the service the code names (port_differs). */
     uint8_t  port_differs;
@@ -67,11 +69,12 @@ void attribute_flow(const ps_registry *reg, const ps_flow_fanin *fanin, const ps
                     ps_label *out);
 
 /* The label as printed: the canonical name, or "(unnamed)", "(reserved)",
- * "(unassigned)", "(unregistered)". */
+ * "(unassigned)", "(unregistered)"; for ICMP flows the IP protocol's
+ * keyword ("icmp", "ipv6-icmp"). */
 const char *label_service_text(const ps_label *label);
 /* The port's own label text when a Service Code labelled the flow with another service. */
 const char *label_port_service_text(const ps_label *label);
 const char *ps_label_basis_name(int basis);      /* "handshake", "fan-in", ..., "lower-port" */
-const char *ps_reg_status_name(int status);      /* "registered", "unnamed", "reserved", "unassigned", "unregistered" */
+const char *ps_reg_status_name(int status);      /* "registered", "unnamed", "reserved", "unassigned", "unregistered", "ip-protocol" */
 
 #endif

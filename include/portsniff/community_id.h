@@ -48,5 +48,10 @@ void community_id_flow(uint16_t seed, const ps_flow *flow, char out[PS_COMMUNITY
 int ps_icmp_port_equivalents(int family, uint8_t type, uint8_t code, uint16_t *sport, uint16_t *dport);
 /* 1 when `type` has a counterpart in that table. */
 int ps_icmp_has_counterpart(int family, uint8_t type);
+/* Whether a type with a counterpart is the request (echo, timestamp,
+ * information, solicitations, MLD query, node information query, home agent
+ * address discovery request) or the reply; PS_ICMP_ONE_WAY without one. */
+enum { PS_ICMP_ONE_WAY = 0, PS_ICMP_REQUEST, PS_ICMP_REPLY };
+int ps_icmp_role(int family, uint8_t type);
 
 #endif

@@ -5,21 +5,27 @@
 
 #include <stdint.h>
 
-/* Transports that carry ports. Values index per-transport arrays. */
+/* The transports of flows. The first PS_TRANSPORT_COUNT carry ports, which
+ * the registry names, and index the registry's per-transport arrays; ICMP
+ * flows (ICMP over IPv4, ICMPv6 over IPv6) come after them, with the type
+ * and code standing in for ports as the Community ID spec and Zeek take
+ * them (see ps_icmp_port_equivalents). */
 typedef enum ps_transport {
     PS_TRANSPORT_NONE = 0,
     PS_TRANSPORT_TCP,
     PS_TRANSPORT_UDP,
     PS_TRANSPORT_SCTP,
     PS_TRANSPORT_DCCP,
-    PS_TRANSPORT_COUNT
+    PS_TRANSPORT_COUNT,
+    PS_TRANSPORT_ICMP = PS_TRANSPORT_COUNT,
+    PS_FLOW_TRANSPORT_COUNT
 } ps_transport;
 
 /* What one frame turned out to be. */
 typedef enum ps_packet_kind {
-    PS_PKT_TRANSPORT = 0,   /* TCP/UDP/SCTP/DCCP with ports */
+    PS_PKT_TRANSPORT = 0,   /* TCP/UDP/SCTP/DCCP with ports, ICMP/ICMPv6 with their equivalents */
     PS_PKT_FRAGMENT,        /* a non-first IP fragment: addresses, ip_proto, frag_id valid, no ports */
-    PS_PKT_OTHER_IP,        /* IP carrying a protocol without ports (ICMP, GRE, ESP...) */
+    PS_PKT_OTHER_IP,        /* IP carrying another protocol (GRE, ESP...) */
     PS_PKT_NON_IP,          /* link layer carried something else (ARP, LLDP...) */
     PS_PKT_MALFORMED,       /* see ps_packet.malformed */
     PS_PKT_UNSUPPORTED_LINK /* the capture's link type is not decoded */
@@ -67,6 +73,7 @@ typedef enum ps_malformed {
     PS_MAL_SHORT_GENEVE,      /* Geneve header or its options cut short */
     PS_MAL_BAD_GTPU,          /* GTP-U header or an extension header cut short or of length 0 */
     PS_MAL_SHORT_L2TP,        /* L2TPv2 data header cut short */
+    PS_MAL_SHORT_ICMP,        /* ICMP or ICMPv6 header cut short */
     PS_MAL_COUNT
 } ps_malformed;
 
@@ -132,7 +139,7 @@ typedef struct ps_packet {
     uint8_t  frag;           /* PS_FRAG_* */
     uint8_t  vlan_depth;     /* number of 802.1Q/802.1ad tags */
     uint16_t vlan_id;        /* outermost VLAN ID, 0 when untagged */
-    uint16_t sport, dport;
+    uint16_t sport, dport;   /* ICMP: the type, and its counterpart or the code */
     uint32_t frag_id;        /* IPv4 identification or IPv6 fragment identification */
     uint8_t  src[16];        /* IPv4 addresses use the first 4 bytes, the rest is zero */
     uint8_t  dst[16];
@@ -148,10 +155,13 @@ typedef struct ps_packet {
 } ps_packet;
 
 const char *ps_encap_name(int encap);              /* "vxlan", "gre", ... or "unknown" */
-const char *ps_transport_name(int transport);      /* "tcp", "udp", "sctp", "dccp", "-" */
+const char *ps_transport_name(int transport);      /* "tcp", "udp", "sctp", "dccp", "icmp", "-" */
+/* A transport with ports by name ("icmp" is none: the registry has no ICMP). */
 int ps_transport_from_name(const char *name);      /* PS_TRANSPORT_NONE when unknown */
-int ps_transport_from_ip_proto(uint8_t proto);     /* 6->TCP, 17->UDP, 132->SCTP, 33->DCCP */
-uint8_t ps_transport_ip_proto(int transport);
+/* 6->TCP, 17->UDP, 132->SCTP, 33->DCCP, and ICMP for 1 over IPv4 and 58 over IPv6. */
+int ps_transport_from_ip_proto(uint8_t proto, int family);
+/* The IP protocol of a flow's transport: ICMP's is 1 over IPv4, 58 over IPv6. */
+uint8_t ps_transport_ip_proto(int transport, int family);
 const char *ps_malformed_name(int reason);         /* e.g. "short-tcp" */
 const char *ps_ip_proto_name(uint8_t proto);       /* "icmp", "gre", ... or NULL */
 

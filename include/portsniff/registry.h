@@ -13,7 +13,8 @@ typedef enum ps_reg_status {
     PS_REG_NAMED,             /* a row with a service name */
     PS_REG_UNNAMED,           /* assigned without a service name ("any private mail system") */
     PS_REG_RESERVED,          /* "Reserved" */
-    PS_REG_UNASSIGNED         /* "Unassigned", "De-registered", "Removed", ... */
+    PS_REG_UNASSIGNED,        /* "Unassigned", "De-registered", "Removed", ... */
+    PS_REG_IP_PROTOCOL        /* not a port: an ICMP flow, labelled by its IP protocol */
 } ps_reg_status;
 
 /* One registry row (a port range expands to every port inside at lookup time). */

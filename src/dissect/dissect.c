@@ -60,6 +60,7 @@ static dissect_layer layer_step(dissect_layer layer, dissect_walk *w, ps_packet 
     case LAYER_UDP: return dissect_udp(w, pkt);
     case LAYER_SCTP: return dissect_sctp(w, pkt);
     case LAYER_DCCP: return dissect_dccp(w, pkt);
+    case LAYER_ICMP: return dissect_icmp(w, pkt);
     case LAYER_IPIP4: return dissect_ipip4(w, pkt);
     case LAYER_IPIP6: return dissect_ipip6(w, pkt);
     case LAYER_GRE: return dissect_gre(w, pkt);
@@ -147,6 +148,8 @@ static const uint8_t ip_proto_layers[256] = {
     [IP_PROTO_UDP] = LAYER_UDP,
     [IP_PROTO_SCTP] = LAYER_SCTP,
     [IP_PROTO_DCCP] = LAYER_DCCP,
+    [IP_PROTO_ICMP] = LAYER_ICMP,
+    [IP_PROTO_ICMPV6] = LAYER_ICMP,
     [IP_PROTO_IPIP] = LAYER_IPIP4,
     [IP_PROTO_IPV6] = LAYER_IPIP6,
     [IP_PROTO_GRE] = LAYER_GRE,

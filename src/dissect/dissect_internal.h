@@ -34,6 +34,7 @@ enum {
 
 enum {
     IP_PROTO_HOPOPTS = 0,
+    IP_PROTO_ICMP = 1,
     IP_PROTO_IPIP = 4,
     IP_PROTO_TCP = 6,
     IP_PROTO_UDP = 17,
@@ -44,6 +45,7 @@ enum {
     IP_PROTO_GRE = 47,
     IP_PROTO_ESP = 50,
     IP_PROTO_AH = 51,
+    IP_PROTO_ICMPV6 = 58,
     IP_PROTO_NONE = 59,
     IP_PROTO_DSTOPTS = 60,
     IP_PROTO_SCTP = 132,
@@ -67,7 +69,7 @@ typedef enum dissect_layer {
     LAYER_ETHER, LAYER_SLL, LAYER_SLL2, LAYER_NULL, LAYER_LOOP, LAYER_RAW_IP,
     LAYER_VLAN, LAYER_CHDLC, LAYER_PPP_SERIAL, LAYER_PPP_DIR, LAYER_NFLOG, LAYER_IPOIB,
     /* network and transport */
-    LAYER_IPV4, LAYER_IPV6, LAYER_TCP, LAYER_UDP, LAYER_SCTP, LAYER_DCCP,
+    LAYER_IPV4, LAYER_IPV6, LAYER_TCP, LAYER_UDP, LAYER_SCTP, LAYER_DCCP, LAYER_ICMP,
     /* encapsulations: followed only with decapsulation on */
     LAYER_IPIP4, LAYER_IPIP6, LAYER_GRE, LAYER_ERSPAN_II, LAYER_ERSPAN_III,
     LAYER_MPLS, LAYER_PPPOE, LAYER_PPP,
@@ -148,6 +150,9 @@ dissect_layer dissect_tcp(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_udp(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_sctp(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_dccp(dissect_walk *w, ps_packet *pkt);
+/* ICMP over IPv4, ICMPv6 over IPv6 (icmp.c): the type and code stand in for
+ * ports. ICMP over IPv6 and ICMPv6 over IPv4 are other IP protocols. */
+dissect_layer dissect_icmp(dissect_walk *w, ps_packet *pkt);
 
 /* Encapsulations (tunnel.c, gre.c, mpls.c, pppoe.c, vxlan.c, geneve.c, gtpu.c,
  * l2tp.c, teredo.c) */

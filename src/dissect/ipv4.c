@@ -36,7 +36,7 @@ static dissect_layer ipv4_later_fragment(ps_packet *pkt, uint8_t proto)
 {
     pkt->frag = PS_FRAG_LATER;
     pkt->ip_proto = proto;
-    pkt->transport = (uint8_t)ps_transport_from_ip_proto(proto);
+    pkt->transport = (uint8_t)ps_transport_from_ip_proto(proto, 4);
     return layer_done(pkt, PS_PKT_FRAGMENT);
 }
 

@@ -44,7 +44,7 @@ static frag_step ipv6_fragment(cursor *c, ps_packet *pkt, uint8_t next)
     if (offset_m >> IPV6_FRAG_OFFSET_SHIFT) {
         pkt->frag = PS_FRAG_LATER;
         pkt->ip_proto = next;
-        pkt->transport = (uint8_t)ps_transport_from_ip_proto(next);
+        pkt->transport = (uint8_t)ps_transport_from_ip_proto(next, 6);
         dissect_set_kind(pkt, PS_PKT_FRAGMENT);
         return FRAG_STOP;
     }

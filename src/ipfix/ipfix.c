@@ -23,6 +23,7 @@
 #include <fixbuf/public.h>
 
 #include "ipfix/transport.h"
+#include "portsniff/community_id.h"
 #include "portsniff/ipfix.h"
 
 #define TID_FLOW4 256
@@ -413,7 +414,7 @@ typedef struct flow_fields {
 
 static void gather(const ps_flow *f, const ps_label *l, flow_fields *v)
 {
-    uint8_t proto = ps_transport_ip_proto(f->key.transport);
+    uint8_t proto = ps_transport_ip_proto(f->key.transport, f->key.family);
 
     memset(v, 0, sizeof(*v));
     v->start_ms = (uint64_t)(f->first_ns / 1000000);
@@ -425,11 +426,24 @@ static void gather(const ps_flow *f, const ps_label *l, flow_fields *v)
     v->vlan = f->vlan_id;
     v->proto = proto;
     v->end = end_reason(f->end_reason);
+    v->app_name = label_service_text(l);
+    if (f->key.transport == PS_TRANSPORT_ICMP) {
+        /* icmpTypeCodeIPv4/IPv6 of the originator's messages, no ports. The
+         * flow keeps the code of a one-way type (its second "port"); request
+         * and reply types are keyed by their counterpart, and their code, 0
+         * for all but ICMPv6 node information queries, is not kept. */
+        uint16_t type = v->sport, code = ps_icmp_has_counterpart(f->key.family, (uint8_t)type) ? 0 : v->dport;
+        v->icmp = (uint16_t)(type << 8 | (code & 0xff));
+        v->sport = v->dport = 0;
+        v->app_id[0] = ENGINE_IANA_L3;
+        v->app_id[1] = proto;
+        v->app_id_len = 2;
+        return;
+    }
     v->app_id[0] = ENGINE_IANA_L4;
     v->app_id[1] = (uint8_t)(l->service_port >> 8);
     v->app_id[2] = (uint8_t)l->service_port;
     v->app_id_len = 3;
-    v->app_name = label_service_text(l);
 }
 
 static void export_one(ps_ipfix *x, uint16_t tid, void *rec, size_t len, const flow_fields *v)

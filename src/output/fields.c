@@ -11,14 +11,12 @@
 static void get_ts(const ps_flow_rec *r, ps_value *v) { v->ns = r->flow->first_ns; }
 static void get_duration(const ps_flow_rec *r, ps_value *v) { v->ns = r->flow->last_ns - r->flow->first_ns; }
 
+/* "icmp" for ICMPv6 too, as Zeek writes it; the code is the IP protocol. */
 static void get_proto(const ps_flow_rec *r, ps_value *v)
 {
-    static const uint8_t ip_proto[] = {
-        [PS_TRANSPORT_TCP] = 6, [PS_TRANSPORT_UDP] = 17, [PS_TRANSPORT_SCTP] = 132, [PS_TRANSPORT_DCCP] = 33,
-    };
     unsigned t = r->flow->key.transport;
     v->s = ps_transport_name(t);
-    v->u = t < sizeof(ip_proto) ? ip_proto[t] : 0;
+    v->u = ps_transport_ip_proto(t, r->flow->key.family);
 }
 
 static void get_orig_h(const ps_flow_rec *r, ps_value *v)

@@ -347,7 +347,7 @@ static void chart_transports(const report_view *v, FILE *out)
     const int bar_h = 34, legend_row = 20;
     int h = bar_h + 16 + legend_row * (int)(n ? n : 1);
     figure_open(out, "c-transports", "Bytes by transport",
-                "All bytes split by transport (TCP, UDP, SCTP, DCCP), IP protocols without ports and "
+                "All bytes split by transport (TCP, UDP, SCTP, DCCP, ICMP), other IP protocols and "
                 "non-IP frames.");
     svg_open(out, CHART_W, h, "Bytes by transport");
     fputs("<desc>", out);

@@ -98,7 +98,7 @@ static void write_services(const report_view *v, FILE *out)
                 ps_reg_status_name(r->status), ps_transport_name(r->key.transport), r->flows,
                 r->packets, r->bytes, r->ip_bytes, report_share(v, r->bytes));
         const row_extra *x = &v->extra[i];
-        if (r->status != PS_REG_NAMED)
+        if (r->status != PS_REG_NAMED && r->status != PS_REG_IP_PROTOCOL)
             write_ports(r, x, out);
         if (v->cfg->top_n) {
             write_talkers(out, "top_servers", x->servers, x->nservers, r->bytes);

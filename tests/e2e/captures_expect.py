@@ -76,6 +76,13 @@ EXPECTED = {
         ("tcp", "192.0.2.10", 49330, "198.51.100.80", 80, 6, 4, 493, 701, "http", 80, "handshake", "fin"),
         ("tcp", "192.0.2.10", 49330, "198.51.100.80", 80, 6, 4, 493, 701, "http", 80, "handshake", "fin"),
         ("tcp", "192.0.2.10", 49340, "198.51.100.90", 443, 7, 3, 880, 206, "https", 443, "handshake", "fin"),
+        # ICMP and ICMPv6 echo: request and reply in one flow, the type and its
+        # counterpart as ports, the IP protocol as label.
+        ("icmp", "192.0.2.10", 8, "198.51.100.1", 0, 1, 1, 98, 98, "(ip-protocol)", 0, "ip-protocol", "eof"),
+        ("icmp", "2001:db8::10", 128, "2001:db8:1::1", 129, 1, 1, 118, 118, "(ip-protocol)", 0, "ip-protocol", "eof"),
+        # Frame 81: GRE from 203.0.113.1 carrying an echo request, counted to
+        # its innermost flow (the frame's 122 bytes).
+        ("icmp", "192.0.2.100", 8, "198.51.100.100", 0, 1, 0, 122, 0, "(ip-protocol)", 0, "ip-protocol", "eof"),
     ],
     "sample.pcapng": [
         ("tcp", "192.0.2.10", 49400, "198.51.100.43", 443, 8, 5, 896, 2301, "https", 443, "handshake", "fin"),
@@ -90,6 +97,7 @@ EXPECTED = {
         ("sctp", "192.0.2.10", 49405, "198.51.100.30", 3868, 7, 6, 582, 532, "diameter", 3868, "handshake", "shutdown"),
         ("dccp", "192.0.2.10", 49406, "198.51.100.60", 4556, 5, 4, 518, 304, "dtn-bundle", 4556, "service-code", "dccp-reset"),
         ("udp", "192.0.2.60", 49407, "198.51.100.14", 514, 3, 0, 417, 0, "syslog", 514, "request", "eof"),
+        ("icmp", "192.0.2.10", 8, "198.51.100.1", 0, 2, 2, 196, 196, "(ip-protocol)", 0, "ip-protocol", "eof"),
     ],
 }
 
@@ -103,10 +111,10 @@ REPORT = {
     "unsupported-link.pcap": {"unsupported_link": {"packets": 3, "dlt": 105},
                               "totals": {"packets": 3, "bytes": 110, "flows_ended": 0}},
     "ipv4-frag.pcap": {"totals": {"packets": 9, "fragments_matched": 4, "fragments_unmatched": 1}},
-    "mixed.pcapng": {"totals": {"packets": 81, "flows_ended": 10},
-                     "other": {1: 3, 58: 2}, "non_ip": 2},
+    "mixed.pcapng": {"totals": {"packets": 81, "flows_ended": 13},
+                     "other": {}, "non_ip": 2},
     "ipv6-ext.pcap": {"other": {50: 1, 59: 1}, "totals": {"fragments_matched": 1}},
-    "sample.pcapng": {"totals": {"packets": 86, "bytes": 14401, "flows_ended": 11}, "other": {1: 4}},
+    "sample.pcapng": {"totals": {"packets": 86, "bytes": 14401, "flows_ended": 12}, "other": {}},
 }
 
 failures = 0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Community ID on flow records, end to end: portsniff reads the Community ID
 # spec's sample captures and every flow record's community_id (JSON, CSV and
-# text with -v) must equal the spec's baseline for every packet of the flow:
+# text with -v), ICMP and ICMPv6 flows included, must equal the spec's
+# baseline for every packet of the flow:
 # baseline_deflt.json with the default seed (0), baseline_seed1.json with
 # --community-id-seed 1 (tests/e2e/community_id_check.py). Then the seed's
 # bounds and its usage errors.
@@ -35,7 +36,8 @@ run() {
         fail "portsniff -v $* exited $?"
 }
 
-# check TAG BASELINE: every TCP, UDP and SCTP flow, in JSON and in CSV.
+# check TAG BASELINE: every TCP, UDP and SCTP flow, then every flow but
+# RSVP's (which has no flows: ICMP and ICMPv6 too), in JSON and in CSV.
 check() {
     local tag="$1" baseline="$data/baseline/$2" out
     for ext in json csv; do
@@ -43,6 +45,10 @@ check() {
             fail "$tag $ext records against $2"
         echo "$name: $2 ($ext, TCP/UDP/SCTP): $out"
         [ "$out" = "matched 8/8" ] || fail "$2: $out, want 8/8 (the baseline's TCP, UDP and SCTP entries)"
+        out=$(python3 "$here/community_id_check.py" "$baseline" 6,17,132,1,58 "$work/$tag"-*."$ext") ||
+            fail "$tag $ext records against $2 with ICMP"
+        echo "$name: $2 ($ext, TCP/UDP/SCTP/ICMP/ICMPv6): $out"
+        [ "$out" = "matched 21/21" ] || fail "$2: $out, want 21/21 (every entry but RSVP's 2)"
     done
     # Text: each JSON record's community_id is field 16 of its -v line (the
     # description, which may hold spaces, comes after it).

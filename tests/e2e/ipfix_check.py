@@ -7,7 +7,10 @@
       applicationId and applicationName. Every flow record equals one JSON
       record: endpoints, ports, protocol, packets and IP bytes each way,
       TCP flags each way, VLAN, IP version, flowEndReason, applicationId
-      (RFC 6759 IANA-L4: engine 3, the service port) and applicationName.
+      (RFC 6759 IANA-L4: engine 3, the service port) and applicationName;
+      ICMP and ICMPv6 records: ports 0, icmpTypeCodeIPv4/IPv6 = the type
+      and code of the JSON record's ports, applicationId IANA-L3 (engine 1,
+      the IP protocol: 0x0101, 0x013a), applicationName icmp or ipv6-icmp.
       --complete: the last statistics record says every flow was sent.
       --no-tshark: ipfixDump only.
   ipfix_check.py nfdump DIR JSON [JSON...]
@@ -25,6 +28,20 @@ PROTO = {"tcp": 6, "udp": 17, "sctp": 132, "dccp": 33, "icmp": 1, "ipv6-icmp": 5
 END = {"idle": 1, "active": 2, "evicted": 5, "eof": 4}   # everything else: 3 (end detected)
 # tcpdump's letters, as the JSON records write them ("none" for no flag).
 FLAG_BITS = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, ".": 0x10, "U": 0x20, "E": 0x40, "W": 0x80}
+
+
+def ip_proto(f):
+    """The IP protocol of a JSON record: proto "icmp" is ICMPv6 (58) over IPv6, as Zeek writes it."""
+    if f["proto"] == "icmp" and ":" in f["id.orig_h"]:
+        return 58
+    return PROTO[f["proto"]]
+
+
+def icmp_type_code(f):
+    """(type, code) of an ICMP record: the originator's type is id.orig_p; id.resp_p is the
+    counterpart type of a request or reply (code 0), or the code of a one-way message."""
+    t = f["id.orig_p"]
+    return t, (0 if t in ICMP_PAIRED[ip_proto(f)] else f["id.resp_p"])
 
 
 def fail(msg):
@@ -89,14 +106,16 @@ def app_value(s):
 
 def expected_app_id(f):
     if f["proto"] in ("icmp", "ipv6-icmp"):
-        return "0x01%02x" % PROTO[f["proto"]]
+        return "0x01%02x" % ip_proto(f)
     return "0x03%04x" % f["service_port"]
 
 
 def ipfix_key(r):
+    """An ICMP record's ports are 0: its type and code, the key's fourth item, tell its flows apart."""
     src = r.get("sourceIPv4Address") or r.get("sourceIPv6Address")
     dst = r.get("destinationIPv4Address") or r.get("destinationIPv6Address")
-    return (int(r["protocolIdentifier"]), norm_addr(src), int(r["sourceTransportPort"]),
+    icmp = r.get("icmpTypeCodeIPv4") or r.get("icmpTypeCodeIPv6") or 0
+    return (int(r["protocolIdentifier"]), norm_addr(src), int(r["sourceTransportPort"]), int(icmp),
             norm_addr(dst), int(r["destinationTransportPort"]))
 
 
@@ -106,7 +125,7 @@ def norm_addr(a):
 
 
 def json_key(f):
-    return (PROTO[f["proto"]], norm_addr(f["id.orig_h"]), f["id.orig_p"], norm_addr(f["id.resp_h"]), f["id.resp_p"])
+    return (ip_proto(f), norm_addr(f["id.orig_h"]), f["id.orig_p"], norm_addr(f["id.resp_h"]), f["id.resp_p"])
 
 
 def cmd_file(args):
@@ -123,11 +142,12 @@ def cmd_file(args):
         fail("%s: %d flow records, JSON has %d" % (path, len(frecs), len(flows)))
     byk = collections.defaultdict(list)
     for f in flows:
+        k = json_key(f)
         if f["proto"] in ("icmp", "ipv6-icmp"):
-            k = json_key(f)
-            byk[(k[0], k[1], 0, k[3], 0)].append(f)
+            t, c = icmp_type_code(f)
+            byk[(k[0], k[1], 0, t << 8 | c, k[3], 0)].append(f)
         else:
-            byk[json_key(f)].append(f)
+            byk[(k[0], k[1], k[2], 0, k[3], k[4])].append(f)
     for _d, _s, tid, r in frecs:
         k = ipfix_key(r)
         if not byk.get(k):
@@ -141,6 +161,9 @@ def cmd_file(args):
             "tcpControlBits": flag_bits(f.get("orig_tcp_flags")),
             "reverseTcpControlBits": flag_bits(f.get("resp_tcp_flags")),
         }
+        if f["proto"] in ("icmp", "ipv6-icmp"):
+            t, c = icmp_type_code(f)
+            want["icmpTypeCodeIPv6" if tid == 257 else "icmpTypeCodeIPv4"] = t << 8 | c
         for name, v in want.items():
             if int(r[name]) != v:
                 fail("%s: %r %s is %s, JSON says %s" % (path, k, name, r[name], v))
@@ -149,8 +172,14 @@ def cmd_file(args):
         if app_value(r["applicationId"]) != expected_app_id(f):
             fail("%s: %r applicationId %s, expected %s" % (path, k, r["applicationId"], expected_app_id(f)))
         name = app_value(r["applicationName"])
-        if name != (f["service"] or "(%s)" % f["service_status"]):
-            fail("%s: %r applicationName '%s', JSON service %r" % (path, k, name, f["service"]))
+        if f["proto"] in ("icmp", "ipv6-icmp"):
+            # No registry service: the IP protocol's keyword names it.
+            want_name = "icmp" if ip_proto(f) == 1 else "ipv6-icmp"
+        else:
+            want_name = f["service"] or "(%s)" % f["service_status"]
+        if name != want_name:
+            fail("%s: %r applicationName '%s', expected %r (JSON service %r, status %s)"
+                 % (path, k, name, want_name, f["service"], f["service_status"]))
     if not stats:
         fail("%s: no exporter statistics record" % path)
     last = stats[-1][3]
@@ -183,10 +212,10 @@ def cmd_nfdump(args):
              int(parts[5]), int(parts[6]), int(parts[7]), int(parts[8]))] += 1
     want = collections.Counter()
     for f in flows:
-        proto = PROTO[f["proto"]]
+        proto = ip_proto(f)
         sp, dp = str(f["id.orig_p"]), str(f["id.resp_p"])
         if proto in (1, 58):
-            sp, dp = "0", "%d.%d" % (f["id.orig_p"], f.get("icmp_code", 0) if f["id.orig_p"] not in ICMP_PAIRED.get(proto, ()) else 0)
+            sp, dp = "0", "%d.%d" % icmp_type_code(f)
         elif proto not in (6, 17):
             dp = "0"
         want[(proto, norm_addr(f["id.orig_h"]), sp, norm_addr(f["id.resp_h"]), dp,

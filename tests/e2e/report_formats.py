@@ -94,6 +94,25 @@ def main():
         if not (r["services"] and r["other"] and r["non_ip"][0] and r["totals"]["malformed"]
                 and r["totals"]["fragments_matched"] and r["unsupported"][0]):
             fail("the run over all captures lacks figures to compare: %r" % r)
+    # ICMP and ICMPv6 flows (mixed.pcapng: an echo request and reply of each,
+    # frames 75-78, 98 and 118 bytes, and frame 81's echo request inside GRE,
+    # 122 bytes, 84 of them the inner IP packet) are rows labelled by their
+    # IP protocol, status ip-protocol, without a port list, with a transport
+    # row of their own, and no other IP protocol is left; the caveat is there.
+    reports = check("icmp", ["-r", os.path.join(CAPS, "mixed.pcapng")])
+    checks += 1
+    if reports:
+        r = reports[-1]
+        got = sorted(s[:7] for s in r["services"] if s[1] == "icmp")
+        if got != [["icmp", "icmp", "ip-protocol", 2, 3, 318, 252],
+                   ["ipv6-icmp", "icmp", "ip-protocol", 1, 2, 236, 208]]:
+            fail("icmp rows: %r" % got)
+        if [t[:4] for t in r["transports"] if t[0] == "icmp"] != [["icmp", 3, 5, 554]]:
+            fail("icmp transport: %r" % r["transports"])
+        if r["other"] or any(p[1] == "icmp" for p in r["ports"]):
+            fail("icmp among other protocols or ports: %r %r" % (r["other"], r["ports"]))
+        if "DOES NOT IN ANY WAY IMPLY AN ENDORSEMENT" not in r["caveat"]:
+            fail("no caveat: %r" % r["caveat"])
     check("filter", ["-r", os.path.join(CAPS, "sample.pcapng"), "tcp"])
     # Top talkers, prefixes and a fixed bucket width; then talker tables of
     # two counters, so that they turn into sketches with errors.
@@ -124,7 +143,7 @@ def main():
     if reports:
         final = reports[-1]["ipfix"]
         if [e[0] for e in final] != ["file:" + os.path.join(tmp, "f.ipfix"), "udp://127.0.0.1:9"] \
-                or final[0][3] != 11 or final[0][4] != 0 or final[1][3] + final[1][4] != 11 \
+                or final[0][3] != 12 or final[0][4] != 0 or final[1][3] + final[1][4] != 12 \
                 or final[1][4] == 0:
             fail("ipfix figures %r" % final)
     print("%d checks, %d failed" % (checks, failures))

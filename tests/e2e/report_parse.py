@@ -37,6 +37,14 @@ STATUS_OF_LABEL = {"(unregistered)": "unregistered", "(reserved)": "reserved",
                    "(unassigned)": "unassigned", "(unnamed)": "unnamed"}
 
 
+def text_status(label, transport):
+    """The status the text report leaves out: ICMP and ICMPv6 rows (transport
+    icmp) are labelled by their IP protocol, the others by the registry."""
+    if transport == "icmp":
+        return "ip-protocol"
+    return STATUS_OF_LABEL.get(label, "registered")
+
+
 def usec(ts):
     """'1786960800.000310' -> 1786960800000310 (exact, no float)."""
     if ts is None:
@@ -361,7 +369,7 @@ def from_text(lines):
     for f in table(bs.pop(0), "service "):
         if f == ["(no", "flows", "ended)"]:
             continue
-        r["services"].append([f[0], f[1], STATUS_OF_LABEL.get(f[0], "registered"), int(f[2]), int(f[3]),
+        r["services"].append([f[0], f[1], text_status(f[0], f[1]), int(f[2]), int(f[3]),
                               int(f[4]), int(f[5]), pct(f[6])])
     caveat = []
     for b in bs:

@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 pass=0 failed=0
 cap="$PS_SOURCE_DIR/captures/sample.pcapng"
-flows=11   # flow records of sample.pcapng
+flows=12   # flow records of sample.pcapng (11 with ports, one ICMP echo flow)
 
 fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
 check() {   # check WHAT COMMAND...
@@ -24,7 +24,7 @@ report_head='portsniff report (final): 2026-08-17T10:00:00.000000Z to 2026-08-17
 run -r "$cap"
 check "default: exit 0, $flows text records and nothing else on stdout" \
     eval '[ $rc -eq 0 ] && [ "$(wc -l <out)" -eq $flows ] &&
-          [ "$(grep -cE "^10:00:0[0-9][.][0-9]{6} (tcp|udp|sctp|dccp) " out)" -eq $flows ]'
+          [ "$(grep -cE "^10:00:0[0-9][.][0-9]{6} (tcp|udp|sctp|dccp|icmp) " out)" -eq $flows ]'
 check "default: the text report is on stderr" \
     eval '[ "$(head -n 1 err)" = "$report_head" ] && grep -q "^https  *tcp  *2  *26  *6657 " err'
 
@@ -42,7 +42,7 @@ check "--flows=json --report=json: NDJSON, $flows flow records then one report, 
           [ "$(jq -r .record out | sort | uniq -c | tr -s " " | sed "s/^ //" | tr "\n" ,)" = "$flows flow,1 report," ] &&
           [ "$(tail -n 1 out | jq -r "[.record, .report, .totals.packets] | @tsv")" = "$(printf "report\tfinal\t86")" ]'
 check "--flows=json --report=json: jq selects the flows" \
-    eval '[ "$(jq -s "map(select(.record == \"flow\") | .orig_pkts) | add" out)" -eq 49 ]'
+    eval '[ "$(jq -s "map(select(.record == \"flow\") | .orig_pkts) | add" out)" -eq 51 ]'
 
 # CSV records: one table that sqlite3 imports as is; a CSV report goes to stderr.
 run -r "$cap" --flows=csv --report=csv
@@ -53,12 +53,12 @@ rc=0
 sqlite3 db.sqlite ".import --csv out flows" && got=$(sqlite3 db.sqlite \
     "select count(*), sum(orig_pkts + resp_pkts), (select service from flows where proto = 'sctp') from flows") || rc=$?
 check "sqlite3 .import of the CSV stream: $flows rows, their packets, the SCTP service" \
-    eval '[ $rc -eq 0 ] && [ "$got" = "11|82|diameter" ]'
+    eval '[ $rc -eq 0 ] && [ "$got" = "12|86|diameter" ]'
 
 # awk over the text records: the transport is the second field of every line.
 rc=0
-"$PORTSNIFF" -r "$cap" 2>/dev/null | awk '{n[$2]++} END {printf "%d %d %d %d\n", n["tcp"], n["udp"], n["sctp"], n["dccp"]}' >counts || rc=$?
-check "text records | awk: transports counted" eval '[ $rc -eq 0 ] && [ "$(cat counts)" = "4 5 1 1" ]'
+"$PORTSNIFF" -r "$cap" 2>/dev/null | awk '{n[$2]++} END {printf "%d %d %d %d %d\n", n["tcp"], n["udp"], n["sctp"], n["dccp"], n["icmp"]}' >counts || rc=$?
+check "text records | awk: transports counted" eval '[ $rc -eq 0 ] && [ "$(cat counts)" = "4 5 1 1 1" ]'
 
 # No records on stdout: the report takes it.
 run -r "$cap" -q

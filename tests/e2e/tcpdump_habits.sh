@@ -17,7 +17,12 @@ cap="$PS_SOURCE_DIR/captures/sample.pcapng"
 "$PORTSNIFF" -nnr "$cap" --report=none >"$work/nn" 2>"$work/err" || fail "-nnr exited $?: $(cat "$work/err")"
 cmp -s "$work/plain" "$work/n" || fail "-n changed the records"
 cmp -s "$work/plain" "$work/nn" || fail "-nn changed the records"
-[ "$(wc -l <"$work/plain")" -eq 11 ] || fail "$(wc -l <"$work/plain") records, want 11"
+# 12 flows: 4 TCP, 5 UDP, 1 SCTP (tshark -z conv,tcp/udp/sctp: 4, 5, 1), 1 DCCP
+# and one ICMP echo flow (frames 58-61: two requests, type 8, and their
+# replies, type 0, 98 bytes each).
+[ "$(wc -l <"$work/plain")" -eq 12 ] || fail "$(wc -l <"$work/plain") records, want 12"
+grep -qx '10:00:01.650793 icmp 192.0.2.10:8 > 198.51.100.1:0 icmp/0 2/196 2/196 1.001900 eof -' "$work/plain" ||
+    fail "icmp line: $(grep icmp "$work/plain")"
 
 # Every text line has 11 fields; awk picks them by number.
 nf=$(awk '{print NF}' "$work/plain" | sort -u | tr '\n' ' ')
@@ -37,7 +42,7 @@ wide=$(awk 'index($3, "[") == 0 && length($0) > 120' "$work/plain" | wc -l)
 grep -qx '10:00:00.001310 tcp 192.0.2.10:49400 > 198.51.100.43:443 https/443 8/896 5/2301 0.078176 fin FSP./FSP. handshake registered - - 1:cgY0XQBJgQEO8xqVdi9VpBvlxW4= "http protocol over TLS/SSL"' \
     "$work/v" || fail "-v https line: $(grep https "$work/v" | head -1)"
 got=$(awk '{print $12}' "$work/v" | sort -u | tr '\n' ' ')
-[ "$got" = "fan-in handshake request service-code " ] || fail "-v bases: '$got'"
+[ "$got" = "fan-in handshake ip-protocol request service-code " ] || fail "-v bases: '$got'"
 "$PORTSNIFF" -vr "$PS_SOURCE_DIR/captures/ipv4-frag.pcap" --report=none >"$work/v2" 2>"$work/err" || fail "-v ipv4-frag exited $?"
 got=$(awk '{print $6, $15}' "$work/v2")
 [ "$got" = "nfs/2049 shilp" ] || fail "-v other services of 2049/udp: '$got'"
@@ -56,7 +61,7 @@ if command -v strace >/dev/null; then
         strace -f -e trace=write -e signal=none -o "$work/trace" "$PORTSNIFF" "$@" -r "$cap" --report=none >"$work/l" 2>/dev/null
         grep -c '^[0-9]* *write(1,' "$work/trace"
     }
-    [ "$(writes -l)" -eq 11 ] || fail "-l: $(writes -l) writes to stdout, want 11 (one per record)"
+    [ "$(writes -l)" -eq 12 ] || fail "-l: $(writes -l) writes to stdout, want 12 (one per record)"
     [ "$(writes)" -eq 1 ] || fail "without -l: $(writes) writes to stdout, want 1"
     cmp -s "$work/plain" "$work/l" || fail "-l changed the records"
 else

@@ -35,8 +35,9 @@ for want in "ts time" "uid string" "id.orig_h addr" "id.orig_p port" "id.resp_h 
             "service string" "sctp_chunks set[string]"; do
     grep -qxF "${want% *}	${want#* }" "$work/ft" || fail "no field $want"
 done
-# 11 rows, each as many columns as #fields.
-[ "$(grep -vc '^#' "$work/conn.log")" -eq 11 ] || fail "$(grep -vc '^#' "$work/conn.log") rows, want 11"
+# 12 rows (11 TCP, UDP, SCTP and DCCP flows and one ICMP echo flow), each as
+# many columns as #fields.
+[ "$(grep -vc '^#' "$work/conn.log")" -eq 12 ] || fail "$(grep -vc '^#' "$work/conn.log") rows, want 12"
 n=$(echo "$fields" | awk -F'\t' '{print NF}')
 bad=$(grep -v '^#' "$work/conn.log" | awk -F'\t' -v n="$n" 'NF != n' | wc -l)
 [ "$bad" -eq 0 ] || fail "$bad rows without $n columns"
@@ -54,6 +55,7 @@ cat >"$work/want" <<'W'
 192.0.2.10	53001	192.0.2.53	53	udp	domain	SF	1	1
 192.0.2.10	53002	192.0.2.53	53	udp	domain	SF	1	1
 192.0.2.10	53003	192.0.2.53	53	udp	domain	SF	1	1
+192.0.2.10	8	198.51.100.1	0	icmp	-	OTH	2	2
 192.0.2.60	49407	198.51.100.14	514	udp	syslog	S0	3	0
 2001:db8::10	49401	2001:db8:1::44	443	tcp	https	SF	8	5
 W
@@ -63,6 +65,16 @@ diff "$work/want" "$work/cut" >"$work/diff" || fail "bro-cut: $(cat "$work/diff"
     fail "absent values: $(bro-cut proto vlan sctp_chunks <"$work/conn.log" | grep '^tcp' | sort -u)"
 [ "$(bro-cut proto sctp_chunks <"$work/conn.log" | grep '^sctp')" = "sctp	DATA,INIT,INIT_ACK,SACK,HEARTBEAT,HEARTBEAT_ACK,SHUTDOWN,SHUTDOWN_ACK,COOKIE_ECHO,COOKIE_ACK,SHUTDOWN_COMPLETE" ] ||
     fail "sctp set: $(bro-cut proto sctp_chunks <"$work/conn.log" | grep '^sctp')"
+# ICMP and ICMPv6 as Zeek's conn.log has them: proto icmp for both, the type
+# in id.orig_p and the counterpart's type (echo reply 0, ICMPv6 echo reply
+# 129) in id.resp_p, no service, conn_state OTH. The third is the echo
+# request frame 81 carries inside GRE, counted to its innermost flow.
+"$PORTSNIFF" -r "$PS_SOURCE_DIR/captures/mixed.pcapng" --flows=zeek --report=none 2>/dev/null \
+    | bro-cut id.orig_h id.orig_p id.resp_h id.resp_p proto service conn_state orig_ip_bytes resp_ip_bytes \
+    | grep -P '\ticmp\t' | sort >"$work/icmp"
+printf '192.0.2.10\t8\t198.51.100.1\t0\ticmp\t-\tOTH\t84\t84\n2001:db8::10\t128\t2001:db8:1::1\t129\ticmp\t-\tOTH\t104\t104\n192.0.2.100\t8\t198.51.100.100\t0\ticmp\t-\tOTH\t84\t0\n' \
+    | sort >"$work/want"
+diff "$work/want" "$work/icmp" >"$work/diff" || fail "ICMP rows of mixed.pcapng: $(cat "$work/diff")"
 # -d turns times into dates.
 [ "$(bro-cut -u -d ts id.orig_p <"$work/conn.log" | grep -P '\t49400$' | cut -f1)" = "2026-08-17T10:00:00+0000" ] ||
     fail "bro-cut -d ts: $(bro-cut -u -d ts id.orig_p <"$work/conn.log" | grep -P '\t49400$')"
@@ -71,7 +83,7 @@ diff "$work/want" "$work/cut" >"$work/diff" || fail "bro-cut: $(cat "$work/diff"
 bro-cut uid <"$work/conn.log" >"$work/uids"
 bad=$(grep -cvE '^C[0-9A-Za-z]{17}$' "$work/uids")
 [ "$bad" -eq 0 ] || fail "$bad uids not of Zeek's form"
-[ "$(sort -u "$work/uids" | wc -l)" -eq 11 ] || fail "uids are not unique"
+[ "$(sort -u "$work/uids" | wc -l)" -eq 12 ] || fail "uids are not unique"
 "$PORTSNIFF" -r "$cap" --flows=json --report=none | jq -r .uid | sort >"$work/json-uids"
 sort "$work/uids" | cmp -s - "$work/json-uids" || fail "JSON uids differ from the Zeek log's"
 

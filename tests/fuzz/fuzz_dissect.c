@@ -21,7 +21,7 @@ static void check_packet(int dlt, const ps_packet *pkt, size_t caplen, uint32_t 
     FUZZ_CHECK((pkt->kind == PS_PKT_UNSUPPORTED_LINK) == !dissect_link_supported(dlt));
     FUZZ_CHECK(pkt->malformed < PS_MAL_COUNT);
     FUZZ_CHECK((pkt->kind == PS_PKT_MALFORMED) == (pkt->malformed != PS_MAL_NONE));
-    FUZZ_CHECK(pkt->transport < PS_TRANSPORT_COUNT);
+    FUZZ_CHECK(pkt->transport < PS_FLOW_TRANSPORT_COUNT);
     FUZZ_CHECK(pkt->family == 0 || pkt->family == 4 || pkt->family == 6);
     FUZZ_CHECK(pkt->frag <= PS_FRAG_LATER);
     FUZZ_CHECK(pkt->vlan_depth <= 8);
@@ -32,7 +32,7 @@ static void check_packet(int dlt, const ps_packet *pkt, size_t caplen, uint32_t 
         pkt->kind == PS_PKT_OTHER_IP)
         FUZZ_CHECK(pkt->family == 4 || pkt->family == 6);
     if (pkt->kind == PS_PKT_TRANSPORT)
-        FUZZ_CHECK(pkt->transport == ps_transport_from_ip_proto(pkt->ip_proto));
+        FUZZ_CHECK(pkt->transport == ps_transport_from_ip_proto(pkt->ip_proto, pkt->family));
     if (pkt->kind == PS_PKT_FRAGMENT)
         FUZZ_CHECK(pkt->frag == PS_FRAG_LATER && pkt->sport == 0 && pkt->dport == 0);
     if (pkt->kind == PS_PKT_OTHER_IP)
