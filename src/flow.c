@@ -119,6 +119,7 @@ struct ps_flow_table {
     queued_packet queue[QUEUE_LEN];
     unsigned queue_head, queue_len;
     ps_frag_cache *frags;
+    ps_tunnel_table *tunnels;
     ps_flow_counters counters;
 };
 
@@ -547,7 +548,8 @@ ps_flow_table *flow_table_create(const ps_flow_config *cfg, ps_flow_end_fn on_en
     t->next_check_ns = INT64_MAX;
     t->frag_check_ns = INT64_MAX;
     t->frags = frag_cache_create(cfg->max_fragments, cfg->fragment_timeout_ns);
-    if (!t->buckets || !t->frags) {
+    t->tunnels = tunnel_table_create();
+    if (!t->buckets || !t->frags || !t->tunnels) {
         flow_table_destroy(t);
         return NULL;
     }
@@ -572,6 +574,7 @@ void flow_table_destroy(ps_flow_table *t)
         t->slabs = next;
     }
     frag_cache_destroy(t->frags);
+    tunnel_table_free(t->tunnels);
     free(t->idle.ring);
     free(t->idle.late.v);
     free(t->closing.ring);
@@ -928,6 +931,10 @@ static void count_packet(ps_flow_table *t, ps_flow *f, const ps_packet *p, int d
     d->frame_bytes += p->wire_len;
     d->ip_bytes += p->ip_bytes;
     d->tcp_flags |= p->tcp_flags;
+    /* The chain is kept from each direction's first packet: interned once,
+     * never looked at again on this direction's later packets. */
+    if (p->encap_depth && d->tunnel == PS_TUNNEL_NONE)
+        d->tunnel = tunnel_table_intern(t->tunnels, p);
     /* An open flow's idle entry stays where it is: its deadline only moved
      * later, and it is filed again if its old entry surfaces. A closed flow
      * gets few packets (the last ACK), and refiling it now, in time order,
@@ -1145,6 +1152,16 @@ void flow_table_foreach(const ps_flow_table *t, void (*fn)(const ps_flow *, void
 size_t flow_table_count(const ps_flow_table *t)
 {
     return t->count;
+}
+
+const ps_tunnel_chain *flow_table_tunnel(const ps_flow_table *t, const ps_flow *f, int resp)
+{
+    return tunnel_table_get(t->tunnels, f->dir[resp ? !f->orig : f->orig].tunnel);
+}
+
+const ps_tunnel_table *flow_table_tunnels(const ps_flow_table *t)
+{
+    return t->tunnels;
 }
 
 const ps_flow_counters *flow_table_counters(const ps_flow_table *t)

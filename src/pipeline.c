@@ -47,7 +47,10 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
         return;
     }
     if (o->sink) {
-        flow_sink_write(o->sink, flow, &label);
+        const ps_tunnel_chain *tunnel = flow_table_tunnel(p->flows, flow, 0);
+        if (!tunnel)
+            tunnel = flow_table_tunnel(p->flows, flow, 1);
+        flow_sink_write(o->sink, flow, &label, tunnel);
         o->flow_records++;
     }
     if (o->ipfix)

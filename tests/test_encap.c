@@ -2,6 +2,7 @@
  * frame counted to its innermost layer with the encapsulation record, and
  * the damaged cases each ending with the reason that names the layer. */
 #include "dissect_fixtures.h"
+#include "portsniff/tunnel.h"
 
 #include <stdio.h>
 
@@ -168,6 +169,20 @@ static void test_vxlan_inner_flow(void **state)
     assert_int_equal(pkt.encap_depth, 1);
     assert_int_equal(pkt.encap[0], PS_ENCAP_VXLAN);
     assert_int_equal(pkt.encap_id, 0x123456);
+    /* the record: the S-tag it came in, the outer endpoints, the VNI; the
+     * VNI is the inner flow's address space */
+    const ps_encap_layer *l = &pkt.layer[0];
+    assert_int_equal(l->type, PS_ENCAP_VXLAN);
+    assert_int_equal(l->vlan, PS_ENCAP_VLAN_SET | 100);
+    assert_int_equal(l->family, 4);
+    assert_memory_equal(l->u.ep.src, out_src, 4);
+    assert_memory_equal(l->u.ep.dst, out_dst, 4);
+    assert_int_equal(l->has_id, 1);
+    assert_int_equal(l->id, 0x123456);
+    assert_int_equal(pkt.context, (uint64_t)PS_ENCAP_VXLAN << 24 | 0x123456);
+    char text[128];
+    tunnel_layer_text(l, text, sizeof text);
+    assert_string_equal(text, "vxlan@192.0.2.10>192.0.2.20#1193046");
 
     /* Linux's port and a port given with --tunnel-port */
     ps_dissect_config cfg;
@@ -405,6 +420,11 @@ static void test_mpls_stacks(void **state)
     assert_inner_syn(&pkt);
     assert_int_equal(pkt.encap[0], PS_ENCAP_MPLS);
     assert_int_equal(pkt.encap_id, 3000);
+    assert_int_equal(pkt.layer[0].nlabels, 2);
+    assert_int_equal(pkt.layer[0].u.labels[0], 17);
+    assert_int_equal(pkt.layer[0].u.labels[1], 3000);
+    assert_int_equal(pkt.layer[0].family, 0);
+    assert_int_equal(pkt.context, 0);
 
     /* Ethernet over MPLS with a control word */
     inner_syn_ether(&f);

@@ -50,8 +50,8 @@ static void add(ps_report *r, int transport, const ps_reg_entry *entry, int stat
     memset(&f, 0, sizeof(f));
     f.key.transport = (uint8_t)transport;
     f.first_ns = f.last_ns = T0;
-    f.dir[0] = (ps_dir_stats){pkts - pkts / 2, bytes - bytes / 4, bytes - bytes / 4 - 14, 0};
-    f.dir[1] = (ps_dir_stats){pkts / 2, bytes / 4, bytes / 4 - 14, 0};
+    f.dir[0] = (ps_dir_stats){pkts - pkts / 2, bytes - bytes / 4, bytes - bytes / 4 - 14, 0, 0};
+    f.dir[1] = (ps_dir_stats){pkts / 2, bytes / 4, bytes / 4 - 14, 0, 0};
     ps_label l = {.entry = entry, .service_port = 80,
                   .basis = PS_BASIS_HANDSHAKE, .status = (uint8_t)status};
     report_add_flow(r, &f, &l);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "portsniff/packet.h"
+#include "portsniff/tunnel.h"
 
 /* Canonical key: endpoint a is the lower (address, port) pair, so both
  * directions of a conversation find the same key. */
@@ -23,6 +24,8 @@ typedef struct ps_dir_stats {
     uint64_t frame_bytes;    /* sum of on-wire frame lengths */
     uint64_t ip_bytes;       /* sum of IP total lengths */
     uint8_t  tcp_flags;      /* union of TCP flags sent */
+    uint32_t tunnel;         /* the tunnel chain of this direction's first packet
+                                (portsniff/tunnel.h): PS_TUNNEL_NONE when not tunnelled */
 } ps_dir_stats;
 
 /* How the originator was decided. */
@@ -152,6 +155,14 @@ size_t flow_table_count(const ps_flow_table *t);
 const ps_flow_counters *flow_table_counters(const ps_flow_table *t);
 
 void flow_key_from_packet(const ps_packet *pkt, ps_flow_key *key, int *sender_is_b);
+
+/* The tunnel chain a flow's originator (resp = 0) or responder (resp = 1)
+ * sent its first packet in; NULL when that direction was not tunnelled (or
+ * its chain could not be kept: flow_table_tunnels_dropped). The chain lives
+ * as long as the table. */
+const ps_tunnel_chain *flow_table_tunnel(const ps_flow_table *t, const ps_flow *f, int resp);
+/* The table's interned chains. */
+const ps_tunnel_table *flow_table_tunnels(const ps_flow_table *t);
 
 const char *ps_end_reason_name(int reason);    /* "fin", "rst", "idle", ... */
 

@@ -26,6 +26,8 @@ typedef struct ps_flow_rec {
     const ps_flow *flow;
     const ps_label *label;
     uint16_t community_id_seed;   /* --community-id-seed */
+    const ps_tunnel_chain *tunnel;  /* the originator's tunnel chain (the responder's when
+                                       only it was tunnelled), NULL when not tunnelled */
 } ps_flow_rec;
 
 /* ---- field types and values --------------------------------------------- */
@@ -42,6 +44,8 @@ typedef enum ps_field_type {
     PS_FT_NAME_SET,   /* a set of small codes (bits of u) printed by name:
                          JSON array, CSV '|'-joined; Zeek "set[string]".
                          Without item_name, bit i names items[i] */
+    PS_FT_TUNNEL,     /* a tunnel chain: s is its compact text, json its JSON array;
+                         Zeek "string" */
     PS_FT_COUNT_TYPES
 } ps_field_type;
 
@@ -51,7 +55,8 @@ typedef struct ps_value {
         int64_t ns;            /* TIME, INTERVAL */
         const uint8_t *addr;   /* ADDR: 4 or 16 bytes, network order */
     };
-    const char *s;             /* ENUM word, STRING text */
+    const char *s;             /* ENUM word, STRING text, TUNNEL compact text */
+    const char *json;          /* TUNNEL: the JSON form */
     uint8_t family;            /* ADDR: 4 or 6 */
     uint8_t absent;            /* no value for this flow (JSON null or omitted,
                                   CSV empty, Zeek "-", text "-") */
@@ -110,6 +115,7 @@ typedef enum ps_field_id {
     PS_F_UID,
     PS_F_CONN_STATE,
     PS_F_COMMUNITY_ID,
+    PS_F_TUNNEL,
     PS_F_COUNT
 } ps_field_id;
 
@@ -163,7 +169,9 @@ const ps_flow_sink_ops *flow_sink_find(const char *name);
 ps_flow_sink *flow_sink_create(const ps_flow_sink_ops *ops, ps_outfile *out, unsigned flags);
 /* begin, write, end as the ops; 0, or -1 when the output has failed. */
 int flow_sink_begin(ps_flow_sink *s);
-void flow_sink_write(ps_flow_sink *s, const ps_flow *flow, const ps_label *label);
+/* tunnel: the chain the record shows (flow_table_tunnel), NULL for none. */
+void flow_sink_write(ps_flow_sink *s, const ps_flow *flow, const ps_label *label,
+                     const ps_tunnel_chain *tunnel);
 int flow_sink_flush(ps_flow_sink *s);
 int flow_sink_end(ps_flow_sink *s);
 /* Ends the current output and begins anew on out (rotation). */

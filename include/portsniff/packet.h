@@ -3,6 +3,7 @@
 #ifndef PORTSNIFF_PACKET_H
 #define PORTSNIFF_PACKET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The transports of flows. The first PS_TRANSPORT_COUNT carry ports, which
@@ -124,6 +125,35 @@ typedef enum ps_encap {
 
 /* Encapsulations recorded per frame; one more is PS_MAL_ENCAP_DEPTH. */
 #define PS_ENCAP_MAX 8
+/* MPLS labels kept per stack (the stack itself may be deeper). */
+#define PS_ENCAP_MPLS_LABELS 8
+
+/* ps_encap_layer.vlan: a tag was seen (the VLAN ID is the low 12 bits). */
+#define PS_ENCAP_VLAN_SET 0x8000u
+
+/* One encapsulation as the frame showed it. Every byte is defined (the
+ * dissector clears a layer before filling it), so layers are compared and
+ * hashed as bytes. */
+typedef struct ps_encap_layer {
+    uint8_t  type;         /* ps_encap */
+    uint8_t  family;       /* 4 or 6: src/dst hold the outer IP endpoints of an IP
+                              tunnel; 0 for carriers below IP (MPLS, PPPoE, ERSPAN) */
+    uint8_t  has_id;       /* id is meaningful (a GRE key was present, ...) */
+    uint8_t  nlabels;      /* MPLS: labels in the stack (the first PS_ENCAP_MPLS_LABELS
+                              are in labels[]) */
+    uint16_t vlan;         /* PS_ENCAP_VLAN_SET | the outermost VLAN ID of the frame that
+                              carried this layer, after the previous layer; 0 without */
+    uint16_t pad;
+    uint32_t id;           /* VNI, GRE key, TEID, PPPoE session, ERSPAN session, PPTP
+                              call ID, L2TP tunnel << 16 | session, MPLS bottom label */
+    union {
+        struct {
+            uint8_t src[16];   /* IPv4 uses the first 4 bytes */
+            uint8_t dst[16];
+        } ep;
+        uint32_t labels[PS_ENCAP_MPLS_LABELS];   /* MPLS, outermost first */
+    } u;
+} ps_encap_layer;
 
 typedef struct ps_packet {
     int64_t  ts_ns;          /* capture timestamp, ns since the epoch */
@@ -152,7 +182,17 @@ typedef struct ps_packet {
     uint8_t  encap_depth;
     uint8_t  encap[PS_ENCAP_MAX];   /* ps_encap */
     uint32_t encap_id;              /* identifier of the innermost encapsulation with one */
+    /* The address space the inner addresses belong to: the VXLAN and
+     * Geneve VNIs on the way in (the same in both directions), 0 outside
+     * any. The flow table keys flows on it. */
+    uint64_t context;
+    /* Each encapsulation in full, outermost first; layers at and beyond
+     * encap_depth are not cleared and hold nothing of this frame. */
+    ps_encap_layer layer[PS_ENCAP_MAX];
 } ps_packet;
+
+/* The bytes of a view the dissector clears for every frame. */
+#define PS_PACKET_CLEAR_LEN offsetof(ps_packet, layer)
 
 const char *ps_encap_name(int encap);              /* "vxlan", "gre", ... or "unknown" */
 const char *ps_transport_name(int transport);      /* "tcp", "udp", "sctp", "dccp", "icmp", "-" */

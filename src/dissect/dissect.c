@@ -301,8 +301,9 @@ ps_packet_kind dissect_frame_with(const ps_dissect_config *cfg, int dlt, const u
                                   ps_packet *pkt)
 {
     /* One clear is a handful of stores and also zeroes the padding, so two
-     * views of the same frame compare equal byte for byte. */
-    memset(pkt, 0, sizeof *pkt);
+     * views of the same frame compare equal byte for byte. The layers of the
+     * encapsulation record are cleared one by one as they are entered. */
+    memset(pkt, 0, PS_PACKET_CLEAR_LEN);
     pkt->ts_ns = ts_ns;
     pkt->cap_len = caplen;
     /* A record whose original length is below what was captured, or larger
@@ -317,6 +318,7 @@ ps_packet_kind dissect_frame_with(const ps_dissect_config *cfg, int dlt, const u
     dissect_walk w;
     w.cfg = cfg ? cfg : &default_cfg;
     w.has_outer = 0;
+    w.vlan_tag = 0;
     w.udp_payload_len = 0;
     cursor_init(&w.c, data, caplen);
 
@@ -331,7 +333,7 @@ ps_packet_kind dissect_frame_with(const ps_dissect_config *cfg, int dlt, const u
     /* A tunnel carrying something other than IP (ARP across a VXLAN
      * segment, a GRE keepalive): the frame's innermost flow is the tunnel's. */
     if (pkt->kind == PS_PKT_NON_IP && w.has_outer)
-        *pkt = w.outer;
+        memcpy(pkt, &w.outer, PS_PACKET_CLEAR_LEN);
     return (ps_packet_kind)pkt->kind;
 }
 

@@ -80,8 +80,11 @@ typedef enum dissect_layer {
 typedef struct dissect_walk {
     cursor c;                     /* at the next layer's header */
     const ps_dissect_config *cfg;
-    ps_packet outer;              /* the view as it was when the last tunnel was entered */
+    ps_packet outer;              /* the view as it was when the last tunnel was entered
+                                     (its first PS_PACKET_CLEAR_LEN bytes) */
     uint8_t has_outer;
+    uint16_t vlan_tag;            /* PS_ENCAP_VLAN_SET | the first VLAN ID since the last
+                                     encapsulation, for the next one's record; 0 without */
     size_t udp_payload_len;       /* as the last UDP header said, for Teredo's check */
 } dissect_walk;
 
@@ -176,11 +179,15 @@ dissect_layer dissect_udp_tunnel(const dissect_walk *w, uint16_t sport, uint16_t
 
 /* tunnel.c: entering an IP tunnel (IP-in-IP, GRE, a UDP tunnel). The view
  * as it stands is kept, so a tunnel whose payload turns out not to be IP
- * counts as the outer packet; the inner layers then start from clean
- * address and transport fields. Returns 0 (walk over, malformed) when the
- * frame is nested deeper than PS_ENCAP_MAX. */
-int dissect_tunnel_enter(dissect_walk *w, ps_packet *pkt, ps_encap type, uint32_t id);
-/* A carrier below IP (MPLS, PPPoE): recorded, nothing reset. */
-int dissect_carrier_enter(ps_packet *pkt, ps_encap type, uint32_t id);
+ * counts as the outer packet; the tunnel's record takes the outer IP
+ * endpoints, and the inner layers then start from clean address and
+ * transport fields. Returns the new record (the caller may add to it), or
+ * NULL (walk over, malformed) when the frame is nested deeper than
+ * PS_ENCAP_MAX. has_id says whether id means anything. */
+ps_encap_layer *dissect_tunnel_enter(dissect_walk *w, ps_packet *pkt, ps_encap type,
+                                     uint32_t id, int has_id);
+/* A carrier below IP (MPLS, PPPoE, ERSPAN): recorded, nothing reset. */
+ps_encap_layer *dissect_carrier_enter(dissect_walk *w, ps_packet *pkt, ps_encap type,
+                                      uint32_t id, int has_id);
 
 #endif

@@ -21,7 +21,7 @@ dissect_layer dissect_geneve(dissect_walk *w, ps_packet *pkt)
     uint32_t vni = load_be32(h + 4) >> 8;
     if (!cursor_skip(c, len))
         return layer_malformed(pkt, PS_MAL_SHORT_GENEVE);
-    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_GENEVE, vni))
+    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_GENEVE, vni, 1))
         return LAYER_DONE;
     return dissect_ethertype(w, pkt, proto);
 }

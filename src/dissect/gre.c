@@ -61,7 +61,7 @@ static dissect_layer gre_pptp(dissect_walk *w, ps_packet *pkt, uint16_t flags, u
     cursor payload;
     cursor_sub(c, payload_len, &payload);
     w->c = payload;
-    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_PPTP, call_id))
+    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_PPTP, call_id, 1))
         return LAYER_DONE;
     return LAYER_PPP;
 }
@@ -89,14 +89,14 @@ dissect_layer dissect_gre(dissect_walk *w, ps_packet *pkt)
     if ((flags & GRE_R) && !gre_skip_routing(c))
         return layer_malformed(pkt, PS_MAL_SHORT_GRE);
 
-    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_GRE, key))
+    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_GRE, key, (flags & GRE_K) != 0))
         return LAYER_DONE;
     switch (proto) {
     case ETHERTYPE_ERSPAN_II:
         if (flags & GRE_S)
             return LAYER_ERSPAN_II;
         /* Type I: no ERSPAN header and no sequence number in GRE. */
-        if (!dissect_carrier_enter(pkt, PS_ENCAP_ERSPAN, 0))
+        if (!dissect_carrier_enter(w, pkt, PS_ENCAP_ERSPAN, 0, 0))
             return LAYER_DONE;
         return LAYER_ETHER;
     case ETHERTYPE_ERSPAN_III:
@@ -113,7 +113,7 @@ dissect_layer dissect_erspan_ii(dissect_walk *w, ps_packet *pkt)
         return layer_malformed(pkt, PS_MAL_SHORT_ERSPAN);
     uint16_t session = load_be16(cursor_here(c) + 2) & ERSPAN_SESSION_MASK;
     cursor_skip(c, ERSPAN_II_LEN);
-    if (!dissect_carrier_enter(pkt, PS_ENCAP_ERSPAN, session))
+    if (!dissect_carrier_enter(w, pkt, PS_ENCAP_ERSPAN, session, 1))
         return LAYER_DONE;
     return LAYER_ETHER;
 }
@@ -130,7 +130,7 @@ dissect_layer dissect_erspan_iii(dissect_walk *w, ps_packet *pkt)
     size_t len = ERSPAN_III_LEN + ((last & 1) ? ERSPAN_III_SUBHEADER_LEN : 0);
     if (!cursor_skip(c, len))
         return layer_malformed(pkt, PS_MAL_SHORT_ERSPAN);
-    if (!dissect_carrier_enter(pkt, PS_ENCAP_ERSPAN, session))
+    if (!dissect_carrier_enter(w, pkt, PS_ENCAP_ERSPAN, session, 1))
         return LAYER_DONE;
     switch (frame_type) {
     case ERSPAN_FT_ETHERNET: return LAYER_ETHER;

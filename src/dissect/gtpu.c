@@ -52,7 +52,7 @@ dissect_layer dissect_gtpu(dissect_walk *w, ps_packet *pkt)
             return layer_malformed(pkt, PS_MAL_BAD_GTPU);
     }
     w->c = body;
-    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_GTPU, teid))
+    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_GTPU, teid, 1))
         return LAYER_DONE;
     uint8_t first;
     if (!cursor_peek_u8(&w->c, 0, &first))

@@ -28,7 +28,7 @@ dissect_layer dissect_l2tp(dissect_walk *w, ps_packet *pkt)
         len += 2 + offset;   /* the offset size counts the padding after it */
     if (!cursor_skip(c, len))
         return layer_malformed(pkt, PS_MAL_SHORT_L2TP);
-    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_L2TP, (uint32_t)tunnel << 16 | session))
+    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_L2TP, (uint32_t)tunnel << 16 | session, 1))
         return LAYER_DONE;
     return LAYER_PPP;
 }

@@ -21,17 +21,25 @@ dissect_layer dissect_mpls(dissect_walk *w, ps_packet *pkt)
 {
     cursor *c = &w->c;
     uint32_t entry = 0;
+    uint32_t labels[PS_ENCAP_MPLS_LABELS];
     unsigned n = 0;
     do {
-        if (n++ == MPLS_MAX_LABELS)
+        if (n == MPLS_MAX_LABELS)
             return layer_malformed(pkt, PS_MAL_MPLS_DEPTH);
         if (!cursor_u32(c, &entry))
             return layer_malformed(pkt, PS_MAL_SHORT_MPLS);
+        if (n < PS_ENCAP_MPLS_LABELS)
+            labels[n] = entry >> MPLS_LABEL_SHIFT;
+        n++;
     } while (!(entry & MPLS_BOS));
 
     uint32_t label = entry >> MPLS_LABEL_SHIFT;
-    if (!dissect_carrier_enter(pkt, PS_ENCAP_MPLS, label))
+    ps_encap_layer *l = dissect_carrier_enter(w, pkt, PS_ENCAP_MPLS, label, 1);
+    if (!l)
         return LAYER_DONE;
+    l->nlabels = (uint8_t)n;
+    for (unsigned i = 0; i < n && i < PS_ENCAP_MPLS_LABELS; i++)
+        l->u.labels[i] = labels[i];
     if (label == MPLS_LABEL_IPV4_NULL)
         return LAYER_IPV4;
     if (label == MPLS_LABEL_IPV6_NULL)

@@ -20,7 +20,7 @@ dissect_layer dissect_pppoe(dissect_walk *w, ps_packet *pkt)
     cursor payload;
     cursor_sub(c, length, &payload);
     w->c = payload;
-    if (!dissect_carrier_enter(pkt, PS_ENCAP_PPPOE, session))
+    if (!dissect_carrier_enter(w, pkt, PS_ENCAP_PPPOE, session, 1))
         return LAYER_DONE;
     return LAYER_PPP;
 }

@@ -32,7 +32,7 @@ dissect_layer dissect_teredo(dissect_walk *w, ps_packet *pkt)
         w->udp_payload_len != (size_t)(cursor_offset(&c) - cursor_offset(&w->c)) + IPV6_HEADER_LEN + payload_len)
         return LAYER_DONE;
     w->c = c;
-    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_TEREDO, 0))
+    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_TEREDO, 0, 0))
         return LAYER_DONE;
     return LAYER_IPV6;
 }

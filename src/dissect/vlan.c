@@ -19,6 +19,10 @@ dissect_layer dissect_vlan(dissect_walk *w, ps_packet *pkt)
      * S-tag in 802.1ad), so it is the one flows are labelled with. */
     if (pkt->vlan_depth == 0)
         pkt->vlan_id = tci & VLAN_ID_MASK;
+    /* The first tag since the last encapsulation goes to the next one's
+     * record (VXLAN in QinQ: the S-tag the VXLAN packets came in). */
+    if (!w->vlan_tag)
+        w->vlan_tag = (uint16_t)(PS_ENCAP_VLAN_SET | (tci & VLAN_ID_MASK));
     pkt->vlan_depth++;
     /* A tag followed by a length is 802.3 + LLC inside the tag. */
     if (type < ETHERTYPE_MIN)

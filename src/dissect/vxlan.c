@@ -16,7 +16,7 @@ dissect_layer dissect_vxlan(dissect_walk *w, ps_packet *pkt)
         return LAYER_DONE;
     uint32_t vni = load_be32(h + 4) >> 8;
     cursor_skip(c, VXLAN_HEADER_LEN);
-    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_VXLAN, vni))
+    if (!dissect_tunnel_enter(w, pkt, PS_ENCAP_VXLAN, vni, 1))
         return LAYER_DONE;
     return LAYER_ETHER;
 }

@@ -266,6 +266,18 @@ static void get_community_id(const ps_flow_rec *r, ps_value *v)
     v->s = v->text;
 }
 
+/* The encapsulations the flow was found in (src/tunnel.c made both forms
+ * when the chain was first seen). */
+static void get_tunnel(const ps_flow_rec *r, ps_value *v)
+{
+    if (!r->tunnel) {
+        v->absent = 1;
+        return;
+    }
+    v->s = r->tunnel->text;
+    v->json = r->tunnel->json;
+}
+
 /* IANA IPFIX information elements used below. */
 enum {
     IE_OCTET_DELTA = 1, IE_PACKET_DELTA = 2, IE_PROTOCOL = 4, IE_TCP_CONTROL_BITS = 6,
@@ -316,6 +328,7 @@ const ps_flow_field ps_flow_fields[PS_F_COUNT] = {
     ROW(PS_F_UID, "uid", PS_FT_ENUM, 0, 0, 0, get_uid),
     ROW(PS_F_CONN_STATE, "conn_state", PS_FT_ENUM, 0, 0, 0, get_conn_state),
     ROW(PS_F_COMMUNITY_ID, "community_id", PS_FT_ENUM, 0, 0, 0, get_community_id),
+    ROW(PS_F_TUNNEL, "tunnel", PS_FT_TUNNEL, PS_FF_OMIT_ABSENT, 0, 0, get_tunnel),
 };
 
 const char *ps_field_zeek_type(const ps_flow_field *f)
@@ -323,7 +336,7 @@ const char *ps_field_zeek_type(const ps_flow_field *f)
     static const char *const names[PS_FT_COUNT_TYPES] = {
         [PS_FT_TIME] = "time", [PS_FT_INTERVAL] = "interval", [PS_FT_COUNT] = "count",
         [PS_FT_PORT] = "port", [PS_FT_ADDR] = "addr", [PS_FT_ENUM] = "string",
-        [PS_FT_STRING] = "string", [PS_FT_NAME_SET] = "set[string]",
+        [PS_FT_STRING] = "string", [PS_FT_NAME_SET] = "set[string]", [PS_FT_TUNNEL] = "string",
     };
     if (f->zeek_type)
         return f->zeek_type;

@@ -59,6 +59,7 @@ static void json_write(ps_flow_sink *s, const ps_flow_rec *r)
             emit_str(&e, v.s);
             emit_char(&e, '"');
             break;
+        case PS_FT_TUNNEL: emit_str(&e, v.json); break;
         case PS_FT_NAME_SET:
             emit_char(&e, '[');
             emit_name_set(&e, f, &v, ",", "\"");

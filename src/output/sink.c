@@ -39,9 +39,10 @@ int flow_sink_begin(ps_flow_sink *s)
     return outfile_failed(s->out) ? -1 : 0;
 }
 
-void flow_sink_write(ps_flow_sink *s, const ps_flow *flow, const ps_label *label)
+void flow_sink_write(ps_flow_sink *s, const ps_flow *flow, const ps_label *label,
+                     const ps_tunnel_chain *tunnel)
 {
-    ps_flow_rec r = {flow, label, s->community_id_seed};
+    ps_flow_rec r = {flow, label, s->community_id_seed, tunnel};
     s->ops->write(s, &r);
     s->records++;
     if (s->flags & PS_SINK_LINE_FLUSH)

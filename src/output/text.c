@@ -57,6 +57,7 @@ static const text_col cols[] = {
     COL(" ", PS_F_VLAN, 0, TX_PLAIN, TC_VERBOSE),
     COL(" ", PS_F_SERVICE_ALSO, 0, TX_PLAIN, TC_VERBOSE),
     COL(" ", PS_F_COMMUNITY_ID, 0, TX_PLAIN, TC_VERBOSE),
+    COL(" ", PS_F_TUNNEL, 0, TX_PLAIN, TC_VERBOSE),
     COL(" ", PS_F_SERVICE_DESCRIPTION, 0, TX_QUOTED, TC_VERBOSE),
 };
 

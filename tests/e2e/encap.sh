@@ -35,6 +35,78 @@ else
     fail "tshark not found"
 fi
 
+echo "== tunnel chains on the flow records"
+chains=$(cd "$work/caps" && for f in *.pcap; do
+    "$PORTSNIFF" -r "$f" --flows=csv --report=none | python3 -c '
+import csv, sys
+for r in csv.DictReader(sys.stdin):
+    if r["tunnel"]:
+        print(sys.argv[1], r["proto"], r["id.orig_h"], r["id.orig_p"], r["id.resp_p"], r["tunnel"])' "$f"
+done)
+want_chains='erspan.pcap tcp 10.4.0.1 40031 443 gre@192.0.2.1>192.0.2.2/erspan
+erspan.pcap tcp 10.4.1.1 40032 25 gre@192.0.2.1>192.0.2.2/erspan#101
+erspan.pcap udp 10.4.2.1 40033 161 gre@192.0.2.1>192.0.2.2/erspan#102
+erspan.pcap tcp 10.4.3.1 40034 3306 gre@192.0.2.1>192.0.2.2/erspan#103
+geneve.pcap tcp 10.2.0.1 40011 22 geneve@2001:db8::1>2001:db8::2#42
+geneve.pcap udp fd00:2::1 40012 123 geneve@192.0.2.1>192.0.2.2#43
+gre.pcap tcp 10.3.0.1 40021 80 gre@192.0.2.1>192.0.2.2#4096
+gre.pcap tcp fd00:3::1 40022 443 gre@2001:db8::1>2001:db8::2
+gre.pcap udp 10.3.1.1 40023 514 gre@192.0.2.1>192.0.2.2#9
+gre.pcap tcp 10.3.2.1 40024 179 gre@192.0.2.1>192.0.2.2/mpls#16:3001
+gtpu.pcap tcp 10.45.0.1 40071 443 gtp-u@2001:db8::1>2001:db8::2#4096
+gtpu.pcap udp 10.45.0.2 40072 53 gtp-u@192.0.2.1>192.0.2.2#8192
+ipip.pcap tcp 10.5.0.1 40041 8080 ip-in-ip@192.0.2.1>192.0.2.2
+ipip.pcap tcp fd00:5::3 40042 8443 ip-in-ip@192.0.2.1>192.0.2.2
+ipip.pcap tcp 10.5.2.1 40043 8080 ip-in-ip@2001:db8::1>2001:db8::2
+ipip.pcap tcp fd00:5::7 40044 8443 ip-in-ip@2001:db8::1>2001:db8::2
+l2tp.pcap tcp 10.20.0.1 40101 443 l2tp@192.0.2.1>192.0.2.2#5:9
+link-pppoe.pcap tcp 10.40.51.1 41051 443 pppoe#3
+mpls.pcap tcp 10.6.0.1 40051 443 mpls#100:2001
+mpls.pcap udp fd00:6::1 40052 53 mpls#300:2
+mpls.pcap tcp 10.6.1.1 40053 80 mpls#400:5001
+pppoe.pcap tcp 100.64.0.10 40061 80 vlan#300/pppoe#257
+pppoe.pcap udp fd00:7::1 40062 53 vlan#300/pppoe#257
+pptp.pcap tcp 10.30.0.1 40121 22 pptp@192.0.2.1>192.0.2.2#256
+teredo.pcap tcp 2001:0:4136:e378:8000:63bf:3fff:fdfe 40111 80 teredo@192.0.2.1>192.0.2.2
+vxlan.pcap tcp 10.1.0.1 40001 443 vlan#100/vxlan@192.0.2.1>192.0.2.2#5001
+vxlan.pcap udp 10.1.0.1 40002 53 vxlan@192.0.2.1>192.0.2.2#7'
+[ "$chains" = "$want_chains" ] || { fail "CSV tunnel column differs"; diff <(printf '%s\n' "$want_chains") <(printf '%s\n' "$chains"); }
+# The same chain as JSON objects, as field 17 of a text line with -v and as Zeek's column.
+"$PORTSNIFF" -r "$work/caps/vxlan.pcap" -r "$work/caps/mpls.pcap" -r "$work/caps/l2tp.pcap" \
+    --flows=json --report=none >"$work/chains.json" || fail "JSON records exit"
+python3 - "$work/chains.json" <<'PY' || status=1
+import json, sys
+got = {(r["id.orig_h"], r["id.orig_p"]): r.get("tunnel") for r in map(json.loads, open(sys.argv[1]))}
+want = {
+    ("10.1.0.1", 40001): [{"type": "vlan", "id": 100},
+                          {"type": "vxlan", "src": "192.0.2.1", "dst": "192.0.2.2", "vni": 5001}],
+    ("10.6.0.1", 40051): [{"type": "mpls", "labels": [100, 2001], "stack_depth": 2}],
+    ("10.20.0.1", 40101): [{"type": "l2tp", "src": "192.0.2.1", "dst": "192.0.2.2",
+                            "tunnel_id": 5, "session_id": 9}],
+    ("192.0.2.1", 50000): None,      # the VXLAN tunnel's own UDP flow is not tunnelled
+}
+bad = [(k, got.get(k), v) for k, v in want.items() if got.get(k, "missing") != v]
+for k, g, v in bad:
+    print("FAIL: JSON tunnel of %s: %s, want %s" % (k, g, v))
+sys.exit(1 if bad else 0)
+PY
+t17=$("$PORTSNIFF" -r "$work/caps/vxlan.pcap" -v --report=none | awk '$3 == "10.1.0.1:40001" {print $17}')
+[ "$t17" = "vlan#100/vxlan@192.0.2.1>192.0.2.2#5001" ] || fail "text -v field 17: '$t17'"
+z=$("$PORTSNIFF" -r "$work/caps/gtpu.pcap" --flows=zeek --report=none |
+    awk -F'\t' '/^#fields/ {for (i = 2; i <= NF; i++) if ($i == "tunnel") c = i - 1}
+                 !/^#/ && $4 == "10.45.0.2" {print $c}')
+[ "$z" = "gtp-u@192.0.2.1>192.0.2.2#8192" ] || fail "Zeek tunnel column: '$z'"
+
+echo "== tunnel chains against tshark (outer endpoints and identifiers)"
+if command -v "${TSHARK:-tshark}" >/dev/null 2>&1; then
+    (cd "$work/valid" && python3 "$tests/encap/check_tunnels.py" "$PORTSNIFF" "${TSHARK:-tshark}" *.pcap) \
+        >"$work/tun.out" 2>&1
+    grep -E '^(DISAGREE|NOFRAME)' "$work/tun.out" | head -20
+    tail -n 1 "$work/tun.out"
+    grep -q '^27 tunnelled flows, 27 agree with tshark, 0 disagree$' "$work/tun.out" ||
+        fail "want 27 of 27 tunnel chains as tshark dissects them"
+fi
+
 echo "== --decap=none: the outer layers only"
 out=$("$PORTSNIFF" -r "$work/caps/vxlan.pcap" --decap=none --flows=csv --report=none) || fail "decap=none exit"
 ports=$(printf '%s\n' "$out" | python3 -c '
