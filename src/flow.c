@@ -120,6 +120,10 @@ struct ps_flow_table {
     unsigned queue_head, queue_len;
     ps_frag_cache *frags;
     ps_tunnel_table *tunnels;
+    uint64_t *context_keys;        /* open addressing: VNI paths, 0 = empty */
+    uint16_t *context_ids;         /* their numbers, 1.. */
+    size_t context_size;           /* a power of two, at most half full */
+    uint64_t contexts, contexts_shared;
     ps_flow_counters counters;
 };
 
@@ -189,6 +193,66 @@ void flow_key_from_packet(const ps_packet *pkt, ps_flow_key *key, int *sender_is
     *sender_is_b = swap;
 }
 
+static int context_grow(ps_flow_table *t)
+{
+    size_t size = t->context_size ? t->context_size * 2 : 64;
+    uint64_t *keys = calloc(size, sizeof *keys);
+    uint16_t *ids = calloc(size, sizeof *ids);
+    if (!keys || !ids) {
+        free(keys);
+        free(ids);
+        return -1;
+    }
+    for (size_t i = 0; i < t->context_size; i++) {
+        if (!t->context_keys[i])
+            continue;
+        size_t j = (size_t)(t->context_keys[i] * 0x9e3779b97f4a7c15u >> 20) & (size - 1);
+        while (keys[j])
+            j = (j + 1) & (size - 1);
+        keys[j] = t->context_keys[i];
+        ids[j] = t->context_ids[i];
+    }
+    free(t->context_keys);
+    free(t->context_ids);
+    t->context_keys = keys;
+    t->context_ids = ids;
+    t->context_size = size;
+    return 0;
+}
+
+/* The number of a packet's VNI path (ps_packet.context, not 0): only
+ * packets inside VXLAN or Geneve come here. Numbers are the table's own, so
+ * a key stays 40 bytes; past PS_FLOW_MAX_CONTEXTS paths (or without memory)
+ * the last number is shared and counted. */
+static uint16_t context_number(ps_flow_table *t, uint64_t ctx)
+{
+    if (t->context_size) {
+        size_t j = (size_t)(ctx * 0x9e3779b97f4a7c15u >> 20) & (t->context_size - 1);
+        for (; t->context_keys[j]; j = (j + 1) & (t->context_size - 1))
+            if (t->context_keys[j] == ctx)
+                return t->context_ids[j];
+    }
+    if (t->contexts >= PS_FLOW_MAX_CONTEXTS - 1 ||
+        ((t->contexts + 1) * 2 > t->context_size && context_grow(t) != 0)) {
+        t->contexts_shared++;
+        return (uint16_t)PS_FLOW_MAX_CONTEXTS;
+    }
+    size_t j = (size_t)(ctx * 0x9e3779b97f4a7c15u >> 20) & (t->context_size - 1);
+    while (t->context_keys[j])
+        j = (j + 1) & (t->context_size - 1);
+    t->context_keys[j] = ctx;
+    t->context_ids[j] = (uint16_t)++t->contexts;
+    return t->context_ids[j];
+}
+
+/* flow_key_from_packet and the packet's address space. */
+static void packet_key(ps_flow_table *t, const ps_packet *pkt, ps_flow_key *key, int *sender_is_b)
+{
+    flow_key_from_packet(pkt, key, sender_is_b);
+    if (pkt->context)
+        key->context = context_number(t, pkt->context);
+}
+
 /* The last word is put together from its fields rather than loaded: the key
  * was just written field by field, and a wide load over narrow stores waits
  * for them to retire. */
@@ -199,7 +263,8 @@ static uint32_t key_hash(const ps_flow_key *key)
     memcpy(w, key->addr_a, 16);
     memcpy(w + 2, key->addr_b, 16);
     w[4] = (uint64_t)key->port_a | (uint64_t)key->port_b << 16 |
-           (uint64_t)key->family << 32 | (uint64_t)key->transport << 40;
+           (uint64_t)key->family << 32 | (uint64_t)key->transport << 40 |
+           (uint64_t)key->context << 48;
     /* Each word is multiplied by its own odd constant (independent
      * multiplies, not a chain), the products summed and mixed once. */
     uint64_t h = (w[0] ^ 0x9e3779b97f4a7c15u) * 0xbf58476d1ce4e5b9u +
@@ -575,6 +640,8 @@ void flow_table_destroy(ps_flow_table *t)
     }
     frag_cache_destroy(t->frags);
     tunnel_table_free(t->tunnels);
+    free(t->context_keys);
+    free(t->context_ids);
     free(t->idle.ring);
     free(t->idle.late.v);
     free(t->closing.ring);
@@ -1065,7 +1132,7 @@ const ps_flow *flow_table_packet(ps_flow_table *t, const ps_packet *pkt)
     uint32_t hash = 0;
     flow_table_sync(t);
     if (pkt->kind == PS_PKT_TRANSPORT) {
-        flow_key_from_packet(pkt, &key, &sender_is_b);
+        packet_key(t, pkt, &key, &sender_is_b);
         hash = key_hash(&key);
     }
     return account_packet(t, pkt, &key, hash, sender_is_b);
@@ -1114,7 +1181,7 @@ void flow_table_commit(ps_flow_table *t)
 {
     queued_packet *q = &t->queue[(t->queue_head + t->queue_len) % QUEUE_LEN];
     if (q->pkt.kind == PS_PKT_TRANSPORT) {
-        flow_key_from_packet(&q->pkt, &q->key, &q->sender_is_b);
+        packet_key(t, &q->pkt, &q->key, &q->sender_is_b);
         q->hash = key_hash(&q->key);
         __builtin_prefetch(&t->buckets[q->hash & t->mask]);
     }
@@ -1157,6 +1224,12 @@ size_t flow_table_count(const ps_flow_table *t)
 const ps_tunnel_chain *flow_table_tunnel(const ps_flow_table *t, const ps_flow *f, int resp)
 {
     return tunnel_table_get(t->tunnels, f->dir[resp ? !f->orig : f->orig].tunnel);
+}
+
+void flow_table_contexts(const ps_flow_table *t, uint64_t *numbered, uint64_t *shared)
+{
+    *numbered = t->contexts;
+    *shared = t->contexts_shared;
 }
 
 const ps_tunnel_table *flow_table_tunnels(const ps_flow_table *t)

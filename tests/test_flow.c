@@ -150,8 +150,7 @@ static void test_key_canonical_both_directions(void **state)
     assert_int_equal(k1.port_b, 80);
     assert_int_equal(k1.addr_a[3], 1);
     assert_int_equal(k1.addr_b[3], 2);
-    assert_int_equal(k1.pad[0], 0);
-    assert_int_equal(k1.pad[1], 0);
+    assert_int_equal(k1.context, 0);
     assert_int_equal(k1.family, 4);
     assert_int_equal(k1.transport, PS_TRANSPORT_TCP);
 

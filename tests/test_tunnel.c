@@ -131,12 +131,63 @@ static void test_flow_chain_per_direction(void **state)
     flow_table_destroy(t);
 }
 
+static void vxlan_packet(ps_packet *p, int reply, uint32_t vni)
+{
+    gtpu_packet(p, !reply, 0);
+    ps_encap_layer *l = &p->layer[0];
+    l->type = PS_ENCAP_VXLAN;
+    l->id = vni;
+    p->encap[0] = PS_ENCAP_VXLAN;
+    p->context = (uint64_t)PS_ENCAP_VXLAN << 24 | vni;
+}
+
+/* The same inner 5-tuple behind two VNIs is two flows; each VNI's two
+ * directions are one. */
+static void test_vni_keeps_flows_apart(void **state)
+{
+    (void)state;
+    ps_flow_config cfg;
+    flow_config_defaults(&cfg);
+    ps_flow_table *t = flow_table_create(&cfg, on_end, NULL);
+    ps_packet p;
+    vxlan_packet(&p, 0, 5001);
+    const ps_flow *a = flow_table_packet(t, &p);
+    vxlan_packet(&p, 0, 5002);
+    const ps_flow *b = flow_table_packet(t, &p);
+    vxlan_packet(&p, 1, 5001);
+    assert_ptr_equal(flow_table_packet(t, &p), a);
+    vxlan_packet(&p, 1, 5002);
+    assert_ptr_equal(flow_table_packet(t, &p), b);
+    assert_ptr_not_equal(a, b);
+    assert_int_equal(flow_table_count(t), 2);
+    assert_int_equal(a->key.context, 1);
+    assert_int_equal(b->key.context, 2);
+    /* outside any VNI: a third flow, context 0 */
+    gtpu_packet(&p, 1, 9);
+    p.encap_depth = 0;
+    const ps_flow *c = flow_table_packet(t, &p);
+    assert_int_equal(c->key.context, 0);
+    assert_int_equal(flow_table_count(t), 3);
+    uint64_t numbered, shared;
+    flow_table_contexts(t, &numbered, &shared);
+    assert_int_equal(numbered, 2);
+    assert_int_equal(shared, 0);
+    /* the queued path keys the same way */
+    vxlan_packet(flow_table_slot(t), 1, 5002);
+    flow_table_commit(t);
+    flow_table_sync(t);
+    assert_int_equal(b->dir[0].pkts + b->dir[1].pkts, 3);
+    assert_int_equal(flow_table_count(t), 3);
+    flow_table_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intern_and_forms),
         cmocka_unit_test(test_table_bound),
         cmocka_unit_test(test_flow_chain_per_direction),
+        cmocka_unit_test(test_vni_keeps_flows_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

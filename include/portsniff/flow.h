@@ -16,7 +16,11 @@ typedef struct ps_flow_key {
     uint16_t port_a, port_b;
     uint8_t  family;         /* 4 or 6 */
     uint8_t  transport;      /* ps_transport */
-    uint8_t  pad[2];         /* always zero: keys are hashed and compared as bytes */
+    uint16_t context;        /* the address space: 0 for the capture's own, else the flow
+                                table's number for the packet's VNI path (ps_packet.context),
+                                so equal inner addresses behind different VXLAN or Geneve
+                                VNIs are different flows. Keys are hashed and compared as
+                                bytes. */
 } ps_flow_key;
 
 typedef struct ps_dir_stats {
@@ -114,6 +118,9 @@ typedef struct ps_flow_counters {
     size_t   peak_flows;
 } ps_flow_counters;
 
+/* VNI paths one flow table numbers; packets of further ones share the last. */
+#define PS_FLOW_MAX_CONTEXTS 65535u
+
 /* Called once per flow as it ends; the flow is freed after the call returns. */
 typedef void (*ps_flow_end_fn)(const ps_flow *flow, void *ctx);
 
@@ -154,6 +161,8 @@ void flow_table_foreach(const ps_flow_table *t, void (*fn)(const ps_flow *, void
 size_t flow_table_count(const ps_flow_table *t);
 const ps_flow_counters *flow_table_counters(const ps_flow_table *t);
 
+/* The key of a packet outside any VNI (context 0); the flow table numbers
+ * a tunnelled packet's context itself. */
 void flow_key_from_packet(const ps_packet *pkt, ps_flow_key *key, int *sender_is_b);
 
 /* The tunnel chain a flow's originator (resp = 0) or responder (resp = 1)
@@ -161,6 +170,10 @@ void flow_key_from_packet(const ps_packet *pkt, ps_flow_key *key, int *sender_is
  * its chain could not be kept: flow_table_tunnels_dropped). The chain lives
  * as long as the table. */
 const ps_tunnel_chain *flow_table_tunnel(const ps_flow_table *t, const ps_flow *f, int resp);
+/* Distinct VNI paths numbered for flow keys, and packets whose path came
+ * past PS_FLOW_MAX_CONTEXTS and shares the last number (their flows may
+ * merge). */
+void flow_table_contexts(const ps_flow_table *t, uint64_t *numbered, uint64_t *shared);
 /* The table's interned chains. */
 const ps_tunnel_table *flow_table_tunnels(const ps_flow_table *t);
 

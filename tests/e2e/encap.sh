@@ -107,6 +107,36 @@ if command -v "${TSHARK:-tshark}" >/dev/null 2>&1; then
         fail "want 27 of 27 tunnel chains as tshark dissects them"
 fi
 
+echo "== overlapping inner addresses behind different VNIs"
+# Two tenants' 10.0.0.1:40000 -> 10.0.0.2:80 TCP conversations, one behind
+# VXLAN VNI 100 and one behind 200 (the VXLAN packets' UDP source ports
+# differ per direction, as senders hash them): two flows of 5+3 packets, not
+# one of 10+6; GTP-U's per-direction TEIDs (11 up, 22 down) stay one flow.
+python3 - "$tests/encap" "$work" <<'PY' || fail "overlap capture"
+import sys
+sys.path.insert(0, sys.argv[1])
+import gen_encap as g
+cap = g.Capture(sys.argv[2], "overlap")
+for vni in (100, 200):
+    f = g.Flow(g.TCP, g.v4(10, 0, 0, 1), 40000, g.v4(10, 0, 0, 2), 80)
+    cap.flow(f, lambda d, ip: g.outer_udp(d, 4789, g.vxlan_hdr(vni) + g.inner_ether(ip), sport=50000 + 7 * d))
+f = g.Flow(g.TCP, g.v4(10, 45, 0, 9), 40001, g.v4(198, 51, 100, 1), 443)
+cap.flow(f, lambda d, ip: g.outer_udp(d, 2152, g.gtpu_hdr(11 if d == 0 else 22, ip), sport=2152))
+cap.close()
+PY
+got=$("$PORTSNIFF" -r "$work/overlap.pcap" --flows=csv --report=none | python3 -c '
+import csv, sys
+for r in csv.DictReader(sys.stdin):
+    print(r["id.orig_h"], r["id.resp_p"], r["orig_pkts"], r["resp_pkts"], r["tunnel"])')
+want='10.0.0.1 80 5 3 vxlan@192.0.2.1>192.0.2.2#100
+10.0.0.1 80 5 3 vxlan@192.0.2.1>192.0.2.2#200
+10.45.0.9 443 5 3 gtp-u@192.0.2.1>192.0.2.2#11'
+[ "$got" = "$want" ] || { fail "flows behind VNIs 100 and 200"; printf '%s\n' "$got"; }
+u=$("$PORTSNIFF" -r "$work/overlap.pcap" --flows=json --report=none | grep -c '"id.orig_h":"10.0.0.1"')
+[ "$u" = 2 ] || fail "JSON records of 10.0.0.1: $u, want 2"
+n=$("$PORTSNIFF" -r "$work/overlap.pcap" --decap=none --flows=csv --report=none | grep -c ',udp,')
+[ "$n" = 3 ] || fail "--decap=none: $n outer UDP flows, want 3 (both VNIs' VXLAN packets share their outer ports)"
+
 echo "== --decap=none: the outer layers only"
 out=$("$PORTSNIFF" -r "$work/caps/vxlan.pcap" --decap=none --flows=csv --report=none) || fail "decap=none exit"
 ports=$(printf '%s\n' "$out" | python3 -c '
