@@ -57,6 +57,8 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
         ipfix_export_flow(o->ipfix, flow, &label);
     writers_unlock(o);
     report_add_flow(p->report, flow, &label);
+    report_add_tunnels(p->report, flow, flow_table_tunnel(p->flows, flow, 0),
+                       flow_table_tunnel(p->flows, flow, 1));
 }
 
 int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *cfg,
@@ -202,6 +204,8 @@ static void add_open_flow(const ps_flow *flow, void *ctx)
     if (o->select && !service_select_match(o->select, &label))
         return;
     report_add_flow(s->report, flow, &label);
+    report_add_tunnels(s->report, flow, flow_table_tunnel(s->p->flows, flow, 0),
+                       flow_table_tunnel(s->p->flows, flow, 1));
 }
 
 static void set_counters(const ps_pipeline *p, ps_report *r)

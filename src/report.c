@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "portsniff/registry.h"
+#include "portsniff/tunnel.h"
+#include "portsniff/output.h"
+#include "output/common.h"
 #include "report_view.h"
 
 /* Labels come from a few registry rows and fixed strings, so the row for a
@@ -36,6 +39,7 @@ struct ps_report {
     int64_t start_ns, end_ns;
     ps_report_export exports[PS_REPORT_MAX_EXPORTS];
     size_t nexports;
+    tunnel_row *tunnels;
 };
 
 void report_config_defaults(ps_report_config *cfg, int live)
@@ -107,11 +111,21 @@ static void free_rows(ps_report *r)
     talker_table_init(&r->hosts, r->cfg.host_talkers);
 }
 
+static void free_tunnels(ps_report *r)
+{
+    tunnel_row *t, *tmp;
+    HASH_ITER(hh, r->tunnels, t, tmp) {
+        HASH_DEL(r->tunnels, t);
+        free(t);
+    }
+}
+
 void report_free(ps_report *r)
 {
     if (!r)
         return;
     free_rows(r);
+    free_tunnels(r);
     talker_table_free(&r->hosts);
     free(r);
 }
@@ -119,6 +133,7 @@ void report_free(ps_report *r)
 void report_reset(ps_report *r)
 {
     free_rows(r);
+    free_tunnels(r);
     clear_counters(r);
 }
 
@@ -265,6 +280,62 @@ void report_add_flow(ps_report *r, const ps_flow *flow, const ps_label *label)
         row_ports_add(&row->ports, label->service_port, 1, packets, bytes);
     if (r->cfg.top_n)
         add_talkers(r, row, flow, label, packets, bytes);
+}
+
+/* ---- the tunnels table ---- */
+
+static void tunnel_key(const ps_encap_layer *l, ps_encap_layer *k)
+{
+    *k = *l;
+    k->vlan = 0;
+    if (k->family && memcmp(k->u.ep.src, k->u.ep.dst, sizeof k->u.ep.src) > 0) {
+        memcpy(k->u.ep.src, l->u.ep.dst, sizeof k->u.ep.src);
+        memcpy(k->u.ep.dst, l->u.ep.src, sizeof k->u.ep.dst);
+    }
+}
+
+static tunnel_row *tunnel_get(ps_report *r, const ps_encap_layer *key)
+{
+    tunnel_row *t;
+    HASH_FIND(hh, r->tunnels, key, sizeof(*key), t);
+    if (t)
+        return t;
+    t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->key = *key;
+    HASH_ADD(hh, r->tunnels, key, sizeof(t->key), t);
+    return t;
+}
+
+void report_add_tunnels(ps_report *r, const ps_flow *flow, const ps_tunnel_chain *orig,
+                        const ps_tunnel_chain *resp)
+{
+    const ps_tunnel_chain *chain[2] = {orig, resp};
+    const ps_dir_stats *dir[2] = {flow_orig_stats(flow), flow_resp_stats(flow)};
+    tunnel_row *seen[2 * PS_ENCAP_MAX];
+    size_t nseen = 0;
+    for (int d = 0; d < 2; d++) {
+        if (!chain[d])
+            continue;
+        for (unsigned i = 0; i < chain[d]->depth; i++) {
+            ps_encap_layer k;
+            tunnel_key(&chain[d]->layer[i], &k);
+            tunnel_row *t = tunnel_get(r, &k);
+            if (!t)
+                return;
+            t->packets += dir[d]->pkts;
+            t->bytes += dir[d]->frame_bytes;
+            /* The flow counts once to a tunnel both its directions used. */
+            size_t j = 0;
+            while (j < nseen && seen[j] != t)
+                j++;
+            if (j == nseen) {
+                seen[nseen++] = t;
+                t->flows++;
+            }
+        }
+    }
 }
 
 void report_set_counters(ps_report *r, const ps_run_stats *run, const ps_flow_counters *flows,
@@ -470,6 +541,14 @@ int report_merge(ps_report *dst, const ps_report *src)
     }
     if (talker_merge(&dst->hosts, &src->hosts) != 0)
         return -1;
+    for (const tunnel_row *t = src->tunnels; t; t = t->hh.next) {
+        tunnel_row *d = tunnel_get(dst, &t->key);
+        if (!d)
+            return -1;
+        d->flows += t->flows;
+        d->packets += t->packets;
+        d->bytes += t->bytes;
+    }
     /* The merged span may need wider buckets. */
     if (dst->have_buckets && cover_span(dst, dst->bucket_lo * dst->bucket_ns,
                                         dst->bucket_hi * dst->bucket_ns) != 0)
@@ -559,6 +638,19 @@ int report_subtract(ps_report *dst, const ps_report *src)
     }
     if (talker_subtract(&dst->hosts, &src->hosts) != 0)
         return -1;
+    for (const tunnel_row *t = src->tunnels; t; t = t->hh.next) {
+        tunnel_row *d;
+        HASH_FIND(hh, dst->tunnels, &t->key, sizeof(t->key), d);
+        if (!d)
+            continue;
+        d->flows = sub_floor0(d->flows, t->flows);
+        d->packets = sub_floor0(d->packets, t->packets);
+        d->bytes = sub_floor0(d->bytes, t->bytes);
+        if (d->flows == 0 && d->packets == 0 && d->bytes == 0) {
+            HASH_DEL(dst->tunnels, d);
+            free(d);
+        }
+    }
     memset(dst->cache, 0, sizeof(dst->cache));
     int64_t ds, de, ss, se;
     int dhave = report_span(dst, &ds, &de), shave = report_span(src, &ss, &se);
@@ -662,6 +754,51 @@ static int gather_rows(report_view *v)
     return 0;
 }
 
+static int compare_tunnels(const void *pa, const void *pb)
+{
+    const tunnel_row *a = *(const tunnel_row *const *)pa, *b = *(const tunnel_row *const *)pb;
+    if (a->bytes != b->bytes)
+        return a->bytes > b->bytes ? -1 : 1;
+    if (a->key.type != b->key.type)
+        return a->key.type < b->key.type ? -1 : 1;
+    return memcmp(&a->key, &b->key, sizeof(a->key));
+}
+
+static int gather_tunnels(report_view *v, const ps_report *r)
+{
+    size_t n = HASH_COUNT(r->tunnels);
+    v->tunnels = malloc((n ? n : 1) * sizeof(*v->tunnels));
+    if (!v->tunnels)
+        return -1;
+    for (const tunnel_row *t = r->tunnels; t; t = t->hh.next)
+        v->tunnels[v->ntunnels++] = t;
+    qsort(v->tunnels, v->ntunnels, sizeof(*v->tunnels), compare_tunnels);
+    for (size_t i = REPORT_TUNNELS_LISTED; i < v->ntunnels; i++) {
+        v->ntunnels_other++;
+        v->tunnels_other_flows += v->tunnels[i]->flows;
+        v->tunnels_other_packets += v->tunnels[i]->packets;
+        v->tunnels_other_bytes += v->tunnels[i]->bytes;
+    }
+    if (v->ntunnels > REPORT_TUNNELS_LISTED)
+        v->ntunnels = REPORT_TUNNELS_LISTED;
+    return 0;
+}
+
+void report_tunnel_parts(const tunnel_row *t, char *src, char *dst, char *id, size_t ilen)
+{
+    const ps_encap_layer *l = &t->key;
+    src[0] = dst[0] = '\0';
+    if (l->family) {
+        format_addr(src, PS_PUT_ADDR_MAX, l->family, l->u.ep.src);
+        format_addr(dst, PS_PUT_ADDR_MAX, l->family, l->u.ep.dst);
+    }
+    /* The identifier as the compact form writes it, after its '#'. */
+    char text[256];
+    tunnel_layer_text(l, text, sizeof text);
+    const char *hash = strchr(text, '#');
+    snprintf(id, ilen, "%s", hash ? hash + 1 : "");
+}
+
 int report_view_init(report_view *v, const ps_report *r, const ps_report_context *ctx)
 {
     memset(v, 0, sizeof(*v));
@@ -690,6 +827,10 @@ int report_view_init(report_view *v, const ps_report *r, const ps_report_context
         report_view_free(v);
         return -1;
     }
+    if (gather_tunnels(v, r) != 0) {
+        report_view_free(v);
+        return -1;
+    }
     v->nhosts = talker_top(&r->hosts, v->hosts, r->cfg.top_n);
     v->bucket_ns = r->bucket_ns;
     v->bucket_lo = r->have_buckets ? r->bucket_lo : 1;
@@ -705,8 +846,10 @@ void report_view_free(report_view *v)
 {
     free(v->rows);
     free(v->extra);
+    free(v->tunnels);
     v->rows = NULL;
     v->extra = NULL;
+    v->tunnels = NULL;
 }
 
 const series_cell *report_view_cell(const report_view *v, size_t row, int64_t bucket)

@@ -47,6 +47,18 @@ typedef struct row_extra {
     uint32_t nother_ports;
 } row_extra;
 
+/* A row of the tunnels table: one encapsulation (its VLAN tag left out,
+ * its outer endpoints in address order so both directions of a tunnel
+ * meet), with what was found in it. */
+typedef struct tunnel_row {
+    ps_encap_layer key;
+    uint64_t flows, packets, bytes;
+    UT_hash_handle hh;
+} tunnel_row;
+
+/* The rows listed; the rest are summed (report_view.tunnels_other). */
+#define REPORT_TUNNELS_LISTED 100
+
 typedef struct transport_total {
     uint8_t transport;
     uint64_t flows, packets, bytes;
@@ -85,7 +97,17 @@ typedef struct report_view {
     uint64_t flows_ended;
     const ps_report_export *exports;    /* --ipfix destinations, in order */
     size_t nexports;
+    const tunnel_row **tunnels;         /* by bytes, then type, then text */
+    size_t ntunnels;
+    size_t ntunnels_other;              /* rows past REPORT_TUNNELS_LISTED, summed: */
+    uint64_t tunnels_other_flows, tunnels_other_packets, tunnels_other_bytes;
 } report_view;
+
+/* A tunnel row's parts as text: the outer endpoints in address order (src
+ * and dst each PS_PUT_ADDR_MAX bytes; "" for carriers below IP) and the
+ * identifier ("5001", "16:3001" for an MPLS stack, "5:9" for L2TP's tunnel
+ * and session; "" when none). */
+void report_tunnel_parts(const tunnel_row *t, char *src, char *dst, char *id, size_t ilen);
 
 int report_view_init(report_view *v, const ps_report *r, const ps_report_context *ctx);
 void report_view_free(report_view *v);

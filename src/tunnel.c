@@ -169,6 +169,20 @@ size_t tunnel_layer_text(const ps_encap_layer *l, char *buf, size_t len)
     return n;
 }
 
+size_t tunnel_layer_json(const ps_encap_layer *l, char *buf, size_t len)
+{
+    strbuf b = {0};
+    layer_json(&b, l);
+    size_t n = 0;
+    if (b.p && len) {
+        n = b.len < len - 1 ? b.len : len - 1;
+        memcpy(buf, b.p, n);
+        buf[n] = '\0';
+    }
+    free(b.p);
+    return n;
+}
+
 static int render(ps_tunnel_chain *c, char **text, char **json)
 {
     strbuf t = {0}, j = {0};

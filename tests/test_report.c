@@ -262,6 +262,7 @@ static void test_json_report(void **state)
         "{\"protocol\":253,\"name\":\"proto-253\",\"packets\":1,\"bytes\":100,\"share\":0.0100}],"
         "\"non_ip\":{\"packets\":2,\"bytes\":120,\"share\":0.0120},"
         "\"unsupported_link\":{\"packets\":0,\"dlt\":null},"
+        "\"tunnels\":[],\"tunnels_other\":{\"tunnels\":0,\"flows\":0,\"packets\":0,\"bytes\":0},"
         "\"totals\":{\"packets\":50,\"bytes\":10000,\"flows_created\":8,\"flows_ended\":6,"
         "\"open_flows\":2,\"flows_evicted\":1,\"peak_flows\":4,\"fragments_matched\":3,"
         "\"fragments_unmatched\":1,\"fragment_cache_evictions\":5,\"malformed\":2},"

@@ -60,6 +60,12 @@ ps_report *report_clone(const ps_report *r);
  * and its top talkers. Called once per flow, at its end (or for a snapshot). */
 void report_add_flow(ps_report *r, const ps_flow *flow, const ps_label *label);
 
+/* The tunnels table: each encapsulation of the chains the flow's two
+ * directions were found in (flow_table_tunnel; NULL for none) counts that
+ * direction's frames and frame bytes, and the flow once. */
+void report_add_tunnels(ps_report *r, const ps_flow *flow, const ps_tunnel_chain *orig,
+                        const ps_tunnel_chain *resp);
+
 /* Copy the run's counters into the report, replacing what it held: the
  * frames read, the flow table's counters and the number of flows still open.
  * A report that never had counters set (or merged in) treats its services as

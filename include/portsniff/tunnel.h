@@ -42,5 +42,8 @@ uint64_t tunnel_table_dropped(const ps_tunnel_table *t);   /* flows' directions 
 /* A layer as text: the compact form of one layer (no VLAN prefix) into
  * buf; returns the length written (at most len - 1). */
 size_t tunnel_layer_text(const ps_encap_layer *l, char *buf, size_t len);
+/* The JSON object of one layer (no VLAN object) into buf, as in the chain's
+ * JSON form; returns the length written. */
+size_t tunnel_layer_json(const ps_encap_layer *l, char *buf, size_t len);
 
 #endif

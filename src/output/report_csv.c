@@ -15,6 +15,14 @@
  *   other-protocol  name = IP protocol name or "proto-N"; packets, bytes,
  *                   share; value = the protocol number
  *   non-ip          name "non-ip"; packets, bytes, share
+ *   tunnel          per encapsulation flows were found in (its type, outer
+ *                   endpoints and identifier; a frame counts to every one it
+ *                   was inside): name = type ("vxlan", "mpls"), endpoint =
+ *                   the outer endpoints "A-B" in address order (empty below
+ *                   IP), flows, packets, bytes, share; value = the identifier
+ *                   as the flow record's compact form writes it ("5001",
+ *                   "16:3001"; empty when none). The 100 with the most bytes;
+ *   other-tunnels   the rest summed; value = how many
  *   port            rows that are not a named service: name, transport,
  *                   status of the row; flows, packets, bytes; value = the port
  *                   (the REPORT_PORTS_LISTED ports with the most bytes)
@@ -328,11 +336,39 @@ static void write_exports(const report_view *v, FILE *out)
     }
 }
 
+static void write_tunnels(const report_view *v, FILE *out)
+{
+    csv_row r;
+    for (size_t i = 0; i < v->ntunnels; i++) {
+        const tunnel_row *t = v->tunnels[i];
+        char a[PS_PUT_ADDR_MAX], b[PS_PUT_ADDR_MAX], id[48], ends[2 * PS_PUT_ADDR_MAX + 1];
+        report_tunnel_parts(t, a, b, id, sizeof id);
+        row_init(&r, "tunnel", ps_encap_name(t->key.type));
+        if (a[0]) {
+            snprintf(ends, sizeof ends, "%s-%s", a, b);
+            r.cell[C_ENDPOINT] = ends;
+        }
+        set_counts(&r, t->flows, t->packets, t->bytes);
+        set_share(&r, report_share(v, t->bytes));
+        if (id[0])
+            r.cell[C_VALUE] = id;
+        emit(out, &r);
+    }
+    if (v->ntunnels_other) {
+        row_init(&r, "other-tunnels", "other");
+        set_counts(&r, v->tunnels_other_flows, v->tunnels_other_packets, v->tunnels_other_bytes);
+        set_share(&r, report_share(v, v->tunnels_other_bytes));
+        set_u64(&r, C_VALUE, v->ntunnels_other);
+        emit(out, &r);
+    }
+}
+
 static void write_csv(const report_view *v, FILE *out)
 {
     write_header(v, out);
     write_services(v, out);
     write_other(v, out);
+    write_tunnels(v, out);
     write_ports(v, out);
     write_talkers(v, out);
     write_totals(v, out);

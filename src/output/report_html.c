@@ -677,10 +677,46 @@ static void write_other(const report_view *v, FILE *out)
     fputs("</tr>\n", out);
     table_end(out);
     fputs("</section>\n<section id=\"tunnels\" aria-labelledby=\"tunnels-h\">\n<h2 id=\"tunnels-h\">"
-          "Tunnels</h2>\n<p class=\"note\">Tunnel protocols (IP-in-IP, IPv6-in-IP, GRE, ESP, AH, L2TPv3) "
-          "are counted as the outer protocol: what they carry is not looked into.</p>\n", out);
+          "Tunnels</h2>\n<p class=\"note\">Each encapsulation flows were found in, with its outer "
+          "endpoints and identifier. A frame counts once to its innermost flow, and to every "
+          "encapsulation it was inside, so these rows overlap.</p>\n", out);
+    static const char *const ecols[] = {"encapsulation", "outer a", "outer b", "identifier", "#flows",
+                                        "#packets", "#bytes", "#share"};
+    table_head(out, "t-encap", "Encapsulations flows were found in", ecols, 8);
+    for (size_t i = 0; i < v->ntunnels; i++) {
+        const tunnel_row *t = v->tunnels[i];
+        char a[PS_PUT_ADDR_MAX], b[PS_PUT_ADDR_MAX], id[64];
+        report_tunnel_parts(t, a, b, id, sizeof id);
+        fputs("<tr>", out);
+        td_text(out, ps_encap_name(t->key.type));
+        td_text(out, a);
+        td_text(out, b);
+        td_text(out, id);
+        td_u64(out, t->flows);
+        td_u64(out, t->packets);
+        td_u64(out, t->bytes);
+        td_pct(out, report_share(v, t->bytes));
+        fputs("</tr>\n", out);
+    }
+    if (v->ntunnels_other) {
+        char more[48];
+        snprintf(more, sizeof more, "+%zu more", v->ntunnels_other);
+        fputs("<tr>", out);
+        td_text(out, more);
+        td_text(out, "");
+        td_text(out, "");
+        td_text(out, "");
+        td_u64(out, v->tunnels_other_flows);
+        td_u64(out, v->tunnels_other_packets);
+        td_u64(out, v->tunnels_other_bytes);
+        td_pct(out, report_share(v, v->tunnels_other_bytes));
+        fputs("</tr>\n", out);
+    }
+    table_end(out);
+    fputs("<p class=\"note\">Tunnel protocols counted as the outer protocol: those not entered (ESP, "
+          "AH, L2TPv3, a tunnel inside an IP fragment, every one with --decap=none).</p>\n", out);
     static const char *const tcols[] = {"protocol", "#number", "#packets", "#bytes"};
-    table_head(out, "t-tunnels", "Tunnel protocols seen", tcols, 4);
+    table_head(out, "t-tunnels", "Tunnel protocols counted as the outer protocol", tcols, 4);
     for (size_t i = 0; i < v->nother; i++) {
         const other_proto_row *o = &v->other[i];
         if (!is_tunnel(o->proto))

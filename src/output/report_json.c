@@ -8,6 +8,7 @@
 #include "output/common.h"
 #include "portsniff/output.h"
 #include "portsniff/registry.h"
+#include "portsniff/tunnel.h"
 #include "report_view.h"
 
 static void write_ts_or_null(FILE *out, int have, int64_t ts_ns)
@@ -162,6 +163,25 @@ static void write_other(const report_view *v, FILE *out)
         fputs("null}", out);
 }
 
+/* Each encapsulation as the flow records write it, with its figures. */
+static void write_tunnels(const report_view *v, FILE *out)
+{
+    fputs(",\"tunnels\":[", out);
+    for (size_t i = 0; i < v->ntunnels; i++) {
+        const tunnel_row *t = v->tunnels[i];
+        char obj[512];
+        size_t n = tunnel_layer_json(&t->key, obj, sizeof obj);
+        if (n)
+            obj[n - 1] = '\0';   /* the closing brace: the figures go inside */
+        fprintf(out, "%s%s,\"flows\":%" PRIu64 ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+                ",\"share\":%.4f}", i ? "," : "", obj, t->flows, t->packets, t->bytes,
+                report_share(v, t->bytes));
+    }
+    fprintf(out, "],\"tunnels_other\":{\"tunnels\":%zu,\"flows\":%" PRIu64 ",\"packets\":%" PRIu64
+            ",\"bytes\":%" PRIu64 "}", v->ntunnels_other, v->tunnels_other_flows,
+            v->tunnels_other_packets, v->tunnels_other_bytes);
+}
+
 static void write_totals(const report_view *v, FILE *out)
 {
     const ps_flow_counters *f = v->flows;
@@ -216,6 +236,7 @@ static void write_json(const report_view *v, FILE *out)
     write_header(v, out);
     write_services(v, out);
     write_other(v, out);
+    write_tunnels(v, out);
     write_totals(v, out);
     write_malformed_and_kernel(v, out);
     write_exports(v, out);

@@ -377,12 +377,38 @@ static void write_caveat(FILE *out)
         putc('\n', out);
 }
 
+/* Each encapsulation flows were found in; a frame counts to every one it
+ * was inside, so the rows overlap. */
+static void write_tunnels(const report_view *v, FILE *out)
+{
+    if (v->ntunnels == 0)
+        return;
+    ttable t;
+    tt_init(&t, "llllrrrr");
+    tt_row(&t, "encapsulation|outer a|outer b|id|flows|packets|bytes|share");
+    for (size_t i = 0; i < v->ntunnels; i++) {
+        const tunnel_row *r = v->tunnels[i];
+        char a[PS_PUT_ADDR_MAX], b[PS_PUT_ADDR_MAX], id[TT_CELL];
+        report_tunnel_parts(r, a, b, id, sizeof id);
+        tt_row(&t, "%s|%s|%s|%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%.1f%%", ps_encap_name(r->key.type),
+               a[0] ? a : "-", b[0] ? b : "-", id[0] ? id : "-", r->flows, r->packets, r->bytes,
+               100.0 * report_share(v, r->bytes));
+    }
+    if (v->ntunnels_other)
+        tt_row(&t, "+%zu more|-|-|-|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%.1f%%", v->ntunnels_other,
+               v->tunnels_other_flows, v->tunnels_other_packets, v->tunnels_other_bytes,
+               100.0 * report_share(v, v->tunnels_other_bytes));
+    fputs("\ntunnels (a frame counts to every encapsulation it was found in)\n", out);
+    tt_print(&t, out);
+}
+
 static void write_text(const report_view *v, FILE *out)
 {
     write_title(v, out);
     write_services(v, out);
     write_transports(v, out);
     write_other(v, out);
+    write_tunnels(v, out);
     write_ports(v, out);
     write_talkers(v, out);
     write_totals(v, out);

@@ -107,6 +107,44 @@ if command -v "${TSHARK:-tshark}" >/dev/null 2>&1; then
         fail "want 27 of 27 tunnel chains as tshark dissects them"
 fi
 
+echo "== the report's tunnels table, in every format"
+for fmt in text csv json html; do
+    "$PORTSNIFF" -r "$work/caps/gtpu.pcap" -r "$work/caps/erspan.pcap" --flows=none --report=$fmt \
+        >"$work/tun.$fmt" || fail "--report=$fmt exit"
+done
+python3 - "$work" "$PS_SOURCE_DIR/tests/e2e" <<'PY' || status=1
+import sys
+sys.path.insert(0, sys.argv[2])
+import report_parse as rp
+w = sys.argv[1]
+reps = {f: getattr(rp, "parse_%s_stream" % f)(open("%s/tun.%s" % (w, f)).read())[0]
+        for f in ("json", "csv", "text", "html")}
+# GRE carries the four ERSPAN sessions (26 frames in all); each GTP-U
+# direction has its own TEID; the tunnels' own UDP flows (GTP-U echo) are
+# not in it.
+want = [["gre", "192.0.2.1", "192.0.2.2", "", 4, 26, 4184],
+        ["erspan", "", "", "103", 1, 8, 1392],
+        ["erspan", "", "", "101", 1, 8, 1268],
+        ["erspan", "", "", "", 1, 8, 1172],
+        ["gtp-u", "2001:db8::1", "2001:db8::2", "4096", 1, 5, 690],
+        ["gtp-u", "2001:db8::1", "2001:db8::2", "4097", 1, 3, 654],
+        ["erspan", "", "", "102", 1, 2, 352],
+        ["gtp-u", "192.0.2.1", "192.0.2.2", "8193", 1, 1, 198],
+        ["gtp-u", "192.0.2.1", "192.0.2.2", "8192", 1, 1, 110]]
+ok = True
+got = [t[:7] for t in reps["json"]["tunnels"]]
+if got != want:
+    print("FAIL: JSON tunnels %s, want %s" % (got, want))
+    ok = False
+base = rp.at_text_precision(reps["json"])
+for f in ("csv", "text", "html"):
+    d = rp.diff(base["tunnels"], rp.at_text_precision(reps[f])["tunnels"])
+    if d:
+        print("FAIL: %s tunnels differ from JSON: %s" % (f, d))
+        ok = False
+sys.exit(0 if ok else 1)
+PY
+
 echo "== overlapping inner addresses behind different VNIs"
 # Two tenants' 10.0.0.1:40000 -> 10.0.0.2:80 TCP conversations, one behind
 # VXLAN VNI 100 and one behind 200 (the VXLAN packets' UDP source ports

@@ -23,6 +23,9 @@ A canonical report is a dict:
   hosts       [[endpoint, flows, packets, bytes, share, error]]
   bucket_ns   the series' bucket width when it has rows, else None
   series      [[bucket start (us), label, transport, flows, packets, bytes]]
+  tunnels     [[type, outer a, outer b, id, flows, packets, bytes, share]] ("" where none;
+               the id as the flow records' compact form writes it), then
+               ["+N", flows, packets, bytes] when rows were summed
   caveat      the caveat's words, as one space-separated string
 Shares are strings with four decimals ("0.4263"); at_text_precision() turns
 them into tenths of a percent for comparison with the text report."""
@@ -84,6 +87,7 @@ def at_text_precision(rep):
     out["transports"] = at(rep["transports"], 4)
     out["talkers"] = at(rep["talkers"], 7)
     out["hosts"] = at(rep["hosts"], 4)
+    out["tunnels"] = [t[:7] + [tenths(t[7])] if len(t) == 8 else t for t in rep["tunnels"]]
     return out
 
 
@@ -137,6 +141,26 @@ def diff(a, b, path=""):
 
 # ---- JSON ----
 
+def json_tunnel_id(o):
+    for k in ("vni", "key", "teid", "session", "call_id", "id"):
+        if k in o:
+            return str(o[k])
+    if "labels" in o:
+        return ":".join(str(x) for x in o["labels"])
+    if "tunnel_id" in o:
+        return "%d:%d" % (o["tunnel_id"], o["session_id"])
+    return ""
+
+
+def json_tunnels(j):
+    rows = [[o["type"], o.get("src", ""), o.get("dst", ""), json_tunnel_id(o), o["flows"], o["packets"],
+             o["bytes"], share_str(o["share"])] for o in j["tunnels"]]
+    other = j["tunnels_other"]
+    if other["tunnels"]:
+        rows.append(["+%d" % other["tunnels"], other["flows"], other["packets"], other["bytes"]])
+    return rows
+
+
 def from_json(j):
     t = j["totals"]
     return {
@@ -177,6 +201,7 @@ def from_json(j):
         "bucket_ns": seconds_ns(j["bucket_seconds"]),
         "series": [[usec(x["bucket_start"]), x["label"], x["transport"], x["flows"], x["packets"], x["bytes"]]
                    for x in j["series"]],
+        "tunnels": json_tunnels(j),
         "caveat": words(j["caveat"]),
     }
 
@@ -208,7 +233,7 @@ def from_csv_rows(rows):
     r = {"inputs": [], "services": [], "other": [], "malformed": {}, "kernel": None,
          "totals": {}, "non_ip": None, "unsupported": None, "transports": [], "ports": [],
          "other_ports": [], "talkers": [], "hosts": [], "series": [], "aggregate": [None, None],
-         "ipfix": []}
+         "ipfix": [], "tunnels": []}
     for row in rows:
         if len(row) != len(CSV_HEADER):
             raise ValueError("CSV row with %d fields: %r" % (len(row), row))
@@ -259,6 +284,12 @@ def from_csv_rows(rows):
             r["other"].append([name, int(d["packets"]), int(d["bytes"]), d["share"]])
         elif kind == "non-ip":
             r["non_ip"] = [int(d["packets"]), int(d["bytes"])]
+        elif kind == "tunnel":
+            a, _, b = d["endpoint"].partition("-")
+            r["tunnels"].append([name, a, b, value, int(d["flows"]), int(d["packets"]), int(d["bytes"]),
+                                 d["share"]])
+        elif kind == "other-tunnels":
+            r["tunnels"].append(["+" + value, int(d["flows"]), int(d["packets"]), int(d["bytes"])])
         elif kind == "total":
             if name == "all":
                 r["totals"].update(flows_ended=int(d["flows"]), packets=int(d["packets"]),
@@ -348,7 +379,7 @@ def table(block, header):
 def from_text(lines):
     r = {"other": [], "malformed": {}, "kernel": None, "non_ip": [0, 0], "unsupported": [0, None],
          "transports": [], "ports": [], "other_ports": [], "talkers": [], "hosts": [], "series": [],
-         "top": 0, "aggregate": None, "bucket_ns": None, "ipfix": []}
+         "top": 0, "aggregate": None, "bucket_ns": None, "ipfix": [], "tunnels": []}
     bs = blocks(lines)
     head = bs.pop(0)
     m = re.fullmatch(r"portsniff report \((final|interval)\): (?:(\S+) to (\S+)|no packets)", head[0])
@@ -382,6 +413,14 @@ def from_text(lines):
                     r["non_ip"] = [int(f[1]), int(f[2])]
                 else:
                     r["other"].append([f[0], int(f[1]), int(f[2]), pct(f[3])])
+        elif first.startswith("tunnels (a frame counts"):
+            for f in table(b[1:], "encapsulation"):
+                if f[0].startswith("+"):
+                    r["tunnels"].append([f[0], int(f[5]), int(f[6]), int(f[7])])
+                else:
+                    r["tunnels"].append([f[0], "" if f[1] == "-" else f[1], "" if f[2] == "-" else f[2],
+                                         "" if f[3] == "-" else f[3], int(f[4]), int(f[5]), int(f[6]),
+                                         pct(f[7])])
         elif first.startswith("ports without a named service"):
             for f in table(b[1:], "service"):
                 if f[2].startswith("+"):
@@ -559,6 +598,12 @@ def from_html(html):
             r["non_ip"] = [int(c[2]), int(c[3])]
         else:
             r["other"].append([c[0], int(c[2]), int(c[3]), pct(c[4])])
+    r["tunnels"] = []
+    for c in cells("t-encap"):
+        if c[0].startswith("+"):
+            r["tunnels"].append(["+" + c[0][1:].split()[0], int(c[4]), int(c[5]), int(c[6])])
+        else:
+            r["tunnels"].append([c[0], c[1], c[2], c[3], int(c[4]), int(c[5]), int(c[6]), pct(c[7])])
     r["ports"], r["other_ports"] = [], []
     for c in cells("t-ports"):
         if c[2].startswith("+"):
