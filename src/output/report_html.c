@@ -682,7 +682,10 @@ static void write_other(const report_view *v, FILE *out)
           "encapsulation it was inside, so these rows overlap.</p>\n", out);
     static const char *const ecols[] = {"encapsulation", "outer a", "outer b", "identifier", "#flows",
                                         "#packets", "#bytes", "#share"};
-    table_head(out, "t-encap", "Encapsulations flows were found in", ecols, 8);
+    if (v->ntunnels == 0)
+        fputs("<p>No flow was found inside a tunnel.</p>\n", out);
+    else
+        table_head(out, "t-encap", "Encapsulations flows were found in", ecols, 8);
     for (size_t i = 0; i < v->ntunnels; i++) {
         const tunnel_row *t = v->tunnels[i];
         char a[PS_PUT_ADDR_MAX], b[PS_PUT_ADDR_MAX], id[64];
@@ -712,10 +715,18 @@ static void write_other(const report_view *v, FILE *out)
         td_pct(out, report_share(v, v->tunnels_other_bytes));
         fputs("</tr>\n", out);
     }
-    table_end(out);
+    if (v->ntunnels)
+        table_end(out);
     fputs("<p class=\"note\">Tunnel protocols counted as the outer protocol: those not entered (ESP, "
           "AH, L2TPv3, a tunnel inside an IP fragment, every one with --decap=none).</p>\n", out);
     static const char *const tcols[] = {"protocol", "#number", "#packets", "#bytes"};
+    size_t outer = 0;
+    for (size_t i = 0; i < v->nother; i++)
+        outer += is_tunnel(v->other[i].proto);
+    if (outer == 0) {
+        fputs("<p>None.</p>\n</section>\n", out);
+        return;
+    }
     table_head(out, "t-tunnels", "Tunnel protocols counted as the outer protocol", tcols, 4);
     for (size_t i = 0; i < v->nother; i++) {
         const other_proto_row *o = &v->other[i];
