@@ -452,8 +452,8 @@ static void test_icmp_rows(void **state)
         f.key.transport = PS_TRANSPORT_ICMP;
         f.key.family = v6 ? 6 : 4;
         f.first_ns = f.last_ns = T0;
-        f.dir[0] = (ps_dir_stats){1, 98, 84, 0};
-        f.dir[1] = (ps_dir_stats){1, 98, 84, 0};
+        f.dir[0] = (ps_dir_stats){1, 98, 84, 0, 0};
+        f.dir[1] = (ps_dir_stats){1, 98, 84, 0, 0};
         ps_label l = {.status = PS_REG_IP_PROTOCOL, .basis = PS_BASIS_IP_PROTOCOL,
                       .ip_proto = (uint8_t)(v6 ? 58 : 1)};
         report_add_flow(r, &f, &l);
