@@ -240,7 +240,10 @@ live=$!
 pids+=("$live")
 for _ in $(seq 300); do [ -s live/r.json ] && break; sleep 0.05; done
 check "live: the first interval report was written" test -s live/r.json
-rm -rf live
+# Renamed away first: a plain rm -rf races the next report's temporary file
+# (created between rm's readdir and its rmdir, it leaves the directory in
+# place, and the capture rightly goes on writing there).
+mv live live.gone && rm -rf live.gone
 rc=0
 for _ in $(seq 300); do kill -0 "$live" 2>/dev/null || break; sleep 0.05; done
 if kill -0 "$live" 2>/dev/null; then
