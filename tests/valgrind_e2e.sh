@@ -56,6 +56,12 @@ check -r "${captures[@]}" --flows=json --report=text --report-file "$work/report
 # IPFIX export to a file and to collectors that are not there (records counted as not sent).
 check -r "${captures[@]}" -q --report=none --ipfix "file:$work/flows.ipfix" \
     --ipfix udp://127.0.0.1:9 --ipfix tcp://127.0.0.1:9
+# -w with -G/-W rotation of the packets and Zeek logs by packet time; a
+# second input of another link type (refused); -w - on standard output.
+TZ=UTC check -r "$src/captures/mixed.pcapng" -w "$work/p-%S.pcap" --flows=zeek --flows-file "$work/z-%S.log" \
+    -G 1 -W 2 --report=none
+check -r "$src/captures/sample.pcapng" -r "$src/captures/sll.pcap" -w "$work/two.pcap" -q --report=none
+check -r "$src/captures/sample.pcapng" -w -
 # Selection by service, an unknown name (suggestions), a port with several services.
 check -r "${captures[@]}" --flows=json --report=json --service https,domain,www
 check -r "${captures[0]}" --service htps
