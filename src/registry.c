@@ -1258,6 +1258,17 @@ static size_t covering_rows(const ps_registry *reg, int transport, uint16_t port
          l = reg->links[l].next)
         out[n++] = reg->links[l].entry;
     n += covering_ranges(reg, transport, port, out + n, MAX_COVERING - n);
+    /* More rows than MAX_COVERING on one port (only a hostile or broken
+     * file has them): the list is cut, but never without the label row
+     * registry_find_port answers, so every list of the port starts with it. */
+    if (n == MAX_COVERING && reg->port_best) {
+        uint32_t best = reg->port_best[(size_t)transport * 65536u + port];
+        size_t i = 0;
+        while (best && i < n && out[i] != best - 1)
+            i++;
+        if (best && i == n)
+            out[n - 1] = best - 1;
+    }
     sort_indices(out, n);
     return n;
 }
