@@ -155,10 +155,12 @@ static void layer_json(strbuf *b, const ps_encap_layer *l)
     sb_put(b, "}", 1);
 }
 
-size_t tunnel_layer_text(const ps_encap_layer *l, char *buf, size_t len)
+/* One layer rendered by `form` into buf (cut to len - 1, terminated). */
+static size_t layer_into(void (*form)(strbuf *, const ps_encap_layer *),
+                         const ps_encap_layer *l, char *buf, size_t len)
 {
     strbuf b = {0};
-    layer_text(&b, l);
+    form(&b, l);
     size_t n = 0;
     if (b.p && len) {
         n = b.len < len - 1 ? b.len : len - 1;
@@ -169,18 +171,14 @@ size_t tunnel_layer_text(const ps_encap_layer *l, char *buf, size_t len)
     return n;
 }
 
+size_t tunnel_layer_text(const ps_encap_layer *l, char *buf, size_t len)
+{
+    return layer_into(layer_text, l, buf, len);
+}
+
 size_t tunnel_layer_json(const ps_encap_layer *l, char *buf, size_t len)
 {
-    strbuf b = {0};
-    layer_json(&b, l);
-    size_t n = 0;
-    if (b.p && len) {
-        n = b.len < len - 1 ? b.len : len - 1;
-        memcpy(buf, b.p, n);
-        buf[n] = '\0';
-    }
-    free(b.p);
-    return n;
+    return layer_into(layer_json, l, buf, len);
 }
 
 static int render(ps_tunnel_chain *c, char **text, char **json)
