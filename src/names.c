@@ -82,6 +82,9 @@ static const char *const malformed_names[PS_MAL_COUNT] = {
     [PS_MAL_BAD_GTPU] = "bad-gtpu-header",
     [PS_MAL_SHORT_L2TP] = "short-l2tp-header",
     [PS_MAL_SHORT_ICMP] = "short-icmp-header",
+    [PS_MAL_SHORT_80211] = "short-80211-header",
+    [PS_MAL_BAD_RADIOTAP] = "bad-radiotap-header",
+    [PS_MAL_BAD_PPI] = "bad-ppi-header",
 };
 
 static const char *const encap_names[PS_ENCAP_COUNT] = {

@@ -716,6 +716,246 @@ static void test_link_types(void **state)
 
 }
 
+/* 802.11 data frame headers for the inner SYN: frame control, duration,
+ * addresses, sequence control (fragment 0), then QoS control, HT control. */
+static void wlan_data(frame *f, uint8_t fc0, uint8_t fc1, uint16_t ethertype, uint8_t snap_oui3)
+{
+    tcp_syn(f);
+    ipv4(f, 6, in_src, in_dst);
+    uint8_t snap[8] = {0xaa, 0xaa, 0x03, 0, 0, snap_oui3, 0, 0};
+    fix_put16(snap + 6, ethertype);
+    wrap(f, snap, 8);
+    uint8_t h[36] = {0};
+    size_t n = 24;
+    h[0] = fc0;
+    h[1] = fc1;
+    for (int i = 4; i < 22; i++)
+        h[i] = (uint8_t)(0x02 + i);
+    h[22] = 0x50;                     /* sequence 5, fragment 0 */
+    if ((fc1 & 3) == 3)
+        n += 6;
+    if (fc0 & 0x80) {
+        h[n] = 0x05;                  /* TID 5 */
+        n += 2;
+        if (fc1 & 0x80)
+            n += 4;
+    }
+    wrap(f, h, n);
+}
+
+static void test_wlan_data_frames(void **state)
+{
+    (void)state;
+    ps_packet pkt;
+    frame f;
+    /* data, to the AP: 24-byte header, RFC 1042 SNAP */
+    wlan_data(&f, 0x08, 0x01, 0x0800, 0x00);
+    assert_int_equal(f.n, 24 + 8 + 40);
+    fix_dissect_all(105, f.b, f.n, &pkt);
+    assert_inner_syn(&pkt);
+    assert_int_equal(pkt.encap_depth, 0);
+    /* QoS data from the AP (26 bytes), with an 802.1H bridge-tunnel SNAP */
+    wlan_data(&f, 0x88, 0x02, 0x0800, 0xf8);
+    assert_int_equal(f.n, 26 + 8 + 40);
+    fix_dissect_all(105, f.b, f.n, &pkt);
+    assert_inner_syn(&pkt);
+    /* 4-address (ToDS and FromDS: a WDS or mesh link): 30 bytes; with QoS 32 */
+    wlan_data(&f, 0x08, 0x03, 0x0800, 0x00);
+    assert_int_equal(f.n, 30 + 8 + 40);
+    fix_dissect_all(105, f.b, f.n, &pkt);
+    assert_inner_syn(&pkt);
+    wlan_data(&f, 0x88, 0x03, 0x0800, 0x00);
+    assert_int_equal(f.n, 32 + 8 + 40);
+    fix_dissect_all(105, f.b, f.n, &pkt);
+    assert_inner_syn(&pkt);
+    /* QoS data with the Order bit: a 4-byte HT control follows (30 bytes) */
+    wlan_data(&f, 0x88, 0x81, 0x0800, 0x00);
+    assert_int_equal(f.n, 30 + 8 + 40);
+    fix_dissect_all(105, f.b, f.n, &pkt);
+    assert_inner_syn(&pkt);
+    /* IPv6 inside */
+    tcp_syn(&f);
+    ipv6(&f, 6);
+    uint8_t snap6[8] = {0xaa, 0xaa, 0x03, 0, 0, 0, 0x86, 0xdd};
+    wrap(&f, snap6, 8);
+    uint8_t h6[24] = {0x08, 0x01};
+    wrap(&f, h6, 24);
+    assert_int_equal(fix_dissect_all(105, f.b, f.n, &pkt), PS_PKT_TRANSPORT);
+    assert_int_equal(pkt.family, 6);
+    assert_int_equal(pkt.sport, 40000);
+    assert_int_equal(pkt.dport, 443);
+
+    /* Not IP, not malformed: protected, EAPOL, fragments, an A-MSDU */
+    wlan_data(&f, 0x88, 0x41, 0x0800, 0x00);
+    assert_int_equal(fix_dissect_all(105, f.b, f.n, &pkt), PS_PKT_NON_IP);
+    assert_int_equal(pkt.malformed, PS_MAL_NONE);
+    wlan_data(&f, 0x08, 0x01, 0x888e, 0x00);
+    assert_int_equal(fix_dissect_all(105, f.b, f.n, &pkt), PS_PKT_NON_IP);
+    wlan_data(&f, 0x08, 0x05, 0x0800, 0x00);           /* more fragments */
+    assert_int_equal(fix_dissect_all(105, f.b, f.n, &pkt), PS_PKT_NON_IP);
+    wlan_data(&f, 0x08, 0x01, 0x0800, 0x00);
+    f.b[22] = 0x51;                                    /* fragment 1 */
+    assert_int_equal(fix_dissect_all(105, f.b, f.n, &pkt), PS_PKT_NON_IP);
+    wlan_data(&f, 0x88, 0x01, 0x0800, 0x00);
+    f.b[24] |= 0x80;                                   /* A-MSDU present */
+    assert_int_equal(fix_dissect_all(105, f.b, f.n, &pkt), PS_PKT_NON_IP);
+    /* management, control, null data: any length */
+    static const uint8_t beacon[36] = {0x80, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    assert_int_equal(fix_dissect_all(105, beacon, sizeof beacon, &pkt), PS_PKT_NON_IP);
+    static const uint8_t ack[10] = {0xd4, 0, 0, 0, 2, 0, 0, 0, 0, 1};
+    assert_int_equal(fix_dissect_all(105, ack, sizeof ack, &pkt), PS_PKT_NON_IP);
+    assert_int_equal(pkt.malformed, PS_MAL_NONE);
+    static const uint8_t qos_null[26] = {0xc8, 0x01};
+    assert_int_equal(fix_dissect_all(105, qos_null, sizeof qos_null, &pkt), PS_PKT_NON_IP);
+
+    /* Cut short: one byte, inside the QoS control, inside the 4th address */
+    wlan_data(&f, 0x88, 0x01, 0x0800, 0x00);
+    assert_int_equal(fix_dissect_all(105, f.b, 1, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_SHORT_80211);
+    assert_int_equal(fix_dissect_all(105, f.b, 25, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_SHORT_80211);
+    wlan_data(&f, 0x08, 0x03, 0x0800, 0x00);
+    assert_int_equal(fix_dissect_all(105, f.b, 29, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_SHORT_80211);
+    assert_string_equal(ps_malformed_name(PS_MAL_SHORT_80211), "short-80211-header");
+    assert_string_equal(ps_malformed_name(PS_MAL_BAD_RADIOTAP), "bad-radiotap-header");
+    assert_string_equal(ps_malformed_name(PS_MAL_BAD_PPI), "bad-ppi-header");
+}
+
+static void test_radiotap(void **state)
+{
+    (void)state;
+    ps_packet pkt;
+    frame f, g;
+    static const uint8_t fcs[4] = {0xde, 0xad, 0xbe, 0xef};
+    wlan_data(&f, 0x88, 0x01, 0x0800, 0x00);
+    /* TSFT and flags present: the flags byte after the 8-aligned TSFT, at 16 */
+    uint8_t rt[18] = {0, 0, 18, 0, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x02};
+    g = f;
+    wrap(&g, rt, sizeof rt);
+    fix_dissect_all(127, g.b, g.n, &pkt);
+    assert_inner_syn(&pkt);
+    /* FCS at the end (flags 0x10): trimmed; a frame that lacks it loses the
+     * last 4 bytes of its TCP header */
+    rt[16] = 0x10;
+    g = f;
+    wrap(&g, rt, sizeof rt);
+    assert_int_equal(fix_dissect_all(127, g.b, g.n, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_SHORT_TCP);
+    memcpy(g.b + g.n, fcs, 4);
+    g.n += 4;
+    fix_dissect_all(127, g.b, g.n, &pkt);
+    assert_inner_syn(&pkt);
+    /* FCS flag, fewer than 4 bytes after the header */
+    assert_int_equal(fix_dissect_all(127, g.b, sizeof rt + 3, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_SHORT_80211);
+    /* an extended present bitmap (2 words), flags at 12 saying data padding:
+     * the 26-byte QoS header is followed by 2 bytes of padding */
+    uint8_t body[8 + 40];
+    memcpy(body, f.b + 26, sizeof body);
+    g.n = 0;
+    wrap(&g, body, sizeof body);
+    uint8_t pad[2] = {0xee, 0xee};
+    wrap(&g, pad, 2);
+    wrap(&g, f.b, 26);
+    uint8_t rt2[14] = {0, 0, 14, 0, 0x02, 0, 0, 0x80, 0x00, 0, 0, 0, 0x20, 0};
+    wrap(&g, rt2, sizeof rt2);
+    fix_dissect_all(127, g.b, g.n, &pkt);
+    assert_inner_syn(&pkt);
+
+    /* damaged radiotap headers */
+    assert_int_equal(fix_dissect_all(127, rt, 7, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_BAD_RADIOTAP);
+    g = f;
+    wrap(&g, rt, sizeof rt);
+    g.b[0] = 1;                                        /* version 1 */
+    assert_int_equal(fix_dissect_all(127, g.b, g.n, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_BAD_RADIOTAP);
+    g.b[0] = 0;
+    g.b[2] = 0xff;                                     /* length past the frame */
+    g.b[3] = 0x0f;
+    assert_int_equal(fix_dissect_all(127, g.b, g.n, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_BAD_RADIOTAP);
+    g.b[2] = 7;                                        /* length below 8 */
+    g.b[3] = 0;
+    assert_int_equal(fix_dissect_all(127, g.b, g.n, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_BAD_RADIOTAP);
+    g.b[2] = 16;                                       /* flags beyond its length */
+    assert_int_equal(fix_dissect_all(127, g.b, g.n, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_BAD_RADIOTAP);
+    uint8_t rt_ext[8] = {0, 0, 8, 0, 0, 0, 0, 0x80};   /* another bitmap, no room */
+    g = f;
+    wrap(&g, rt_ext, sizeof rt_ext);
+    assert_int_equal(fix_dissect_all(127, g.b, g.n, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_BAD_RADIOTAP);
+    /* a radiotap header alone: the 802.11 header is missing */
+    uint8_t rt_min[8] = {0, 0, 8, 0, 0, 0, 0, 0};
+    assert_int_equal(fix_dissect_all(127, rt_min, sizeof rt_min, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_SHORT_80211);
+}
+
+static void test_ppi(void **state)
+{
+    (void)state;
+    ps_packet pkt;
+    frame f, g;
+    wlan_data(&f, 0x88, 0x01, 0x0800, 0x00);
+    uint8_t ppi[8] = {0, 0, 8, 0, 105, 0, 0, 0};
+    g = f;
+    wrap(&g, ppi, sizeof ppi);
+    fix_dissect_all(192, g.b, g.n, &pkt);
+    assert_inner_syn(&pkt);
+    /* an 802.11-Common field (type 2, 20 bytes) whose flags say FCS present */
+    uint8_t ppi_c[8 + 4 + 20] = {0, 0, 32, 0, 105, 0, 0, 0, 2, 0, 20, 0};
+    ppi_c[12 + 8] = 0x01;
+    g = f;
+    wrap(&g, ppi_c, sizeof ppi_c);
+    assert_int_equal(fix_dissect_all(192, g.b, g.n, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_SHORT_TCP);  /* the FCS is missing */
+    memset(g.b + g.n, 0xab, 4);
+    g.n += 4;
+    fix_dissect_all(192, g.b, g.n, &pkt);
+    assert_inner_syn(&pkt);
+    /* Ethernet inside PPI */
+    inner_syn_ether(&g);
+    uint8_t ppi_eth[8] = {0, 0, 8, 0, 1, 0, 0, 0};
+    wrap(&g, ppi_eth, sizeof ppi_eth);
+    fix_dissect_all(192, g.b, g.n, &pkt);
+    assert_inner_syn(&pkt);
+    /* a link type not decoded, PPI in PPI: not IP */
+    g = f;
+    uint8_t ppi_other[8] = {0, 0, 8, 0, 147, 0, 0, 0};
+    wrap(&g, ppi_other, sizeof ppi_other);
+    assert_int_equal(fix_dissect_all(192, g.b, g.n, &pkt), PS_PKT_NON_IP);
+    g.b[4] = 192;
+    assert_int_equal(fix_dissect_all(192, g.b, g.n, &pkt), PS_PKT_NON_IP);
+    /* damaged: short, version 1, length past the frame or below 8, a field
+     * whose length runs past the header, a field header cut */
+    assert_int_equal(fix_dissect_all(192, ppi, 7, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_BAD_PPI);
+    g = f;
+    wrap(&g, ppi_c, sizeof ppi_c);
+    g.b[0] = 1;
+    assert_int_equal(fix_dissect_all(192, g.b, g.n, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_BAD_PPI);
+    g.b[0] = 0;
+    g.b[3] = 0x40;
+    assert_int_equal(fix_dissect_all(192, g.b, g.n, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_BAD_PPI);
+    g.b[3] = 0;
+    g.b[2] = 4;
+    assert_int_equal(fix_dissect_all(192, g.b, g.n, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_BAD_PPI);
+    g.b[2] = 32;
+    g.b[10] = 21;
+    assert_int_equal(fix_dissect_all(192, g.b, g.n, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_BAD_PPI);
+    g.b[10] = 20;
+    g.b[2] = 10;
+    assert_int_equal(fix_dissect_all(192, g.b, g.n, &pkt), PS_PKT_MALFORMED);
+    assert_int_equal(pkt.malformed, PS_MAL_BAD_PPI);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -732,6 +972,9 @@ int main(void)
         cmocka_unit_test(test_tunnel_port_option),
         cmocka_unit_test(test_l2tp_teredo_pptp),
         cmocka_unit_test(test_link_types),
+        cmocka_unit_test(test_wlan_data_frames),
+        cmocka_unit_test(test_radiotap),
+        cmocka_unit_test(test_ppi),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

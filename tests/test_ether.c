@@ -253,8 +253,11 @@ static void test_link_support(void **state)
     assert_true(dissect_link_supported(DLT_NULL));
     assert_true(dissect_link_supported(DLT_LOOP));
     assert_true(dissect_link_supported(108));   /* LINKTYPE_LOOP */
-    assert_false(dissect_link_supported(105));  /* IEEE 802.11 */
-    assert_false(dissect_link_supported(127));  /* radiotap */
+    assert_true(dissect_link_supported(105));   /* IEEE 802.11 */
+    assert_true(dissect_link_supported(127));   /* radiotap */
+    assert_true(dissect_link_supported(192));   /* PPI */
+    assert_false(dissect_link_supported(187));  /* Bluetooth HCI H4 */
+    assert_false(dissect_link_supported(189));  /* Linux USB */
     assert_false(dissect_link_supported(-1));
     assert_false(dissect_link_supported(6));    /* IEEE 802.5 */
 }
@@ -263,7 +266,7 @@ static void test_unsupported_link(void **state)
 {
     (void)state;
     ps_packet pkt;
-    assert_int_equal(fix_dissect_all(127, syn_frame, sizeof syn_frame, &pkt), PS_PKT_UNSUPPORTED_LINK);
+    assert_int_equal(fix_dissect_all(187, syn_frame, sizeof syn_frame, &pkt), PS_PKT_UNSUPPORTED_LINK);
     assert_int_equal(pkt.family, 0);
     assert_int_equal(pkt.sport, 0);
     assert_int_equal(pkt.malformed, PS_MAL_NONE);

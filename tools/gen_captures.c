@@ -1634,53 +1634,29 @@ static void build_null_loopback(struct capture *cap)
     tcp_close(&bsd, MS(1), C2S);
 }
 
-/* 802.11 fields are little-endian; no FCS. */
-static void wlan_header(pw_frame *f, uint8_t fc, const uint8_t a1[6], const uint8_t a2[6],
-                        const uint8_t a3[6], uint16_t seq)
-{
-    pw_put_u8(f, fc);
-    pw_put_u8(f, 0);
-    put_le16(f, 0);                        /* duration */
-    pw_put_bytes(f, a1, 6);
-    pw_put_bytes(f, a2, 6);
-    pw_put_bytes(f, a3, 6);
-    put_le16(f, (uint16_t)(seq << 4));
-}
-
-static void wlan_common_ies(pw_frame *f, const char *ssid)
-{
-    static const uint8_t rates[] = {1, 8, 0x82, 0x84, 0x8b, 0x96, 0x0c, 0x12, 0x18, 0x24};
-    pw_put_u8(f, 0);
-    pw_put_u8(f, (uint8_t)strlen(ssid));
-    pw_put_str(f, ssid);
-    pw_put_bytes(f, rates, sizeof rates);
-}
-
+/* Bluetooth HCI in H4 (UART) framing, DLT_BLUETOOTH_HCI_H4: a packet type
+ * byte, then the HCI packet, little-endian. Not decoded by portsniff. */
 static void build_unsupported_link(struct capture *cap)
 {
-    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-    uint8_t ap[6], sta[6];
     pw_frame f;
-    doc_mac(ap, 0xa0);
-    doc_mac(sta, 0x10);
     pw_frame_init(&f);
-    wlan_header(&f, 0x80, bcast, ap, ap, 1);   /* beacon */
-    pw_put_be64(&f, 0);                        /* TSF */
-    put_le16(&f, 100);                         /* beacon interval, TUs */
-    put_le16(&f, 0x0401);                      /* ESS, short slot time */
-    wlan_common_ies(&f, "portsniff-lab");
-    pw_put_bytes(&f, (const uint8_t[]){3, 1, 6}, 3);   /* DS parameter set: channel 6 */
+    pw_put_u8(&f, 0x01);                       /* HCI command */
+    put_le16(&f, 0x0c03);                      /* Reset */
+    pw_put_u8(&f, 0);                          /* no parameters */
     cap_write(cap, &f);
     pw_frame_init(&f);
-    wlan_header(&f, 0x40, bcast, sta, bcast, 7);    /* probe request */
-    wlan_common_ies(&f, "");
+    pw_put_u8(&f, 0x04);                       /* HCI event */
+    pw_put_u8(&f, 0x0e);                       /* Command Complete */
+    pw_put_u8(&f, 4);
+    pw_put_u8(&f, 1);                          /* commands allowed */
+    put_le16(&f, 0x0c03);                      /* for Reset */
+    pw_put_u8(&f, 0);                          /* success */
     cap->now += MS(3);
     cap_write(cap, &f);
     pw_frame_init(&f);
-    pw_put_u8(&f, 0xd4);                       /* ACK */
+    pw_put_u8(&f, 0x01);
+    put_le16(&f, 0x1001);                      /* Read Local Version Information */
     pw_put_u8(&f, 0);
-    put_le16(&f, 0);
-    pw_put_bytes(&f, sta, 6);
     cap->now += US(250);
     cap_write(cap, &f);
 }
@@ -1950,7 +1926,7 @@ static const struct capture_spec CAPTURES[] = {
     {"truncated.pcap", 0, PW_LINKTYPE_ETHERNET, 96, build_truncated},
     {"raw-ip.pcap", 0, PW_LINKTYPE_RAW, 262144, build_raw_ip},
     {"null-loopback.pcap", 0, PW_LINKTYPE_NULL, 262144, build_null_loopback},
-    {"unsupported-link.pcap", 0, PW_LINKTYPE_IEEE802_11, 262144, build_unsupported_link},
+    {"unsupported-link.pcap", 0, PW_LINKTYPE_BLUETOOTH_HCI_H4, 262144, build_unsupported_link},
     {"mixed.pcapng", 1, PW_LINKTYPE_ETHERNET, 262144, build_mixed},
     {"sample.pcapng", 1, PW_LINKTYPE_ETHERNET, 262144, build_sample},
 };

@@ -75,6 +75,9 @@ typedef enum ps_malformed {
     PS_MAL_BAD_GTPU,          /* GTP-U header or an extension header cut short or of length 0 */
     PS_MAL_SHORT_L2TP,        /* L2TPv2 data header cut short */
     PS_MAL_SHORT_ICMP,        /* ICMP or ICMPv6 header cut short */
+    PS_MAL_SHORT_80211,       /* 802.11 header (with QoS/HT control, 4th address) or FCS cut short */
+    PS_MAL_BAD_RADIOTAP,      /* radiotap header cut short, not version 0, or its length lies */
+    PS_MAL_BAD_PPI,           /* PPI header or a PPI field cut short, or its length lies */
     PS_MAL_COUNT
 } ps_malformed;
 

@@ -35,6 +35,9 @@
 #define LINKTYPE_C_HDLC_VALUE 104
 #define LINKTYPE_PPP_SERIAL_VALUE 50
 #define LINKTYPE_PPP_ETHER_VALUE 51
+#define LINKTYPE_IEEE802_11_VALUE 105
+#define LINKTYPE_IEEE802_11_RADIOTAP_VALUE 127
+#define LINKTYPE_PPI_VALUE 192
 
 /* One step of the walk. A switch rather than an array of function
  * pointers: the calls are direct, so the common Ethernet/IP/TCP chain is
@@ -54,6 +57,9 @@ static dissect_layer layer_step(dissect_layer layer, dissect_walk *w, ps_packet 
     case LAYER_PPP_DIR: return dissect_ppp_dir(w, pkt);
     case LAYER_NFLOG: return dissect_nflog(w, pkt);
     case LAYER_IPOIB: return dissect_ipoib(w, pkt);
+    case LAYER_IEEE80211: return dissect_ieee80211(w, pkt);
+    case LAYER_RADIOTAP: return dissect_radiotap(w, pkt);
+    case LAYER_PPI: return dissect_ppi(w, pkt);
     case LAYER_IPV4: return dissect_ipv4(w, pkt);
     case LAYER_IPV6: return dissect_ipv6(w, pkt);
     case LAYER_TCP: return dissect_tcp(w, pkt);
@@ -107,6 +113,9 @@ static const struct {
     {LINKTYPE_C_HDLC_VALUE, LAYER_CHDLC},
     {LINKTYPE_NFLOG_VALUE, LAYER_NFLOG},
     {LINKTYPE_IPOIB_VALUE, LAYER_IPOIB},
+    {LINKTYPE_IEEE802_11_VALUE, LAYER_IEEE80211},
+    {LINKTYPE_IEEE802_11_RADIOTAP_VALUE, LAYER_RADIOTAP},
+    {LINKTYPE_PPI_VALUE, LAYER_PPI},
 };
 
 dissect_layer dissect_link_layer(int dlt)
@@ -320,6 +329,7 @@ ps_packet_kind dissect_frame_with(const ps_dissect_config *cfg, int dlt, const u
     w.has_outer = 0;
     w.vlan_tag = 0;
     w.udp_payload_len = 0;
+    w.wlan_datapad = 0;
     cursor_init(&w.c, data, caplen);
 
     unsigned budget = DISSECT_HEADER_BUDGET;

@@ -68,6 +68,7 @@ typedef enum dissect_layer {
     /* link layers */
     LAYER_ETHER, LAYER_SLL, LAYER_SLL2, LAYER_NULL, LAYER_LOOP, LAYER_RAW_IP,
     LAYER_VLAN, LAYER_CHDLC, LAYER_PPP_SERIAL, LAYER_PPP_DIR, LAYER_NFLOG, LAYER_IPOIB,
+    LAYER_IEEE80211, LAYER_RADIOTAP, LAYER_PPI,
     /* network and transport */
     LAYER_IPV4, LAYER_IPV6, LAYER_TCP, LAYER_UDP, LAYER_SCTP, LAYER_DCCP, LAYER_ICMP,
     /* encapsulations: followed only with decapsulation on */
@@ -86,6 +87,7 @@ typedef struct dissect_walk {
     uint16_t vlan_tag;            /* PS_ENCAP_VLAN_SET | the first VLAN ID since the last
                                      encapsulation, for the next one's record; 0 without */
     size_t udp_payload_len;       /* as the last UDP header said, for Teredo's check */
+    uint8_t wlan_datapad;         /* radiotap: 802.11 body padded to 4 bytes */
 } dissect_walk;
 
 static inline ps_packet_kind dissect_set_kind(ps_packet *pkt, ps_packet_kind kind)
@@ -127,6 +129,12 @@ dissect_layer dissect_ppp_serial(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_ppp_dir(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_nflog(dissect_walk *w, ps_packet *pkt);
 dissect_layer dissect_ipoib(dissect_walk *w, ps_packet *pkt);
+/* ieee80211.c, ppi.c: 802.11 data frames, their radiotap and PPI headers */
+dissect_layer dissect_ieee80211(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_radiotap(dissect_walk *w, ps_packet *pkt);
+dissect_layer dissect_ppi(dissect_walk *w, ps_packet *pkt);
+/* Takes the 4-byte FCS off the end of the frame; 0 when it is not there. */
+int dissect_trim_fcs(dissect_walk *w);
 
 /* The link-type table (dissect.c): the first layer of a frame of this
  * DLT_* / LINKTYPE_* value, LAYER_DONE when it is not decoded. */
@@ -137,6 +145,17 @@ dissect_layer dissect_ethertype(dissect_walk *w, ps_packet *pkt, uint16_t type);
 /* The IP protocol table (dissect.c): the payload of an IP datagram whose
  * header said `proto`; sets pkt->ip_proto. */
 dissect_layer dissect_ip_payload(dissect_walk *w, ps_packet *pkt, uint8_t proto);
+
+/* Capture headers of wireless links (radiotap, PPI) are little-endian. */
+static inline uint16_t load_le16(const uint8_t *b)
+{
+    return (uint16_t)(b[0] | b[1] << 8);
+}
+
+static inline uint32_t load_le32(const uint8_t *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
 
 static inline int vlan_is_tag(uint16_t ethertype)
 {
