@@ -56,8 +56,9 @@ typedef enum ps_end_reason {
 typedef struct ps_flow ps_flow;
 /* Laid out for the per-packet path: a lookup reads the first 64 bytes (chain
  * link, hash, key, last_ns), counting adds the two direction blocks, and the
- * flags and protocol state the third, with the timer and age-list links that
- * the table touches once per flow. The table allocates flows 64-byte aligned. */
+ * flags and protocol state follow, with the timer and age-list links that
+ * the table touches once per flow. The table packs flows at a 16-byte
+ * stride (src/flow.c), so those 176 bytes span three or four cache lines. */
 struct ps_flow {
     ps_flow *hash_next;        /* table bookkeeping, private to flow.c */
     uint32_t hash;
