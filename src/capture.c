@@ -1,5 +1,6 @@
 /* Capture sources and the loops: saved files (pcap, pcapng, stdin) one after
- * another in the calling thread; or a live interface read by one worker
+ * another into the calling thread (a regular file read ahead by a thread of
+ * its own, readahead.h); or a live interface read by one worker
  * thread per handle (--workers N: N handles in one kernel fanout group), the
  * calling thread asking for interval reports and waiting for the stop. BPF,
  * signals, pcap_stats. Frames go to a ps_capture_sink: this file does not
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +28,7 @@
 
 #include "portsniff/capture.h"
 #include "portsniff/dissect.h"
+#include "readahead.h"
 
 #define DEFAULT_SNAPLEN 262144
 /* The kernel hands a partly filled block over this long after its first
@@ -526,7 +529,7 @@ int capture_worker_count(const ps_capture *c)
     return c->nlive ? c->nlive : 1;
 }
 
-/* ---- saved files: read in the calling thread into worker 0 ---- */
+/* ---- saved files: decoded in the calling thread by worker 0 ---- */
 
 struct file_run {
     const ps_capture_opts *opts;
@@ -568,6 +571,37 @@ static void file_interval(struct file_run *f, int64_t ts_ns)
     f->next_interval_ns = next;
 }
 
+/* The next frame read in this thread: 1, 0 at the end of the file, -1 when
+ * libpcap failed (pcap_geterr says why). */
+static int next_frame(pcap_t *pc, int nano, ps_frame *fr)
+{
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int n = pcap_next_ex(pc, &h, &data);
+
+    if (n != 1)
+        return n == PCAP_ERROR_BREAK ? 0 : -1;
+    fr->data = data;
+    fr->caplen = h->caplen;
+    fr->len = h->len;
+    fr->ts_ns = capture_timestamp_ns(h->ts.tv_sec, h->ts.tv_usec, nano);
+    return 1;
+}
+
+/* A regular file is read ahead by a thread of its own when a second CPU can
+ * run it: reading then costs the frames' decoding no time of its own
+ * (readahead.h). A pipe or terminal on standard input, or a FIFO, is read in
+ * this thread: a reader blocked there could not be stopped, and what it
+ * would save is the writer's to give. */
+static int read_ahead_pays(pcap_t *pc)
+{
+    FILE *fp = pcap_file(pc);
+    struct stat st;
+
+    return fp && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) &&
+           sysconf(_SC_NPROCESSORS_ONLN) > 1;
+}
+
 static int run_file(struct file_run *f, const char *path)
 {
     char errbuf[PCAP_ERRBUF_SIZE];
@@ -592,18 +626,17 @@ static int run_file(struct file_run *f, const char *path)
     if (rc == PS_EXIT_OK && f->sink->source &&
         f->sink->source(f->w, name, f->dlt, pcap_snapshot(pc)) != 0)
         rc = PS_EXIT_INPUT;
+    ps_readahead *ra = rc == PS_EXIT_OK && read_ahead_pays(pc) ? readahead_start(pc, f->nano) : NULL;
     while (rc == PS_EXIT_OK && !stop_state() && !file_count_reached(f)) {
-        struct pcap_pkthdr *h;
-        const u_char *data;
-        int n = pcap_next_ex(pc, &h, &data);
+        ps_frame fr;
+        int n = ra ? readahead_next(ra, &fr) : next_frame(pc, f->nano, &fr);
 
         if (n == 1) {
-            int64_t ts_ns = capture_timestamp_ns(h->ts.tv_sec, h->ts.tv_usec, f->nano);
             f->seen++;
             if (f->interval_ns && f->on_interval)
-                file_interval(f, ts_ns);
-            f->sink->frame(f->w, f->dlt, data, h->caplen, h->len, ts_ns);
-        } else if (n == PCAP_ERROR_BREAK) {
+                file_interval(f, fr.ts_ns);
+            f->sink->frame(f->w, f->dlt, fr.data, fr.caplen, fr.len, fr.ts_ns);
+        } else if (n == 0) {
             break;
         } else {
             /* A damaged or truncated file: keep what was read, say where it stopped
@@ -611,10 +644,12 @@ static int run_file(struct file_run *f, const char *path)
             uint64_t got = f->seen - before;
             snprintf(deferred_error, sizeof(deferred_error),
                      "portsniff: %s: %s (stopped after %llu packet%s of this file)",
-                     name, pcap_geterr(pc), (unsigned long long)got, got == 1 ? "" : "s");
+                     name, ra ? readahead_error(ra) : pcap_geterr(pc), (unsigned long long)got,
+                     got == 1 ? "" : "s");
             rc = PS_EXIT_TRUNCATED;
         }
     }
+    readahead_stop(ra);
     /* pcap_close closes the FILE (not stdin); the buffer outlives it. */
     pcap_close(pc);
     free(buffer);
