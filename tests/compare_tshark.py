@@ -131,8 +131,12 @@ ICMP_COUNTERPART = {
 }
 # Layers tshark may show between the start of the frame and the outermost IP
 # header that portsniff also decodes.
-LINK_LAYERS = {"eth", "sll", "raw", "null", "loop", "ppp", "chdlc", "pppoes", "nflog", "ipoib"}
+LINK_LAYERS = {"eth", "sll", "raw", "null", "loop", "ppp", "chdlc", "pppoes", "nflog", "ipoib",
+               "wlan", "radiotap", "ppi"}
 BETWEEN_LAYERS = {"ethertype", "vlan", "ieee8021ad", "ppp"}
+# In an 802.11 frame only: wlan_radio is tshark's summary of radiotap and PPI,
+# llc the LLC/SNAP header (LLC after an 802.3 length is not decoded).
+WLAN_BETWEEN_LAYERS = {"wlan_radio", "llc"}
 # and with --decap=all: MPLS (with Ethernet pseudowires) and PPPoE sessions
 DECAP_BETWEEN_LAYERS = {"mpls", "pwethheuristic", "pwethcw", "eth", "pppoes", "ppp"}
 MAX_VLAN_TAGS = 8
@@ -390,6 +394,8 @@ class TsharkTally:
         reason = None
         link = protos[:outer_at]
         between = BETWEEN_LAYERS | (DECAP_BETWEEN_LAYERS if self.decap == "all" else set())
+        if "wlan" in link:
+            between = between | WLAN_BETWEEN_LAYERS
         # No layer before IP: LINKTYPE_IPV4/IPV6, which portsniff decodes.
         if link and link[0] not in LINK_LAYERS:
             reason = "link-not-decoded"

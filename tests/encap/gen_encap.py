@@ -14,6 +14,7 @@ import json
 import os
 import struct
 import sys
+import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
 from gen_corpus import (ACK, FIN, PSH, SYN, TCP, UDP, PcapWriter, inet_checksum,  # noqa: E402
@@ -97,6 +98,7 @@ def ip_text(b):
 class Capture:
     def __init__(self, outdir, name, linktype=LINKTYPE_ETHERNET):
         self.name = name
+        self.linktype = linktype
         self.w = PcapWriter(os.path.join(outdir, name + ".pcap"), linktype)
         self.other = {}
         self.t = BASE_NS
@@ -426,11 +428,82 @@ def gen_links(outdir):
         return struct.pack("!BBH", 2, 0, 0) + tlvs + b"\0" * ((-len(tlvs)) % 4)
     one("link-nflog", 239, nflog)
 
+    # IEEE 802.11 (little-endian fields): data frames to (d 0) and from (d 1)
+    # the AP through LLC/SNAP; the frames around them that are not IP.
+    def wlan(d, ip, qos=True, protected=False, four=False):
+        fc0 = 0x88 if qos else 0x08
+        fc1 = (0x03 if four else 0x01 if d == 0 else 0x02) | (0x40 if protected else 0)
+        hdr = struct.pack("<BBH", fc0, fc1, 0x2c) + mac(1 + d) + mac(2 - d) + mac(3)
+        hdr += struct.pack("<H", 0x10)                      # sequence 1, fragment 0
+        if four:
+            hdr += mac(4)
+        if qos:
+            hdr += struct.pack("<H", 0x0005)                # TID 5
+        body = b"\xaa\xaa\x03\x00\x00\x00" + struct.pack("!H", 0x0800 if ip[0] >> 4 == 4 else 0x86dd) + ip
+        if protected:                                       # CCMP header, ciphertext, MIC
+            body = struct.pack("<BBBBI", 1, 0, 0, 0x20, 0) + bytes(b ^ 0x5a for b in body) + b"\x11" * 8
+        return hdr + body
+
+    beacon = (struct.pack("<BBH", 0x80, 0, 0) + b"\xff" * 6 + mac(3) + mac(3) + struct.pack("<H", 0x20)
+              + struct.pack("<QHH", 0, 100, 0x0401) + b"\x00\x04wlan" + b"\x01\x02\x82\x84")
+    ack = struct.pack("<BBH", 0xd4, 0, 0) + mac(2)
+
+    def wlan_noise(cap, wrap_frame):
+        """A beacon, an ACK, a protected data frame: non-IP, none malformed;
+        a 4-address QoS data flow (a WDS link) as well."""
+        cap.frame(wrap_frame(beacon))
+        cap.frame(wrap_frame(ack))
+        cap.frame(wrap_frame(wlan(0, udp_in_ip(v4(10, 41, 0, 9), v4(10, 41, 0, 10), 1000, 2000, b"secret"),
+                                    protected=True)))
+        cap.non_ip += 3
+        wds = Flow(UDP, v4(10, 41, cap.linktype & 0xFF, 1), 42000 + cap.linktype,
+                   v4(10, 41, cap.linktype & 0xFF, 2), 53)
+        cap.flow(wds, lambda d, ip: wrap_frame(wlan(d, ip, four=True)))
+
+    def fcs(f):
+        return f + struct.pack("<I", zlib.crc32(f) & 0xffffffff)
+
+    # 802.11 alone: QoS data one way, plain data the other.
+    one("link-80211", 105, lambda d, ip: wlan(d, ip, qos=(d == 0)),
+        lambda cap: wlan_noise(cap, lambda f: f))
+
+    # Radiotap with TSFT and flags (FCS at the end: 0x10), a channel field after them.
+    def radiotap(f, flags=0x10):
+        hdr = struct.pack("<BBHI", 0, 0, 24, 0x0000000b) + struct.pack("<QBBHH", 0, flags, 2, 2437, 0x00a0)
+        hdr += b"\0" * (24 - len(hdr))
+        return hdr + (fcs(f) if flags & 0x10 else f)
+    one("link-radiotap", 127, lambda d, ip: radiotap(wlan(d, ip)),
+        lambda cap: wlan_noise(cap, radiotap))
+
+    # PPI around 802.11: an 802.11-Common field whose flags say FCS present.
+    def ppi(f):
+        common = struct.pack("<QHHHHBBbb", 0, 0x0001, 2, 2437, 0x00a0, 0, 0, -40, -95)   # 20 bytes
+        hdr = struct.pack("<BBHI", 0, 0, 8 + 4 + len(common), 105) + struct.pack("<HH", 2, len(common)) + common
+        return hdr + fcs(f)
+    one("link-ppi", 192, lambda d, ip: ppi(wlan(d, ip)),
+        lambda cap: wlan_noise(cap, ppi))
+
     return out
 
 
+def gen_wlan_malformed(outdir):
+    """Damaged radiotap and 802.11 headers, each a counted reason, and a
+    radiotap frame whose FCS flag leaves less than an FCS."""
+    cap = Capture(outdir, "wlan_malformed", 127)
+    rt = struct.pack("<BBHI", 0, 0, 9, 0x00000002) + b"\x10"      # flags: FCS at end
+    data = struct.pack("<BBH", 0x88, 0x01, 0) + mac(1) + mac(2) + mac(3) + b"\x10\x00"   # no QoS control
+    cap.frame(rt[:6])                                              # radiotap cut short
+    cap.frame(struct.pack("<BBHI", 0, 0, 200, 0) + data)           # length past the frame
+    cap.frame(struct.pack("<BBHI", 1, 0, 8, 0) + data)             # version 1
+    cap.frame(struct.pack("<BBHI", 0, 0, 8, 0x80000000))           # extended bitmap past the header
+    cap.frame(rt + b"\0\0\0")                                      # FCS flag, 3 bytes after it
+    cap.frame(rt + data + b"\0\0\0\0")                              # QoS control cut (after the FCS)
+    cap.malformed = {"bad-radiotap-header": 4, "short-80211-header": 2}
+    return cap.close()
+
+
 GENERATORS = [gen_vxlan, gen_geneve, gen_gre, gen_erspan, gen_ipip, gen_mpls, gen_pppoe,
-              gen_gtpu, gen_malformed, gen_l2tp, gen_teredo, gen_pptp]
+              gen_gtpu, gen_malformed, gen_l2tp, gen_teredo, gen_pptp, gen_wlan_malformed]
 
 
 def main(argv):

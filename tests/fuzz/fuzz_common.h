@@ -22,6 +22,7 @@ static const int fuzz_link_types[] = {
     228 /* IPV4 */, 229 /* IPV6 */, DLT_NULL, DLT_LOOP, 147 /* USER0 */,
     9 /* PPP */, 50 /* PPP_SERIAL */, 51 /* PPP_ETHER */, 104 /* C_HDLC */,
     166 /* PPP_PPPD */, 204 /* PPP_WITH_DIR */, 239 /* NFLOG */, 242 /* IPOIB */,
+    105 /* IEEE802_11 */, 127 /* IEEE802_11_RADIO */, 192 /* PPI */,
 };
 #define FUZZ_LINK_TYPES (sizeof fuzz_link_types / sizeof fuzz_link_types[0])
 
