@@ -329,7 +329,6 @@ ps_packet_kind dissect_frame_with(const ps_dissect_config *cfg, int dlt, const u
     w.has_outer = 0;
     w.vlan_tag = 0;
     w.udp_payload_len = 0;
-    w.wlan_datapad = 0;
     cursor_init(&w.c, data, caplen);
 
     unsigned budget = DISSECT_HEADER_BUDGET;

@@ -87,7 +87,6 @@ typedef struct dissect_walk {
     uint16_t vlan_tag;            /* PS_ENCAP_VLAN_SET | the first VLAN ID since the last
                                      encapsulation, for the next one's record; 0 without */
     size_t udp_payload_len;       /* as the last UDP header said, for Teredo's check */
-    uint8_t wlan_datapad;         /* radiotap: 802.11 body padded to 4 bytes */
 } dissect_walk;
 
 static inline ps_packet_kind dissect_set_kind(ps_packet *pkt, ps_packet_kind kind)

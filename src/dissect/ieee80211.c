@@ -36,7 +36,8 @@
 #define RADIOTAP_F_DATAPAD 0x20     /* padding between the 802.11 header and the body */
 #define WLAN_FCS_LEN 4
 
-dissect_layer dissect_ieee80211(dissect_walk *w, ps_packet *pkt)
+/* datapad: radiotap's data-pad flag, the body starts on a 4-byte boundary. */
+static dissect_layer wlan_frame(dissect_walk *w, ps_packet *pkt, int datapad)
 {
     cursor *c = &w->c;
     if (!cursor_has(c, WLAN_FC_LEN))
@@ -67,8 +68,7 @@ dissect_layer dissect_ieee80211(dissect_walk *w, ps_packet *pkt)
         return layer_done(pkt, PS_PKT_NON_IP);
     if ((fc0 & WLAN_SUBTYPE_QOS) && (h[qos_at] & WLAN_QOS_AMSDU))
         return layer_done(pkt, PS_PKT_NON_IP);
-    /* Radiotap's data-pad flag: the body starts on a 4-byte boundary. */
-    if (w->wlan_datapad)
+    if (datapad)
         len = (len + 3) & ~(size_t)3;
     if (!cursor_skip(c, len))
         return layer_malformed(pkt, PS_MAL_SHORT_80211);
@@ -79,6 +79,11 @@ dissect_layer dissect_ieee80211(dissect_walk *w, ps_packet *pkt)
     uint16_t type = load_be16(llc + 6);
     cursor_skip(c, LLC_SNAP_LEN);
     return dissect_ethertype(w, pkt, type);
+}
+
+dissect_layer dissect_ieee80211(dissect_walk *w, ps_packet *pkt)
+{
+    return wlan_frame(w, pkt, 0);
 }
 
 /* Drops the frame check sequence at the end of the captured frame. */
@@ -121,6 +126,6 @@ dissect_layer dissect_radiotap(dissect_walk *w, ps_packet *pkt)
     cursor_skip(c, len);
     if ((flags & RADIOTAP_F_FCS) && !dissect_trim_fcs(w))
         return layer_malformed(pkt, PS_MAL_SHORT_80211);
-    w->wlan_datapad = (flags & RADIOTAP_F_DATAPAD) != 0;
-    return LAYER_IEEE80211;
+    /* The 802.11 frame follows; the padding flag is for it alone. */
+    return wlan_frame(w, pkt, (flags & RADIOTAP_F_DATAPAD) != 0);
 }
