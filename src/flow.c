@@ -36,6 +36,7 @@
 #include "portsniff/community_id.h"
 #include "portsniff/flow.h"
 #include "portsniff/fragment.h"
+#include "flow_zeek.h"
 
 #define INITIAL_BUCKETS 256u
 
@@ -43,13 +44,18 @@
  * malloc header, and the kernel may back a slab with one huge page, so a
  * table of a million flows needs few TLB entries. Slots are not rounded up
  * to whole cache lines: that cost 16 bytes a flow (176 -> 192), about a
- * tenth of a full table, for lines the queue prefetches anyway. */
+ * tenth of a full table, for lines the queue prefetches anyway. A table
+ * that keeps Zeek's state (ps_zeek_state, when flow records are written)
+ * has it right after each flow: its stride (t->slot) is FLOW_SLOT plus the
+ * state's 32 bytes, set at its creation. */
 #define SLAB_BYTES (2u << 20)
 #define CACHE_LINE 64u
 #define FLOW_ALIGN 16u
 #define FLOW_SLOT ((sizeof(ps_flow) + FLOW_ALIGN - 1) / FLOW_ALIGN * FLOW_ALIGN)
-#define FLOWS_PER_SLAB (SLAB_BYTES / FLOW_SLOT)
 _Static_assert(_Alignof(ps_flow) <= FLOW_ALIGN, "slots keep the flow's alignment");
+_Static_assert(FLOW_SLOT == PS_FLOW_EXT_OFFSET, "the extension follows the flow's slot");
+_Static_assert(sizeof(ps_zeek_state) % FLOW_ALIGN == 0 && _Alignof(ps_zeek_state) <= FLOW_ALIGN,
+               "slots with the extension keep the stride");
 
 /* Packets queued by flow_table_queue, oldest first. A packet waits
  * QUEUE_LEN - 1 arrivals while its memory is fetched in two steps: its
@@ -117,6 +123,9 @@ struct ps_flow_table {
     ps_flow *free_flows;           /* recycled through hash_next */
     flow_slab *slabs;
     size_t slab_used;              /* flows handed out from slabs->mem */
+    size_t slot;                   /* bytes a flow takes in a slab (flow_table_slot_size) */
+    size_t flows_per_slab;
+    int zeek;                      /* flows carry a ps_zeek_state (cfg.zeek_state) */
     int64_t next_check_ns;         /* no deadline falls before this */
     int64_t frag_check_ns;         /* nor any fragment cache entry's */
     queued_packet queue[QUEUE_LEN];
@@ -327,6 +336,12 @@ static ps_flow **buckets_alloc(uint32_t n)
 
 static int flow_is_live(const ps_flow *f);
 
+/* The Zeek state in f's slot; only for tables that keep one (t->zeek). */
+static inline ps_zeek_state *zeek_state_of(ps_flow *f)
+{
+    return (ps_zeek_state *)(void *)((char *)f + PS_FLOW_EXT_OFFSET);
+}
+
 /* Doubling keeps the load at or below one; if memory is short the table
  * keeps working with longer chains. Flows are visited in memory order, slab
  * by slab, rather than chain by chain: a chain walk touches every flow at
@@ -340,9 +355,9 @@ static void hash_grow(ps_flow_table *t)
     if (!b)
         return;
     for (flow_slab *s = t->slabs; s; s = s->next) {
-        size_t n = s == t->slabs ? t->slab_used : FLOWS_PER_SLAB;
+        size_t n = s == t->slabs ? t->slab_used : t->flows_per_slab;
         for (size_t i = 0; i < n; i++) {
-            ps_flow *f = (ps_flow *)((char *)s->mem + i * FLOW_SLOT);
+            ps_flow *f = (ps_flow *)(void *)((char *)s->mem + i * t->slot);
             if (!flow_is_live(f))
                 continue;
             ps_flow **head = &b[f->hash & (nbuckets - 1)];
@@ -612,6 +627,9 @@ ps_flow_table *flow_table_create(const ps_flow_config *cfg, ps_flow_end_fn on_en
     t->cfg = *cfg;
     t->on_end = on_end;
     t->ctx = ctx;
+    t->zeek = cfg->zeek_state != 0;
+    t->slot = FLOW_SLOT + (t->zeek ? sizeof(ps_zeek_state) : 0);
+    t->flows_per_slab = SLAB_BYTES / t->slot;
     t->buckets = buckets_alloc(INITIAL_BUCKETS);
     t->next_check_ns = INT64_MAX;
     t->frag_check_ns = INT64_MAX;
@@ -666,7 +684,7 @@ static ps_flow *flow_alloc(ps_flow_table *t)
     if (f) {
         t->free_flows = f->hash_next;
     } else {
-        if (!t->slabs || t->slab_used == FLOWS_PER_SLAB) {
+        if (!t->slabs || t->slab_used == t->flows_per_slab) {
             flow_slab *s = malloc(sizeof(*s));
             void *mem = s ? aligned_alloc(SLAB_BYTES, SLAB_BYTES) : NULL;
             if (!mem) {
@@ -682,9 +700,10 @@ static ps_flow *flow_alloc(ps_flow_table *t)
             t->slabs = s;
             t->slab_used = 0;
         }
-        f = (ps_flow *)((char *)t->slabs->mem + t->slab_used++ * FLOW_SLOT);
+        f = (ps_flow *)(void *)((char *)t->slabs->mem + t->slab_used++ * t->slot);
     }
-    memset(f, 0, sizeof(*f));
+    memset(f, 0, t->slot);
+    f->has_zeek = (uint8_t)t->zeek;
     return f;
 }
 
@@ -730,6 +749,8 @@ static void flow_active_restart(ps_flow_table *t, ps_flow *f)
         t->on_end(f, t->ctx);
     f->end_reason = PS_END_NONE;
     memset(f->dir, 0, sizeof(f->dir));
+    if (t->zeek)
+        memset(zeek_state_of(f), 0, sizeof(ps_zeek_state));
     f->sctp_chunks = 0;
     f->dccp_types = 0;
 }
@@ -964,7 +985,13 @@ static void flow_start_closing(ps_flow_table *t, ps_flow *f, int reason)
 static void update_protocol_state(ps_flow_table *t, ps_flow *f, const ps_packet *p, int sender_is_b)
 {
     switch (p->transport) {
+    case PS_TRANSPORT_UDP:
+        if (t->zeek)
+            zeek_track_udp(zeek_state_of(f), p, sender_is_b);
+        break;
     case PS_TRANSPORT_TCP:
+        if (t->zeek)
+            zeek_track_tcp(zeek_state_of(f), p, sender_is_b);
         if (p->tcp_flags & PS_TCP_RST)
             flow_start_closing(t, f, PS_END_RST);
         if (p->tcp_flags & PS_TCP_FIN) {
@@ -1168,14 +1195,16 @@ static void queue_pop(ps_flow_table *t)
 }
 
 /* Every line the slot touches: a packed slot may straddle one more line
- * than its size needs. */
-static void prefetch_flow(const ps_flow *f)
+ * than its size needs; the extension, if any, ends in the last. */
+static void prefetch_flow(const ps_flow_table *t, const ps_flow *f)
 {
     const char *p = (const char *)f;
     __builtin_prefetch(p, 1);
     __builtin_prefetch(p + CACHE_LINE, 1);
     __builtin_prefetch(p + 2 * CACHE_LINE, 1);
     __builtin_prefetch(p + sizeof(ps_flow) - 1, 1);
+    if (t->zeek)
+        __builtin_prefetch(p + t->slot - 1, 1);
 }
 
 /* The queued packet that arrived `stage` arrivals before the newest. */
@@ -1209,7 +1238,7 @@ void flow_table_commit(ps_flow_table *t)
     if (m) {
         const ps_flow *f = t->buckets[m->hash & t->mask];
         if (f)
-            prefetch_flow(f);
+            prefetch_flow(t, f);
     }
 }
 
@@ -1252,6 +1281,11 @@ void flow_table_contexts(const ps_flow_table *t, uint64_t *numbered, uint64_t *s
 const ps_tunnel_table *flow_table_tunnels(const ps_flow_table *t)
 {
     return t->tunnels;
+}
+
+size_t flow_table_slot_size(const ps_flow_table *t)
+{
+    return t->slot;
 }
 
 const ps_flow_counters *flow_table_counters(const ps_flow_table *t)

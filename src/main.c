@@ -106,7 +106,7 @@ static void usage(FILE *out)
           "  -n, -nn          accepted for tcpdump's sake: portsniff resolves no names\n"
           "  -l               write each flow record out as it ends (line-buffered)\n"
           "  -v               text records add basis, registry status, VLAN, other services,\n"
-          "                   Community ID, description\n"
+          "                   Community ID, tunnel, Zeek history, payload bytes, description\n"
           "  -t, -tt, -tttt   text records: no time, epoch seconds, date and time\n"
           "  --flows=FMT      flow records: text (default), csv, json, zeek (conn.log), none\n"
           "  --report=FMT     per-service report: text (default), csv, json, html, none\n"
@@ -875,6 +875,10 @@ static int init_workers(const options *o, const ps_registry *reg, ps_flow_sink *
 {
     ps_flow_config cfg = o->flow;
 
+    /* Zeek's history and payload bytes are kept per flow only for flow
+     * records (IPFIX does not export them): with -q the flows stay smaller
+     * and their packets skip the work. */
+    cfg.zeek_state = sink != NULL;
     if (n > 1) {
         cfg.max_flows = cfg.max_flows / (size_t)n ? cfg.max_flows / (size_t)n : 1;
         cfg.max_fragments = cfg.max_fragments / (size_t)n ? cfg.max_fragments / (size_t)n : 1;

@@ -856,6 +856,207 @@ static void test_live_rounds_reusing_tuples(void **state)
     flow_table_destroy(t);
 }
 
+/* A TCP segment with sequence number, acknowledgment and payload. */
+static ps_packet seg(int64_t ts, int from_client, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
+{
+    ps_packet p = from_client ? c2s(ts, flags) : s2c(ts, flags);
+    p.tcp_seq = seq;
+    p.tcp_ack = ack;
+    p.payload_len = len;
+    return p;
+}
+
+/* What a flow table handed over of Zeek's fields, flow by flow. */
+typedef struct zeek_seen {
+    size_t n;
+    struct {
+        int has_state;
+        char history[16];
+        uint64_t orig_bytes, resp_bytes;
+        int end_reason;
+    } rec[4];
+} zeek_seen;
+
+static void record_zeek(const ps_flow *f, void *ctx)
+{
+    zeek_seen *z = ctx;
+    assert_true(z->n < 4);
+    z->rec[z->n].has_state = flow_zeek_state(f) != NULL;
+    flow_history(f, z->rec[z->n].history, sizeof(z->rec[z->n].history));
+    z->rec[z->n].orig_bytes = flow_payload_bytes(f, f->orig);
+    z->rec[z->n].resp_bytes = flow_payload_bytes(f, !f->orig);
+    z->rec[z->n].end_reason = f->end_reason;
+    z->n++;
+}
+
+/* Runs the packets through a table that keeps Zeek's state (zeek_state) or
+ * not, flushes it, and returns what it handed over; *slot receives its
+ * slot size. */
+static zeek_seen run_zeek(const ps_flow_config *cfg, const ps_packet *pkts, size_t n, size_t *slot)
+{
+    zeek_seen z;
+    memset(&z, 0, sizeof(z));
+    ps_flow_table *t = flow_table_create(cfg, record_zeek, &z);
+    assert_non_null(t);
+    for (size_t i = 0; i < n; i++)
+        flow_table_packet(t, &pkts[i]);
+    flow_table_flush(t, PS_END_EOF);
+    if (slot)
+        *slot = flow_table_slot_size(t);
+    flow_table_destroy(t);
+    return z;
+}
+
+static void assert_zeek_n(const ps_packet *pkts, size_t n, const char *history, uint64_t orig_bytes,
+                          uint64_t resp_bytes)
+{
+    ps_flow_config cfg = config();
+    cfg.zeek_state = 1;
+    zeek_seen z = run_zeek(&cfg, pkts, n, NULL);
+    assert_int_equal(z.n, 1);
+    assert_true(z.rec[0].has_state);
+    assert_string_equal(z.rec[0].history, history);
+    assert_int_equal(z.rec[0].orig_bytes, orig_bytes);
+    assert_int_equal(z.rec[0].resp_bytes, resp_bytes);
+}
+#define assert_zeek(pkts, history, orig_bytes, resp_bytes) \
+    assert_zeek_n(pkts, sizeof(pkts) / sizeof(pkts[0]), history, orig_bytes, resp_bytes)
+
+/* Zeek's history letters and orig_bytes/resp_bytes from sequence numbers. */
+static void test_zeek_history_and_payload(void **state)
+{
+    (void)state;
+    /* Handshake, 100 bytes up, 300 down, a retransmission, FINs both ways. */
+    ps_packet full[] = {
+        seg(1 * S, 1, PS_TCP_SYN, 1000, 0, 0),
+        seg(1 * S + 1, 0, PS_TCP_SYN | PS_TCP_ACK, 5000, 1001, 0),
+        seg(1 * S + 2, 1, PS_TCP_ACK, 1001, 5001, 0),
+        seg(1 * S + 3, 1, PS_TCP_ACK | PS_TCP_PSH, 1001, 5001, 100),
+        seg(1 * S + 4, 0, PS_TCP_ACK, 5001, 1101, 0),
+        seg(1 * S + 5, 0, PS_TCP_ACK | PS_TCP_PSH, 5001, 1101, 300),
+        seg(1 * S + 6, 1, PS_TCP_ACK | PS_TCP_PSH, 1001, 5301, 100),
+        seg(1 * S + 7, 1, PS_TCP_FIN | PS_TCP_ACK, 1101, 5301, 0),
+        seg(1 * S + 8, 0, PS_TCP_FIN | PS_TCP_ACK, 5301, 1102, 0),
+        seg(1 * S + 9, 1, PS_TCP_ACK, 1102, 5302, 0),
+    };
+    assert_zeek(full, "ShADadFf", 100, 300);
+
+    /* The SYN+ACK seen first still makes the client the originator: its
+     * letters are upper case. */
+    ps_packet reply_first[] = {full[1], full[0], full[2]};
+    assert_zeek(reply_first, "hSA", 0, 0);
+
+    /* A segment the capture missed counts by the peer's acknowledgment:
+     * 1001-1200 acknowledged, 1101-1200 never seen. */
+    ps_packet missed[] = {full[0], full[1], full[2], full[3],
+                          seg(1 * S + 4, 0, PS_TCP_ACK, 5001, 1201, 0)};
+    assert_zeek(missed, "ShADa", 200, 0);
+
+    /* Data on a FIN counts; the FIN is F, not D, as in Zeek. */
+    ps_packet fin_data[] = {full[0], full[1], seg(1 * S + 2, 1, PS_TCP_FIN | PS_TCP_ACK, 1001, 5001, 40)};
+    assert_zeek(fin_data, "ShF", 40, 0);
+
+    /* A partial connection: sides seen without their SYN start just before
+     * their first segment. */
+    ps_packet partial[] = {seg(1 * S, 1, PS_TCP_ACK, 7000, 9000, 50),
+                           seg(1 * S + 1, 0, PS_TCP_ACK, 9000, 7050, 0)};
+    assert_zeek(partial, "Da", 50, 0);
+
+    /* Rejected: SYN, then RST+ACK; a RST's payload and ACK are not counted. */
+    ps_packet rej[] = {seg(1 * S, 1, PS_TCP_SYN, 1, 0, 0),
+                       seg(1 * S + 1, 0, PS_TCP_RST | PS_TCP_ACK, 0, 2, 20)};
+    assert_zeek(rej, "Sr", 0, 0);
+
+    /* SYN with FIN is Q; FIN with RST is I; each letter once per side. */
+    ps_packet odd[] = {seg(1 * S, 1, PS_TCP_SYN | PS_TCP_FIN, 1, 0, 0),
+                       seg(1 * S + 1, 1, PS_TCP_SYN | PS_TCP_FIN, 1, 0, 0),
+                       seg(1 * S + 2, 0, PS_TCP_FIN | PS_TCP_RST, 9, 0, 0)};
+    assert_zeek(odd, "Qi", 0, 0);
+
+    /* Sequence numbers wrap at 2^32; beyond 4 GiB the count goes on (five
+     * segments of 1 GiB each). */
+    ps_packet wrap[] = {seg(1 * S, 1, PS_TCP_SYN, 0xffffff00u, 0, 0),
+                        seg(1 * S + 1, 1, PS_TCP_ACK, 0xffffff01u, 0, 0x200)};
+    assert_zeek(wrap, "SD", 0x200, 0);
+    ps_packet big[6];
+    big[0] = seg(1 * S, 1, PS_TCP_SYN, 0x80000000u, 0, 0);
+    for (uint32_t i = 0; i < 5; i++)
+        big[i + 1] = seg(1 * S + 1 + i, 1, PS_TCP_ACK, 0x80000001u + i * 0x40000000u, 0, 0x40000000u);
+    assert_zeek(big, "SD", 5ull << 30, 0);
+
+    /* UDP: D and d once per side, the UDP payload summed. */
+    ps_packet udp[4];
+    for (int i = 0; i < 3; i++) {
+        udp[i] = make_pkt(1 * S + i, PS_TRANSPORT_UDP, "10.0.0.1", 5000, "10.0.0.2", 53);
+        udp[i].payload_len = 10u * (uint32_t)(i + 1);
+    }
+    udp[3] = make_pkt(1 * S + 3, PS_TRANSPORT_UDP, "10.0.0.2", 53, "10.0.0.1", 5000);
+    udp[3].payload_len = 5;
+    assert_zeek(udp, "Dd", 60, 5);
+}
+
+/* A table that writes no flow records (-q, --flows=none) keeps no Zeek
+ * state: its slots are the flow alone, rounded up to 16 bytes, and its flows
+ * report no history and no payload bytes. One that writes records keeps
+ * 32 bytes more a flow. */
+static void test_zeek_state_only_with_records(void **state)
+{
+    (void)state;
+    ps_packet pkts[] = {
+        seg(1 * S, 1, PS_TCP_SYN, 1000, 0, 0),
+        seg(1 * S + 1, 0, PS_TCP_SYN | PS_TCP_ACK, 5000, 1001, 0),
+        seg(1 * S + 2, 1, PS_TCP_ACK | PS_TCP_PSH, 1001, 5001, 100),
+        seg(1 * S + 3, 0, PS_TCP_ACK, 5001, 1101, 0),
+    };
+    ps_flow_config cfg = config();
+    size_t slot;
+    zeek_seen z = run_zeek(&cfg, pkts, 4, &slot);
+    assert_int_equal(slot, (sizeof(ps_flow) + 15) / 16 * 16);
+    assert_int_equal(slot, PS_FLOW_EXT_OFFSET);
+    assert_int_equal(z.n, 1);
+    assert_false(z.rec[0].has_state);
+    assert_string_equal(z.rec[0].history, "");
+    assert_int_equal(z.rec[0].orig_bytes, 0);
+    assert_int_equal(z.rec[0].resp_bytes, 0);
+
+    cfg.zeek_state = 1;
+    z = run_zeek(&cfg, pkts, 4, &slot);
+    assert_int_equal(sizeof(ps_zeek_state), 32);
+    assert_int_equal(slot, PS_FLOW_EXT_OFFSET + 32);
+    assert_int_equal(z.n, 1);
+    assert_true(z.rec[0].has_state);
+    assert_string_equal(z.rec[0].history, "ShDa");
+    assert_int_equal(z.rec[0].orig_bytes, 100);
+    assert_int_equal(z.rec[0].resp_bytes, 0);
+}
+
+/* An active timeout hands the record over and starts Zeek's fields anew for
+ * the next one, as the counters are. */
+static void test_zeek_state_after_active_timeout(void **state)
+{
+    (void)state;
+    ps_packet pkts[] = {
+        seg(1 * S, 1, PS_TCP_SYN, 1000, 0, 0),
+        seg(1 * S + 1, 0, PS_TCP_SYN | PS_TCP_ACK, 5000, 1001, 0),
+        seg(1 * S + 2, 1, PS_TCP_ACK | PS_TCP_PSH, 1001, 5001, 100),
+        seg(20 * S, 1, PS_TCP_ACK | PS_TCP_PSH, 1101, 5001, 50),
+        seg(20 * S + 1, 0, PS_TCP_ACK, 5001, 1151, 0),
+    };
+    ps_flow_config cfg = config();
+    cfg.active_timeout_ns = 10 * S;
+    cfg.zeek_state = 1;
+    zeek_seen z = run_zeek(&cfg, pkts, 5, NULL);
+    assert_int_equal(z.n, 2);
+    assert_int_equal(z.rec[0].end_reason, PS_END_ACTIVE);
+    assert_string_equal(z.rec[0].history, "ShD");
+    assert_int_equal(z.rec[0].orig_bytes, 100);
+    /* The sides are seen without their SYN now: each starts just before its
+     * first segment, as Zeek's partial connections do. */
+    assert_string_equal(z.rec[1].history, "Da");
+    assert_int_equal(z.rec[1].orig_bytes, 50);
+    assert_int_equal(z.rec[1].resp_bytes, 0);
+}
+
 static void test_vlan_of_first_packet(void **state)
 {
     (void)state;
@@ -897,6 +1098,9 @@ int main(void)
         cmocka_unit_test(test_many_short_flows_then_idle),
         cmocka_unit_test(test_live_rounds_reusing_tuples),
         cmocka_unit_test(test_vlan_of_first_packet),
+        cmocka_unit_test(test_zeek_history_and_payload),
+        cmocka_unit_test(test_zeek_state_only_with_records),
+        cmocka_unit_test(test_zeek_state_after_active_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

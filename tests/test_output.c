@@ -43,10 +43,36 @@ static const char *capture_close(capture *c)
     return c->buf;
 }
 
+/* A flow and the Zeek state that a flow table writing records keeps right
+ * after it in its slot (flow_zeek_state). */
+typedef struct flow_slot {
+    ps_flow f;
+    ps_zeek_state z;
+} flow_slot;
+_Static_assert(offsetof(flow_slot, z) == PS_FLOW_EXT_OFFSET, "the slot's layout is the table's");
+
+/* The Zeek state of the web flow below: history ShADadFf (a is the
+ * originator) and 300 bytes of payload up, 2400 down, with their SYN and
+ * FIN octets. */
+static ps_zeek_state web_zeek(void)
+{
+    ps_zeek_state z;
+    memset(&z, 0, sizeof(z));
+    z.letters[0] = z.letters[1] = PS_HIST_SYN | PS_HIST_ACK | PS_HIST_DATA | PS_HIST_FIN;
+    /* S h A D a d F f: nibbles 0 9 2 3 a b 4 c from bit 0, 8 letters */
+    z.history = 0xc4ba3290ull | 8ull << PS_HISTORY_COUNT_SHIFT;
+    z.payload[0] = 302;
+    z.payload[1] = 2402;
+    z.seq_started = 3;
+    return z;
+}
+
 /* What a sink of format fmt writes (begin, the records, end) through an
- * output file, read back; free it. */
-static char *render_with(const char *fmt, unsigned flags, uint16_t seed, size_t n, const ps_flow *flows,
-                         const ps_label *labels)
+ * output file, read back; free it. With zeek, each flow is written from a
+ * slot that holds that Zeek state after it (as a table writing records
+ * keeps); without, as a table that keeps none (-q) would hand it over. */
+static char *render_zeek(const char *fmt, unsigned flags, uint16_t seed, size_t n, const ps_flow *flows,
+                         const ps_label *labels, const ps_zeek_state *zeek)
 {
     char dir[] = "/tmp/test_output.XXXXXX", path[64];
     assert_non_null(mkdtemp(dir));
@@ -59,8 +85,15 @@ static char *render_with(const char *fmt, unsigned flags, uint16_t seed, size_t 
     assert_non_null(s);
     s->community_id_seed = seed;
     assert_int_equal(flow_sink_begin(s), 0);
-    for (size_t i = 0; i < n; i++)
-        flow_sink_write(s, &flows[i], &labels[i], NULL);
+    for (size_t i = 0; i < n; i++) {
+        flow_slot slot;
+        memset(&slot, 0, sizeof(slot));
+        slot.f = flows[i];
+        slot.f.has_zeek = zeek != NULL;
+        if (zeek)
+            slot.z = *zeek;
+        flow_sink_write(s, &slot.f, &labels[i], NULL);
+    }
     assert_int_equal(flow_sink_end(s), 0);
     assert_int_equal(s->records, n);
     flow_sink_free(s);
@@ -78,6 +111,13 @@ static char *render_with(const char *fmt, unsigned flags, uint16_t seed, size_t 
     unlink(path);
     rmdir(dir);
     return buf;
+}
+
+static char *render_with(const char *fmt, unsigned flags, uint16_t seed, size_t n, const ps_flow *flows,
+                         const ps_label *labels)
+{
+    ps_zeek_state z = web_zeek();
+    return render_zeek(fmt, flags, seed, n, flows, labels, &z);
 }
 
 static char *render(const char *fmt, size_t n, const ps_flow *flows, const ps_label *labels)
@@ -161,7 +201,8 @@ static void test_text_record(void **state)
     free(out);
     assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 0, 1, &f, &l),
         "10:00:00.123456 tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 6/520 4/2960 0.123456 "
-        "fin FSP./FS. handshake registered - - 1:c7odrNT85IbjyKXvAQ7cZPNgNEY= - \"World Wide Web HTTP\"\n");
+        "fin FSP./FS. handshake registered - - 1:c7odrNT85IbjyKXvAQ7cZPNgNEY= - ShADadFf 300/2400 "
+        "\"World Wide Web HTTP\"\n");
     free(out);
     assert_string_equal(out = render_with("text", PS_SINK_TS_DATE, 0, 1, &f, &l),
         "2026-08-17T10:00:00.123456Z tcp 10.0.0.1:49152 > 10.0.0.2:80 http/80 6/520 4/2960 "
@@ -185,13 +226,13 @@ static void test_text_record(void **state)
     assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 0, 1, &s, &l),
         "10:00:00.000000 sctp [2001:db8::2]:38412 > [2001:db8::1]:5000 "
         "(unregistered)/5000 3/330 2/200 2.000005 abort - handshake unregistered 7 - "
-        "1:JeUZMsfOPngHzq/syZ17H0vnLL0= - -\n");
+        "1:JeUZMsfOPngHzq/syZ17H0vnLL0= - - -/- -\n");
     free(out);
     /* The Community ID follows --community-id-seed (the hashes are the
      * spec's algorithm worked out independently with Python's hashlib). */
     l = web_label();
     out = render_with("text", PS_SINK_VERBOSE, 0, 1, &f, &l);
-    assert_non_null(strstr(out, " 1:c7odrNT85IbjyKXvAQ7cZPNgNEY= - \"World Wide Web HTTP\"\n"));
+    assert_non_null(strstr(out, " 1:c7odrNT85IbjyKXvAQ7cZPNgNEY= - ShADadFf 300/2400 \"World Wide Web HTTP\"\n"));
     free(out);
     out = render_with("text", PS_SINK_VERBOSE, 1, 1, &f, &l);
     assert_null(strstr(out, "1:c7odrNT85IbjyKXvAQ7cZPNgNEY="));
@@ -236,7 +277,7 @@ static void test_text_fixed_fields(void **state)
             for (char *p = line; *p; p++)
                 fields += (p == line || p[-1] == ' ') && *p != ' ';
             /* The description "World Wide Web HTTP" is four words. */
-            assert_int_equal(fields, verbose ? (strchr(line, '"') ? 21 : 18) : 11);
+            assert_int_equal(fields, verbose ? (strchr(line, '"') ? 23 : 20) : 11);
         }
         assert_int_equal(lines, 2);
         free(out);
@@ -256,7 +297,7 @@ static void test_text_description_stays_one_line(void **state)
     char *out;
     assert_string_equal(out = render_with("text", PS_SINK_VERBOSE, 0, 1, &f, &l),
         "10:00:00.123456 tcp 10.0.0.1:49152 > 10.0.0.2:80 odd/80 6/520 4/2960 0.123456 "
-        "fin none/FS. lower-port registered - - 1:c7odrNT85IbjyKXvAQ7cZPNgNEY= - \"say \\\"hi\\\"\\\\\\x0anow\"\n");
+        "fin none/FS. lower-port registered - - 1:c7odrNT85IbjyKXvAQ7cZPNgNEY= - ShADadFf 301/2400 \"say \\\"hi\\\"\\\\\\x0anow\"\n");
     free(out);
 }
 
@@ -275,6 +316,7 @@ static void test_json_record(void **state)
         "\"service_description\":\"World Wide Web HTTP\",\"label_basis\":\"handshake\","
         "\"end_reason\":\"fin\",\"orig_tcp_flags\":\"FSP.\",\"resp_tcp_flags\":\"FS.\","
         "\"uid\":\"C1SdHwrVuUCWgx69BP\",\"conn_state\":\"SF\","
+        "\"history\":\"ShADadFf\",\"orig_bytes\":300,\"resp_bytes\":2400,"
         "\"community_id\":\"1:c7odrNT85IbjyKXvAQ7cZPNgNEY=\"}\n");
     free(out);
 
@@ -289,6 +331,7 @@ static void test_json_record(void **state)
         "\"label_basis\":\"handshake\",\"end_reason\":\"abort\",\"vlan\":7,"
         "\"sctp_chunks\":[\"DATA\",\"INIT\",\"INIT_ACK\",\"CHUNK_20\"],"
         "\"uid\":\"C3kbZd900eaaU6YRQD\",\"conn_state\":\"OTH\","
+        "\"history\":null,\"orig_bytes\":null,\"resp_bytes\":null,"
         "\"community_id\":\"1:JeUZMsfOPngHzq/syZ17H0vnLL0=\"}\n");
     free(out);
 }
@@ -312,12 +355,13 @@ static void test_json_dccp_and_reserved(void **state)
                                 "\"service_description\":\"Reserved\",\"label_basis\":\"port-range\","
                                 "\"end_reason\":\"dccp-reset\",\"dccp_service_code\":1685351985,"
                                 "\"uid\":\"C"));
-    assert_non_null(strstr(out, "\",\"conn_state\":\"OTH\",\"community_id\":\"1:qKfrGVs14/VI2wLMVfhXXHfa6a0=\"}\n"));
+    assert_non_null(strstr(out, "\",\"conn_state\":\"OTH\",\"history\":null,\"orig_bytes\":null,"
+                                "\"resp_bytes\":null,\"community_id\":\"1:qKfrGVs14/VI2wLMVfhXXHfa6a0=\"}\n"));
     assert_null(strstr(out, "tcp_flags"));
     free(out);
 
     out = render_with("text", PS_SINK_VERBOSE, 0, 1, &f, &l);
-    assert_non_null(strstr(out, " (reserved)/80 6/520 4/2960 0.123456 dccp-reset - port-range reserved - - 1:qKfrGVs14/VI2wLMVfhXXHfa6a0= - \"Reserved\"\n"));
+    assert_non_null(strstr(out, " (reserved)/80 6/520 4/2960 0.123456 dccp-reset - port-range reserved - - 1:qKfrGVs14/VI2wLMVfhXXHfa6a0= - - -/- \"Reserved\"\n"));
     free(out);
 }
 
@@ -351,7 +395,7 @@ static void test_other_services_and_port_service(void **state)
     out = render_with("text", PS_SINK_VERBOSE, 0, 1, &f, &l);
     assert_string_equal(out, "10:00:00.123456 tcp 10.0.0.1:49152 > 10.0.0.2:2049 nfs/2049 6/520 4/2960 "
                              "0.123456 fin FSP./FS. handshake registered - shilp|other-nfs "
-                             "1:v10pUzO1lvZCVL1wydNKJCsEm30= - \"Network File System\"\n");
+                             "1:v10pUzO1lvZCVL1wydNKJCsEm30= - ShADadFf 300/2400 \"Network File System\"\n");
     free(out);
 
     /* DCCP: the code names http, the port alone says nfs. */
@@ -391,13 +435,16 @@ static void test_csv_records(void **state)
         "orig_ip_bytes,resp_ip_bytes,orig_frame_bytes,resp_frame_bytes,service,service_status,"
         "service_port,service_description,label_basis,end_reason,vlan,orig_tcp_flags,"
         "resp_tcp_flags,sctp_chunks,dccp_service_code,service_also,port_service,expected_service_code,"
-        "uid,conn_state,community_id,tunnel\n"
+        "uid,conn_state,history,orig_bytes,resp_bytes,community_id,tunnel\n"
         "1786960800.123456,0.123456,tcp,10.0.0.1,49152,10.0.0.2,80,6,4,436,2880,520,2960,"
-        "http,registered,80,World Wide Web HTTP,handshake,fin,,FSP.,FS.,,,,,,C1SdHwrVuUCWgx69BP,SF,1:c7odrNT85IbjyKXvAQ7cZPNgNEY=,\n"
+        "http,registered,80,World Wide Web HTTP,handshake,fin,,FSP.,FS.,,,,,,C1SdHwrVuUCWgx69BP,SF,ShADadFf,300,2400,"
+        "1:c7odrNT85IbjyKXvAQ7cZPNgNEY=,\n"
         "1786960800.000000,2.000005,sctp,2001:db8::2,38412,2001:db8::1,5000,3,2,300,180,330,200,"
-        ",unregistered,5000,,handshake,abort,7,,,DATA|INIT|INIT_ACK|CHUNK_20,,,,,C3kbZd900eaaU6YRQD,OTH,1:JeUZMsfOPngHzq/syZ17H0vnLL0=,\n"
+        ",unregistered,5000,,handshake,abort,7,,,DATA|INIT|INIT_ACK|CHUNK_20,,,,,C3kbZd900eaaU6YRQD,OTH,,,,"
+        "1:JeUZMsfOPngHzq/syZ17H0vnLL0=,\n"
         "1786960800.123456,0.123456,tcp,10.0.0.1,49152,10.0.0.2,80,6,4,436,2880,520,2960,"
-        "http,registered,80,\"one, \"\"two\"\"\",handshake,fin,,FSP.,FS.,,,,,,C1SdHwrVuUCWgx69BP,SF,1:c7odrNT85IbjyKXvAQ7cZPNgNEY=,\n");
+        "http,registered,80,\"one, \"\"two\"\"\",handshake,fin,,FSP.,FS.,,,,,,C1SdHwrVuUCWgx69BP,SF,ShADadFf,300,2400,"
+        "1:c7odrNT85IbjyKXvAQ7cZPNgNEY=,\n");
     free(out);
 }
 
@@ -478,6 +525,28 @@ static void test_uid(void **state)
 
 /* Zeek's TSV conn.log: the header, a row with "-" for unset values, and
  * escapes of what would break a field. */
+/* A flow from a table that keeps no Zeek state (no flow records written:
+ * -q) has no history and no payload bytes, in every format. */
+static void test_zeek_fields_need_state(void **state)
+{
+    (void)state;
+    ps_flow f = web_flow();
+    ps_label l = web_label();
+    char *out = render_zeek("json", 0, 0, 1, &f, &l, NULL);
+    assert_non_null(strstr(out, "\"conn_state\":\"SF\",\"history\":null,\"orig_bytes\":null,"
+                                "\"resp_bytes\":null,\"community_id\":"));
+    free(out);
+    out = render_zeek("csv", 0, 0, 1, &f, &l, NULL);
+    assert_non_null(strstr(out, ",C1SdHwrVuUCWgx69BP,SF,,,,1:c7odrNT85IbjyKXvAQ7cZPNgNEY=,\n"));
+    free(out);
+    out = render_zeek("text", PS_SINK_VERBOSE, 0, 1, &f, &l, NULL);
+    assert_non_null(strstr(out, " 1:c7odrNT85IbjyKXvAQ7cZPNgNEY= - - -/- \"World Wide Web HTTP\"\n"));
+    free(out);
+    out = render_zeek("zeek", 0, 0, 1, &f, &l, NULL);
+    assert_non_null(strstr(out, "\ttcp\thttp\t0.123456\t-\t-\tSF\t-\t6\t436\t4\t2880\t"));
+    free(out);
+}
+
 static void test_zeek_log(void **state)
 {
     (void)state;
@@ -490,13 +559,20 @@ static void test_zeek_log(void **state)
     static const char head[] = "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n"
                                "#unset_field\t-\n#path\tconn\n#open\t";
     assert_true(strncmp(out, head, sizeof(head) - 1) == 0);
-    assert_non_null(strstr(out, "\n#fields\tts\tduration\tproto\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\t"));
-    assert_non_null(strstr(out, "\n#types\ttime\tinterval\tenum\taddr\tport\taddr\tport\tcount\t"));
-    assert_non_null(strstr(out, "\n1786960800.123456\t0.123456\ttcp\t10.0.0.1\t49152\t10.0.0.2\t80\t6\t4\t"
-                                "436\t2880\t520\t2960\thttp\tregistered\t80\ttab\\x09here, back\\x5cslash\t"
-                                "handshake\tfin\t-\tFSP.\tFS.\t-\t-\t-\t-\t-\tC1SdHwrVuUCWgx69BP\tSF\t"
-                                "1:c7odrNT85IbjyKXvAQ7cZPNgNEY=\t-\n#close\t"));
-    assert_non_null(strstr(out, "\tuid\tconn_state\tcommunity_id\ttunnel\n#types\t"));
+    /* Zeek's conn.log columns in Zeek's order, then portsniff's own. */
+    assert_non_null(strstr(out, "\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\t"
+                                "service\tduration\torig_bytes\tresp_bytes\tconn_state\thistory\t"
+                                "orig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\t"
+                                "orig_frame_bytes\tresp_frame_bytes\tservice_status\tservice_port\t"
+                                "service_description\tlabel_basis\tend_reason\tvlan\torig_tcp_flags\t"
+                                "resp_tcp_flags\tsctp_chunks\tdccp_service_code\tservice_also\t"
+                                "port_service\texpected_service_code\tcommunity_id\ttunnel\n#types\t"));
+    assert_non_null(strstr(out, "\n#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\t"
+                                "interval\tcount\tcount\tstring\tstring\tcount\tcount\tcount\tcount\t"));
+    assert_non_null(strstr(out, "\n1786960800.123456\tC1SdHwrVuUCWgx69BP\t10.0.0.1\t49152\t10.0.0.2\t80\t"
+                                "tcp\thttp\t0.123456\t300\t2400\tSF\tShADadFf\t6\t436\t4\t2880\t520\t2960\t"
+                                "registered\t80\ttab\\x09here, back\\x5cslash\thandshake\tfin\t-\tFSP.\tFS.\t"
+                                "-\t-\t-\t-\t-\t1:c7odrNT85IbjyKXvAQ7cZPNgNEY=\t-\n#close\t"));
     free(out);
 }
 
@@ -631,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_conn_state),
         cmocka_unit_test(test_uid),
         cmocka_unit_test(test_zeek_log),
+        cmocka_unit_test(test_zeek_fields_need_state),
         cmocka_unit_test(test_json_record),
         cmocka_unit_test(test_json_dccp_and_reserved),
         cmocka_unit_test(test_other_services_and_port_service),

@@ -5,12 +5,13 @@
 #                                  fuzzers and sanitizers, valgrind, ndpiReader for the benchmark,
 #                                  jq, sqlite3, bro-cut (bro-aux) and strace that read and watch
 #                                  the outputs in tests; chromium and tidy for the HTML report;
-#                                  tcpreplay to replay traffic into the live tests' veth pair)
+#                                  tcpreplay to replay traffic into the live tests' veth pair;
+#                                  python3-scapy to write the small TCP captures e2e_zeek_history checks)
 set -eu
 
 pkgs="gcc libc6-dev make cmake pkg-config libpcap-dev uthash-dev nettle-dev libfixbuf-dev"
 if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs libcmocka-dev tshark tcpdump iproute2 python3 procps clang libclang-rt-14-dev valgrind time libndpi-bin jq gzip nfdump libfixbuf-tools sqlite3 strace util-linux git curl bro-aux chromium tidy tcpreplay"
+    pkgs="$pkgs libcmocka-dev tshark tcpdump iproute2 python3 procps clang libclang-rt-14-dev valgrind time libndpi-bin jq gzip nfdump libfixbuf-tools sqlite3 strace util-linux git curl bro-aux chromium tidy tcpreplay python3-scapy"
 fi
 
 missing=""

@@ -23,6 +23,43 @@ typedef struct ps_flow_key {
                                 bytes. */
 } ps_flow_key;
 
+/* Zeek's history letters a side can send (each recorded once per side), as
+ * bits of ps_zeek_state.letters[], and their codes in ps_zeek_state.history. */
+enum {
+    PS_HIST_SYN = 0x01,      /* S (SYN) or H (SYN+ACK), whichever came first */
+    PS_HIST_ACK = 0x02,      /* A: a pure ACK */
+    PS_HIST_DATA = 0x04,     /* D: payload */
+    PS_HIST_FIN = 0x08,      /* F */
+    PS_HIST_RST = 0x10,      /* R */
+    PS_HIST_MULTI = 0x20,    /* Q: SYN with FIN or RST */
+    PS_HIST_FIN_RST = 0x40   /* I: FIN with RST */
+};
+#define PS_HIST_LETTERS "SHADFRQI"   /* ps_zeek_state.history codes 0-7 */
+#define PS_HISTORY_COUNT_SHIFT 60
+
+/* What Zeek's history, orig_bytes and resp_bytes need of one flow. It is not
+ * part of ps_flow: a flow table created with ps_flow_config.zeek_state keeps
+ * it right after each flow, in the same slot (flow_zeek_state); one created
+ * without it (no flow records written: -q, --flows=none) neither keeps nor
+ * updates it, and its flows take no more memory. Indexes [0] and [1] are
+ * endpoints a and b, as ps_flow.dir. */
+typedef struct ps_zeek_state {
+    /* Each letter a side sent, in the order first seen, 4 bits each from
+     * bit 0 (code into PS_HIST_LETTERS, bit 3 set when endpoint b sent it),
+     * at most 14; their count in bits 60-63. */
+    uint64_t history;
+    /* Payload bytes per side, low 32 bits; bytes_hi[] holds bits 32-39.
+     * TCP: the sequence space from seq_start to the highest segment end or
+     * acknowledgment seen, SYN and FIN octets included (see
+     * flow_payload_bytes); UDP: the sum of UDP lengths less their headers. */
+    uint32_t payload[2];
+    uint32_t seq_start[2];   /* TCP: the sequence number before a side's first
+                                payload byte (its ISN, or the first seq seen less one) */
+    uint8_t  letters[2];     /* PS_HIST_* letters each side sent */
+    uint8_t  bytes_hi[2];
+    uint8_t  seq_started;    /* bit n set once seq_start[n] holds side n's start */
+} ps_zeek_state;
+
 typedef struct ps_dir_stats {
     uint64_t pkts;
     uint64_t frame_bytes;    /* sum of on-wire frame lengths */
@@ -58,7 +95,9 @@ typedef struct ps_flow ps_flow;
  * link, hash, key, last_ns), counting adds the two direction blocks, and the
  * flags and protocol state follow, with the timer and age-list links that
  * the table touches once per flow. The table packs flows at a 16-byte
- * stride (src/flow.c), so those 176 bytes span three or four cache lines. */
+ * stride (src/flow.c), so those 176 bytes span three or four cache lines;
+ * a table that keeps an extension (ps_zeek_state) puts it right after the
+ * flow in the same slot. */
 struct ps_flow {
     ps_flow *hash_next;        /* table bookkeeping, private to flow.c */
     uint32_t hash;
@@ -78,7 +117,28 @@ struct ps_flow {
     uint8_t  closing;          /* set once the flow has ended by protocol; see end_reason */
     uint8_t  end_reason;       /* ps_end_reason; set when the flow is handed to the sink */
     uint8_t  fin_seen;         /* bit 0: a sent FIN, bit 1: b sent FIN */
+    uint8_t  has_zeek;         /* a ps_zeek_state follows in the slot (flow_zeek_state) */
 };
+
+/* Where a flow's extension (ps_zeek_state) sits in its slot: right after the
+ * flow, at a 16-byte boundary. */
+#define PS_FLOW_EXT_OFFSET ((sizeof(ps_flow) + 15u) / 16u * 16u)
+
+/* The flow's Zeek state, or NULL when its table keeps none (see
+ * ps_zeek_state). */
+static inline const ps_zeek_state *flow_zeek_state(const ps_flow *f)
+{
+    return f->has_zeek ? (const ps_zeek_state *)(const void *)((const char *)f + PS_FLOW_EXT_OFFSET)
+                       : NULL;
+}
+
+/* The payload bytes side `dir` (0 = endpoint a) sent, as Zeek's orig_bytes
+ * and resp_bytes: for TCP the sequence span less its SYN and FIN octets;
+ * 0 when f has no Zeek state. */
+uint64_t flow_payload_bytes(const ps_flow *f, int dir);
+/* Zeek's history string of f (at most 14 letters and a NUL); empty when f
+ * has no Zeek state. */
+void flow_history(const ps_flow *f, char *buf, size_t len);
 
 /* Accessors by role, for sinks. */
 static inline const ps_dir_stats *flow_orig_stats(const ps_flow *f) { return &f->dir[f->orig]; }
@@ -96,6 +156,8 @@ typedef struct ps_flow_config {
     size_t  max_fragments;       /* fragment cache limit */
     int64_t fragment_timeout_ns; /* how long a first fragment's ports, or later fragments
                                     waiting for their first, are kept */
+    int     zeek_state;          /* keep Zeek's history and payload bytes per flow
+                                    (ps_zeek_state): set when flow records are written */
 } ps_flow_config;
 
 #define PS_DEFAULT_IDLE_TIMEOUT_S    60
@@ -161,6 +223,9 @@ void flow_table_flush(ps_flow_table *t, ps_end_reason reason);
 void flow_table_foreach(const ps_flow_table *t, void (*fn)(const ps_flow *, void *), void *ctx);
 size_t flow_table_count(const ps_flow_table *t);
 const ps_flow_counters *flow_table_counters(const ps_flow_table *t);
+/* Bytes each flow takes in the table's slabs: sizeof(ps_flow) rounded up to
+ * 16, plus a ps_zeek_state when the table keeps them. */
+size_t flow_table_slot_size(const ps_flow_table *t);
 
 /* The key of a packet outside any VNI (context 0); the flow table numbers
  * a tunnelled packet's context itself. */

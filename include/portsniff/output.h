@@ -114,6 +114,9 @@ typedef enum ps_field_id {
     PS_F_EXPECTED_SERVICE_CODE,
     PS_F_UID,
     PS_F_CONN_STATE,
+    PS_F_HISTORY,
+    PS_F_ORIG_BYTES,
+    PS_F_RESP_BYTES,
     PS_F_COMMUNITY_ID,
     PS_F_TUNNEL,
     PS_F_COUNT

@@ -173,6 +173,7 @@ typedef struct ps_packet {
     uint8_t  vlan_depth;     /* number of 802.1Q/802.1ad tags */
     uint16_t vlan_id;        /* outermost VLAN ID, 0 when untagged */
     uint16_t sport, dport;   /* ICMP: the type, and its counterpart or the code */
+    uint16_t l3_off;         /* offset of the IP header in the frame (capped at 65535) */
     uint32_t frag_id;        /* IPv4 identification or IPv6 fragment identification */
     uint8_t  src[16];        /* IPv4 addresses use the first 4 bytes, the rest is zero */
     uint8_t  dst[16];
@@ -180,6 +181,10 @@ typedef struct ps_packet {
     uint8_t  dccp_type;      /* PS_DCCP_* */
     uint8_t  dccp_has_service_code;
     uint32_t dccp_service_code;
+    uint32_t tcp_seq, tcp_ack;   /* TCP sequence and acknowledgment numbers */
+    uint32_t payload_len;    /* TCP: segment payload as the IP header's length says;
+                                UDP: the UDP length less its header (both of the
+                                layer above, as the addresses) */
     /* The encapsulation record: what the frame was found in, outermost
      * first. Addresses, ports and ip_bytes above are the innermost layer's. */
     uint8_t  encap_depth;

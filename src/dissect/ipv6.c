@@ -80,6 +80,7 @@ static dissect_layer ipv6_walk(dissect_walk *w, ps_packet *pkt, uint8_t nh)
 dissect_layer dissect_ipv6(dissect_walk *w, ps_packet *pkt)
 {
     cursor *c = &w->c;
+    size_t ip_offset = cursor_offset(c);
     uint8_t first, next;
     uint16_t payload_len;
 
@@ -97,6 +98,7 @@ dissect_layer dissect_ipv6(dissect_walk *w, ps_packet *pkt)
     cursor_skip(c, IPV6_HEADER_LEN);
 
     pkt->family = 6;
+    pkt->l3_off = ip_offset < UINT16_MAX ? (uint16_t)ip_offset : UINT16_MAX;
     pkt->ip_bytes = IPV6_HEADER_LEN + (uint32_t)payload_len;
     /* Payload length 0 is a jumbogram (RFC 2675) whose length sits in a
      * hop-by-hop option: the captured bytes are all there is to bound it. */

@@ -14,6 +14,9 @@ dissect_layer dissect_tcp(dissect_walk *w, ps_packet *pkt)
     const uint8_t *h = cursor_here(c);
     uint16_t sport = load_be16(h), dport = load_be16(h + 2);
     uint8_t offset_byte = h[12], flags = h[13];
+    size_t tcp_offset = cursor_offset(c);
+    pkt->tcp_seq = load_be32(h + 4);
+    pkt->tcp_ack = load_be32(h + 8);
     cursor_skip(c, TCP_HEADER_MIN);
     pkt->transport = PS_TRANSPORT_TCP;
     pkt->sport = sport;
@@ -21,5 +24,11 @@ dissect_layer dissect_tcp(dissect_walk *w, ps_packet *pkt)
     if (offset_byte >> 4 < TCP_OFFSET_MIN)
         return layer_malformed(pkt, PS_MAL_BAD_TCP_OFFSET);
     pkt->tcp_flags = flags;
+    /* The payload as the IP header's length says (a snaplen may have cut
+     * what was captured of it): where the datagram ends, less where the
+     * segment's data begins. */
+    size_t data_at = tcp_offset + (size_t)(offset_byte >> 4) * 4;
+    size_t ip_end = (size_t)pkt->l3_off + pkt->ip_bytes;
+    pkt->payload_len = ip_end > data_at ? (uint32_t)(ip_end - data_at) : 0;
     return layer_done(pkt, PS_PKT_TRANSPORT);
 }

@@ -257,6 +257,43 @@ static void get_conn_state(const ps_flow_rec *r, ps_value *v)
     v->s = zeek_conn_state(r->flow);
 }
 
+/* Zeek's fields are kept only in flow tables that write flow records
+ * (ps_zeek_state), and only for TCP and UDP: SCTP and DCCP Zeek does not
+ * analyse, and ICMP's (Zeek's ICMP analyzer's) are not written yet. */
+static int has_zeek_fields(const ps_flow *f)
+{
+    unsigned t = f->key.transport;
+    return flow_zeek_state(f) && (t == PS_TRANSPORT_TCP || t == PS_TRANSPORT_UDP);
+}
+
+/* Zeek's history (flow_history): TCP letters, D/d for UDP; absent also when
+ * no letter was sent. */
+static void get_history(const ps_flow_rec *r, ps_value *v)
+{
+    _Static_assert(sizeof(v->text) >= 15, "room for a history");
+    if (!has_zeek_fields(r->flow)) {
+        v->absent = 1;
+        return;
+    }
+    flow_history(r->flow, v->text, sizeof(v->text));
+    v->s = v->text;
+    v->absent = v->text[0] == '\0';
+}
+
+/* Zeek's orig_bytes and resp_bytes: payload bytes, by sequence numbers for
+ * TCP (flow_payload_bytes). */
+static void get_payload(const ps_flow_rec *r, ps_value *v, int orig)
+{
+    if (!has_zeek_fields(r->flow)) {
+        v->absent = 1;
+        return;
+    }
+    v->u = flow_payload_bytes(r->flow, orig ? r->flow->orig : !r->flow->orig);
+}
+
+static void get_orig_bytes(const ps_flow_rec *r, ps_value *v) { get_payload(r, v, 1); }
+static void get_resp_bytes(const ps_flow_rec *r, ps_value *v) { get_payload(r, v, 0); }
+
 /* Community ID v1 (src/community_id.c): the same string Zeek, Suricata and
  * Arkime compute for the flow. */
 static void get_community_id(const ps_flow_rec *r, ps_value *v)
@@ -327,6 +364,9 @@ const ps_flow_field ps_flow_fields[PS_F_COUNT] = {
         get_expected_service_code),
     ROW(PS_F_UID, "uid", PS_FT_ENUM, 0, 0, 0, get_uid),
     ROW(PS_F_CONN_STATE, "conn_state", PS_FT_ENUM, 0, 0, 0, get_conn_state),
+    [PS_F_HISTORY] = {.name = "history", .type = PS_FT_ENUM, .zeek_type = "string", .get = get_history},
+    ROW(PS_F_ORIG_BYTES, "orig_bytes", PS_FT_COUNT, 0, 0, 0, get_orig_bytes),
+    ROW(PS_F_RESP_BYTES, "resp_bytes", PS_FT_COUNT, 0, 0, 0, get_resp_bytes),
     ROW(PS_F_COMMUNITY_ID, "community_id", PS_FT_ENUM, 0, 0, 0, get_community_id),
     ROW(PS_F_TUNNEL, "tunnel", PS_FT_TUNNEL, PS_FF_OMIT_ABSENT, 0, 0, get_tunnel),
 };

@@ -3,8 +3,9 @@
  *
  *   TIME PROTO ORIG > RESP SERVICE/PORT OPKTS/OBYTES RPKTS/RBYTES DUR END FLAGS
  *
- * and with -v six more at the end: BASIS STATUS VLAN ALSO COMMUNITY-ID
- * "DESCRIPTION". An absent value is "-" (a flow that is not TCP has no FLAGS;
+ * and with -v nine more at the end: BASIS STATUS VLAN ALSO COMMUNITY-ID
+ * TUNNEL HISTORY OPAYLOAD/RPAYLOAD "DESCRIPTION" (HISTORY and the payload
+ * bytes as Zeek's history, orig_bytes and resp_bytes). An absent value is "-" (a flow that is not TCP has no FLAGS;
  * a flow without a VLAN tag has no VLAN; a port without other services has no
  * ALSO, '|'-joined otherwise; a service without a description). TIME is the first
  * packet's time of day in UTC, as tcpdump prints it; -tttt gives the date
@@ -58,6 +59,9 @@ static const text_col cols[] = {
     COL(" ", PS_F_SERVICE_ALSO, 0, TX_PLAIN, TC_VERBOSE),
     COL(" ", PS_F_COMMUNITY_ID, 0, TX_PLAIN, TC_VERBOSE),
     COL(" ", PS_F_TUNNEL, 0, TX_PLAIN, TC_VERBOSE),
+    COL(" ", PS_F_HISTORY, 0, TX_PLAIN, TC_VERBOSE),
+    COL(" ", PS_F_ORIG_BYTES, 0, TX_PLAIN, TC_VERBOSE),
+    COL("/", PS_F_RESP_BYTES, 0, TX_PLAIN, TC_VERBOSE),
     COL(" ", PS_F_SERVICE_DESCRIPTION, 0, TX_QUOTED, TC_VERBOSE),
 };
 

@@ -5,7 +5,11 @@
  * read it. An absent value is "-", an empty string or set "(empty)"; inside
  * a value a tab, a backslash, a control byte and (in a set) a comma are
  * escaped as \xHH, and a value that is exactly "-" or "(empty)" gets its
- * first byte escaped, as Zeek does. */
+ * first byte escaped, as Zeek does. Columns: Zeek's conn.log fields that
+ * portsniff has, in Zeek's order (ts uid id.orig_h id.orig_p id.resp_h
+ * id.resp_p proto service duration orig_bytes resp_bytes conn_state
+ * history orig_pkts orig_ip_bytes resp_pkts resp_ip_bytes), then the rest
+ * of the schema in its order. */
 #include <time.h>
 
 #include "output/common.h"
@@ -22,22 +26,52 @@ static void zeek_stamp(ps_emit *e)
     emit_mem(e, buf, n);
 }
 
+/* Zeek's conn.log order of the fields it shares with the schema. */
+static const uint8_t zeek_first[] = {
+    PS_F_TS, PS_F_UID, PS_F_ORIG_H, PS_F_ORIG_P, PS_F_RESP_H, PS_F_RESP_P, PS_F_PROTO,
+    PS_F_SERVICE, PS_F_DURATION, PS_F_ORIG_BYTES, PS_F_RESP_BYTES, PS_F_CONN_STATE,
+    PS_F_HISTORY, PS_F_ORIG_PKTS, PS_F_ORIG_IP_BYTES, PS_F_RESP_PKTS, PS_F_RESP_IP_BYTES,
+};
+
+typedef struct zeek_state {
+    size_t n;
+    const ps_flow_field *col[PS_F_COUNT];   /* the columns in order */
+} zeek_state;
+
+static void zeek_columns(ps_flow_sink *s)
+{
+    zeek_state *z = s->state;
+    uint8_t taken[PS_F_COUNT] = {0};
+    z->n = 0;
+    for (size_t i = 0; i < sizeof(zeek_first); i++) {
+        if (zeek_first[i] < s->nfields) {
+            z->col[z->n++] = &s->fields[zeek_first[i]];
+            taken[zeek_first[i]] = 1;
+        }
+    }
+    for (size_t i = 0; i < s->nfields && i < PS_F_COUNT; i++)
+        if (!taken[i])
+            z->col[z->n++] = &s->fields[i];
+}
+
 static int zeek_begin(ps_flow_sink *s)
 {
+    zeek_state *z = s->state;
     ps_emit e;
+    zeek_columns(s);
     emit_open(&e, s->out);
     EMIT_LIT(&e, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
                  "#path\tconn\n#open\t");
     zeek_stamp(&e);
     EMIT_LIT(&e, "\n#fields");
-    for (size_t i = 0; i < s->nfields; i++) {
+    for (size_t i = 0; i < z->n; i++) {
         emit_char(&e, '\t');
-        emit_str(&e, s->fields[i].name);
+        emit_str(&e, z->col[i]->name);
     }
     EMIT_LIT(&e, "\n#types");
-    for (size_t i = 0; i < s->nfields; i++) {
+    for (size_t i = 0; i < z->n; i++) {
         emit_char(&e, '\t');
-        emit_str(&e, ps_field_zeek_type(&s->fields[i]));
+        emit_str(&e, ps_field_zeek_type(z->col[i]));
     }
     emit_char(&e, '\n');
     emit_close(&e);
@@ -77,10 +111,11 @@ static void zeek_string(ps_emit *e, const char *s, int in_set)
 
 static void zeek_write(ps_flow_sink *s, const ps_flow_rec *r)
 {
+    const zeek_state *z = s->state;
     ps_emit e;
     emit_open(&e, s->out);
-    for (size_t i = 0; i < s->nfields; i++) {
-        const ps_flow_field *f = &s->fields[i];
+    for (size_t i = 0; i < z->n; i++) {
+        const ps_flow_field *f = z->col[i];
         ps_value v;
         if (i)
             emit_char(&e, '\t');
@@ -118,6 +153,7 @@ static void zeek_write(ps_flow_sink *s, const ps_flow_rec *r)
 
 const ps_flow_sink_ops ps_zeek_sink = {
     .name = "zeek",
+    .state_size = sizeof(zeek_state),
     .begin = zeek_begin,
     .write = zeek_write,
     .end = zeek_end,

@@ -94,8 +94,8 @@ PY
 t17=$("$PORTSNIFF" -r "$work/caps/vxlan.pcap" -v --report=none | awk '$3 == "10.1.0.1:40001" {print $17}')
 [ "$t17" = "vlan#100/vxlan@192.0.2.1>192.0.2.2#5001" ] || fail "text -v field 17: '$t17'"
 z=$("$PORTSNIFF" -r "$work/caps/gtpu.pcap" --flows=zeek --report=none |
-    awk -F'\t' '/^#fields/ {for (i = 2; i <= NF; i++) if ($i == "tunnel") c = i - 1}
-                 !/^#/ && $4 == "10.45.0.2" {print $c}')
+    awk -F'\t' '/^#fields/ {for (i = 2; i <= NF; i++) {if ($i == "tunnel") c = i - 1; if ($i == "id.orig_h") o = i - 1}}
+                 !/^#/ && $o == "10.45.0.2" {print $c}')
 [ "$z" = "gtp-u@192.0.2.1>192.0.2.2#8192" ] || fail "Zeek tunnel column: '$z'"
 
 echo "== tunnel chains against tshark (outer endpoints and identifiers)"

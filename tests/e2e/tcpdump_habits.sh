@@ -37,9 +37,10 @@ wide=$(awk 'index($3, "[") == 0 && length($0) > 120' "$work/plain" | wc -l)
 [ "$wide" -eq 0 ] || fail "$wide IPv4 lines wider than 120 columns"
 
 # -v adds basis, registry status, VLAN, the port's other services, the
-# Community ID, the tunnel chain and the quoted description, last.
+# Community ID, the tunnel chain, Zeek's history, the payload bytes and the
+# quoted description, last.
 "$PORTSNIFF" -vr "$cap" --report=none >"$work/v" 2>"$work/err" || fail "-v exited $?"
-grep -qx '10:00:00.001310 tcp 192.0.2.10:49400 > 198.51.100.43:443 https/443 8/896 5/2301 0.078176 fin FSP./FSP. handshake registered - - 1:cgY0XQBJgQEO8xqVdi9VpBvlxW4= - "http protocol over TLS/SSL"' \
+grep -qx '10:00:00.001310 tcp 192.0.2.10:49400 > 198.51.100.43:443 https/443 8/896 5/2301 0.078176 fin FSP./FSP. handshake registered - - 1:cgY0XQBJgQEO8xqVdi9VpBvlxW4= - ShADadFf 360/1963 "http protocol over TLS/SSL"' \
     "$work/v" || fail "-v https line: $(grep https "$work/v" | head -1)"
 got=$(awk '{print $12}' "$work/v" | sort -u | tr '\n' ' ')
 [ "$got" = "fan-in handshake ip-protocol request service-code " ] || fail "-v bases: '$got'"
