@@ -862,7 +862,8 @@ static ps_packet seg(int64_t ts, int from_client, uint8_t flags, uint32_t seq, u
     ps_packet p = from_client ? c2s(ts, flags) : s2c(ts, flags);
     p.tcp_seq = seq;
     p.tcp_ack = ack;
-    p.payload_len = len;
+    assert_true(len <= UINT16_MAX);
+    p.payload_len = (uint16_t)len;
     return p;
 }
 
@@ -974,14 +975,16 @@ static void test_zeek_history_and_payload(void **state)
     assert_zeek(odd, "Qi", 0, 0);
 
     /* Sequence numbers wrap at 2^32; beyond 4 GiB the count goes on (five
-     * segments of 1 GiB each). */
+     * segments of 1000 bytes, each ending 1 GiB after the one before: the
+     * capture missed the rest). */
     ps_packet wrap[] = {seg(1 * S, 1, PS_TCP_SYN, 0xffffff00u, 0, 0),
                         seg(1 * S + 1, 1, PS_TCP_ACK, 0xffffff01u, 0, 0x200)};
     assert_zeek(wrap, "SD", 0x200, 0);
     ps_packet big[6];
     big[0] = seg(1 * S, 1, PS_TCP_SYN, 0x80000000u, 0, 0);
     for (uint32_t i = 0; i < 5; i++)
-        big[i + 1] = seg(1 * S + 1 + i, 1, PS_TCP_ACK, 0x80000001u + i * 0x40000000u, 0, 0x40000000u);
+        big[i + 1] = seg(1 * S + 1 + i, 1, PS_TCP_ACK, 0x80000001u + i * 0x40000000u + (0x40000000u - 1000u),
+                         0, 1000);
     assert_zeek(big, "SD", 5ull << 30, 0);
 
     /* UDP: D and d once per side, the UDP payload summed. */

@@ -173,20 +173,22 @@ typedef struct ps_packet {
     uint8_t  vlan_depth;     /* number of 802.1Q/802.1ad tags */
     uint16_t vlan_id;        /* outermost VLAN ID, 0 when untagged */
     uint16_t sport, dport;   /* ICMP: the type, and its counterpart or the code */
-    uint16_t l3_off;         /* offset of the IP header in the frame (capped at 65535) */
+    uint16_t payload_len;    /* TCP: segment payload as the IP header's length says
+                                (an IPv6 jumbogram's beyond 65535 counts 65535);
+                                UDP: the UDP length less its header */
     uint32_t frag_id;        /* IPv4 identification or IPv6 fragment identification */
     uint8_t  src[16];        /* IPv4 addresses use the first 4 bytes, the rest is zero */
     uint8_t  dst[16];
     uint32_t sctp_chunks;    /* bit n set when a chunk of type n (n < 32) is present */
-    uint8_t  dccp_type;      /* PS_DCCP_* */
-    uint8_t  dccp_has_service_code;
     uint32_t dccp_service_code;
     uint32_t tcp_seq, tcp_ack;   /* TCP sequence and acknowledgment numbers */
-    uint32_t payload_len;    /* TCP: segment payload as the IP header's length says;
-                                UDP: the UDP length less its header (both of the
-                                layer above, as the addresses) */
+    uint8_t  dccp_type;      /* PS_DCCP_* */
+    uint8_t  dccp_has_service_code;
     /* The encapsulation record: what the frame was found in, outermost
-     * first. Addresses, ports and ip_bytes above are the innermost layer's. */
+     * first. Addresses, ports and ip_bytes above are the innermost layer's.
+     * (The fields up to here are ordered to leave no hole: with them the
+     * view is 464 bytes and a flow table's queue slot 512, indexed by a
+     * shift.) */
     uint8_t  encap_depth;
     uint8_t  encap[PS_ENCAP_MAX];   /* ps_encap */
     uint32_t encap_id;              /* identifier of the innermost encapsulation with one */

@@ -87,6 +87,7 @@ typedef struct dissect_walk {
     uint16_t vlan_tag;            /* PS_ENCAP_VLAN_SET | the first VLAN ID since the last
                                      encapsulation, for the next one's record; 0 without */
     size_t udp_payload_len;       /* as the last UDP header said, for Teredo's check */
+    size_t ip_offset;             /* where the innermost IP header begins in the frame */
 } dissect_walk;
 
 static inline ps_packet_kind dissect_set_kind(ps_packet *pkt, ps_packet_kind kind)

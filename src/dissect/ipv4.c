@@ -67,7 +67,7 @@ dissect_layer dissect_ipv4(dissect_walk *w, ps_packet *pkt)
     cursor_skip(c, header_len);
 
     pkt->family = 4;
-    pkt->l3_off = ip_offset < UINT16_MAX ? (uint16_t)ip_offset : UINT16_MAX;
+    w->ip_offset = ip_offset;
     pkt->frag_id = ident;
     cursor payload;
     ps_malformed why = ipv4_payload(c, pkt, ip_offset, total_len, header_len, &payload);

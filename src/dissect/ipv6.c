@@ -98,7 +98,7 @@ dissect_layer dissect_ipv6(dissect_walk *w, ps_packet *pkt)
     cursor_skip(c, IPV6_HEADER_LEN);
 
     pkt->family = 6;
-    pkt->l3_off = ip_offset < UINT16_MAX ? (uint16_t)ip_offset : UINT16_MAX;
+    w->ip_offset = ip_offset;
     pkt->ip_bytes = IPV6_HEADER_LEN + (uint32_t)payload_len;
     /* Payload length 0 is a jumbogram (RFC 2675) whose length sits in a
      * hop-by-hop option: the captured bytes are all there is to bound it. */

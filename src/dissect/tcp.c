@@ -28,7 +28,8 @@ dissect_layer dissect_tcp(dissect_walk *w, ps_packet *pkt)
      * what was captured of it): where the datagram ends, less where the
      * segment's data begins. */
     size_t data_at = tcp_offset + (size_t)(offset_byte >> 4) * 4;
-    size_t ip_end = (size_t)pkt->l3_off + pkt->ip_bytes;
-    pkt->payload_len = ip_end > data_at ? (uint32_t)(ip_end - data_at) : 0;
+    size_t ip_end = w->ip_offset + pkt->ip_bytes;
+    size_t len = ip_end > data_at ? ip_end - data_at : 0;
+    pkt->payload_len = len < UINT16_MAX ? (uint16_t)len : UINT16_MAX;
     return layer_done(pkt, PS_PKT_TRANSPORT);
 }

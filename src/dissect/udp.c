@@ -23,7 +23,7 @@ dissect_layer dissect_udp(dissect_walk *w, ps_packet *pkt)
     pkt->dport = dport;
     if (length < UDP_HEADER_LEN && !(length == 0 && udp_in_jumbogram(pkt)))
         return layer_malformed(pkt, PS_MAL_BAD_UDP_LENGTH);
-    pkt->payload_len = length ? (uint32_t)length - UDP_HEADER_LEN : 0;
+    pkt->payload_len = length ? (uint16_t)(length - UDP_HEADER_LEN) : 0;
     pkt->kind = PS_PKT_TRANSPORT;
     /* A tunnel inside a fragment is left whole to the outer flow, as its
      * later fragments are (dissect_ip_payload). */
