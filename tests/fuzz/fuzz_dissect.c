@@ -57,6 +57,11 @@ static void on_end(const ps_flow *f, void *ctx)
     FUZZ_CHECK(f->dir[0].pkts + f->dir[1].pkts > 0);
     FUZZ_CHECK(f->first_ns <= f->last_ns);
     FUZZ_CHECK(f->orig <= 1);
+    /* Zeek's history: at most 14 letters of "SHADFRQI", either case. */
+    char h[16];
+    flow_history(f, h, sizeof h);
+    FUZZ_CHECK(strspn(h, "SHADFRQIshadfrqi") == strlen(h) && strlen(h) <= 14);
+    FUZZ_CHECK(flow_zeek_state(f) || (h[0] == '\0' && flow_payload_bytes(f, 0) == 0));
     s->ended++;
     s->pkts += f->dir[0].pkts + f->dir[1].pkts;
 }
@@ -95,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ps_flow_config cfg = {
         .idle_timeout_ns = 100 * MS, .active_timeout_ns = 250 * MS, .close_linger_ns = 20 * MS,
         .max_flows = 2, .max_fragments = 2, .fragment_timeout_ns = 50 * MS,
+        .zeek_state = caplen & 1,   /* tables with and without Zeek's state */
     };
     sink s = {0, 0};
     ps_flow_table *t = flow_table_create(&cfg, on_end, &s);

@@ -62,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Small limits, so that eviction and the fragment cache's ring wrap. */
     cfg.max_flows = 8;
     cfg.max_fragments = 4;
+    cfg.zeek_state = 1;   /* as with flow records: every format below writes Zeek's fields */
     /* Every flow format in turn, chosen by the input's size. */
     static ps_outfile *null_out;
     static ps_flow_sink *sinks[8];
