@@ -1,14 +1,15 @@
 # Timing helpers shared by bench/run.sh and bench/compare.sh. The caller sets
 # $work (scratch directory) and $time_bin (GNU time), and defines fail().
 # Rows of a result table accumulate in row_label, row_cmd, row_runs,
-# row_wall (median seconds) and row_rss (largest peak RSS in KiB).
+# row_wall (median seconds), row_cpu (median user + system seconds, every
+# thread) and row_rss (largest peak RSS in KiB).
 
 # run_once CMD...: runs CMD once with stdout to /dev/null; sets o_ok, o_wall
-# (seconds) and o_rss (peak RSS in KiB).
+# (seconds), o_cpu (user + system seconds) and o_rss (peak RSS in KiB).
 run_once() {
     local t_start t_end rc
     t_start=$EPOCHREALTIME
-    "$time_bin" -f %M -o "$work/rss" "$@" >/dev/null 2>"$work/stderr"
+    "$time_bin" -f "%M %U %S" -o "$work/rss" "$@" >/dev/null 2>"$work/stderr"
     rc=$?
     t_end=$EPOCHREALTIME
     o_ok=1
@@ -19,7 +20,8 @@ run_once() {
         return
     fi
     o_wall=$(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.6f", b - a }')
-    o_rss=$(tail -n 1 "$work/rss")
+    o_rss=$(tail -n 1 "$work/rss" | awk '{ print $1 }')
+    o_cpu=$(tail -n 1 "$work/rss" | awk '{ printf "%.2f", $2 + $3 }')
 }
 
 median() {
@@ -28,10 +30,10 @@ median() {
 }
 
 # measure RUNS CMD...: runs CMD RUNS times; sets m_wall (median seconds),
-# m_rss (largest peak RSS in KiB) and m_ok.
+# m_cpu (median CPU seconds), m_rss (largest peak RSS in KiB) and m_ok.
 measure() {
     local n=$1; shift
-    local walls="" i
+    local walls="" cpus="" i
     m_ok=1; m_rss=0
     for ((i = 0; i < n; i++)); do
         run_once "$@"
@@ -40,13 +42,15 @@ measure() {
             return
         fi
         walls+="$o_wall "
+        cpus+="$o_cpu "
         [ "$o_rss" -gt "$m_rss" ] && m_rss=$o_rss
     done
     m_wall=$(median <<<"$walls")
+    m_cpu=$(median <<<"$cpus")
 }
 
 # Rows of the main table: label, command shown, runs, wall, rss.
-declare -a row_label row_cmd row_runs row_wall row_rss
+declare -a row_label row_cmd row_runs row_wall row_cpu row_rss
 
 # bench LABEL RUNS SHOWN-COMMAND CMD...
 bench() {
@@ -58,9 +62,11 @@ bench() {
     row_runs+=("$n")
     if [ "$m_ok" = 1 ]; then
         row_wall+=("$m_wall")
+        row_cpu+=("$m_cpu")
         row_rss+=("$m_rss")
     else
         row_wall+=("failed")
+        row_cpu+=("-")
         row_rss+=("-")
         fail "$label failed to run"
     fi
@@ -79,8 +85,8 @@ group_add() {
 
 group_run() {
     local n=$1 r i
-    local -a walls=() rss=() ok=()
-    for i in "${!grp_label[@]}"; do walls[i]=""; rss[i]=0; ok[i]=1; done
+    local -a walls=() cpus=() rss=() ok=()
+    for i in "${!grp_label[@]}"; do walls[i]=""; cpus[i]=""; rss[i]=0; ok[i]=1; done
     echo "timing, interleaved ($n round(s)): ${grp_label[*]}" >&2
     for ((r = 0; r < n; r++)); do
         for i in "${!grp_label[@]}"; do
@@ -88,6 +94,7 @@ group_run() {
             eval "run_once \"\${grp_cmd_$i[@]}\""
             if [ "$o_ok" = 1 ]; then
                 walls[i]+="$o_wall "
+                cpus[i]+="$o_cpu "
                 [ "$o_rss" -gt "${rss[i]}" ] && rss[i]=$o_rss
             else
                 ok[i]=0
@@ -97,9 +104,10 @@ group_run() {
     for i in "${!grp_label[@]}"; do
         row_label+=("${grp_label[i]}"); row_cmd+=("${grp_shown[i]}"); row_runs+=("$n")
         if [ "${ok[i]}" = 1 ]; then
-            row_wall+=("$(median <<<"${walls[i]}")"); row_rss+=("${rss[i]}")
+            row_wall+=("$(median <<<"${walls[i]}")"); row_cpu+=("$(median <<<"${cpus[i]}")")
+            row_rss+=("${rss[i]}")
         else
-            row_wall+=("failed"); row_rss+=("-")
+            row_wall+=("failed"); row_cpu+=("-"); row_rss+=("-")
             fail "${grp_label[i]} failed to run"
         fi
         unset "grp_cmd_$i"

@@ -117,6 +117,9 @@ struct ps_flow_table {
     uint32_t mask;
     size_t count;
     int emptying;                  /* flow_table_flush: every flow ends, chains are not kept */
+    ps_flow *walk;                 /* a walk's next flow in age order (NULL: at the end) */
+    uint8_t walk_gen;              /* the walk's number (never 0, the mark of a new flow) */
+    int walking;
     timer_queue idle, closing;
     flow_list age;
     uint64_t timer_seq;            /* last seq handed to a queue entry */
@@ -617,6 +620,14 @@ static int flow_is_empty(const ps_flow *f)
     return f->dir[0].pkts == 0 && f->dir[1].pkts == 0;
 }
 
+/* Out of the age list; a walk's next flow moves on past it. */
+static void age_leave(ps_flow_table *t, ps_flow *f)
+{
+    if (t->walk == f)
+        t->walk = f->age_next;
+    age_remove(&t->age, f);
+}
+
 /* ---- create, end, recycle ---- */
 
 ps_flow_table *flow_table_create(const ps_flow_config *cfg, ps_flow_end_fn on_end, void *ctx)
@@ -723,7 +734,7 @@ static void flow_end(ps_flow_table *t, ps_flow *f, int reason)
         hash_remove(t, f);
     f->timer_seq = 0;   /* its queue entry is stale from now on */
     if (!flow_is_empty(f)) {
-        age_remove(&t->age, f);
+        age_leave(t, f);
         f->end_reason = (uint8_t)reason;
         t->counters.flows_ended++;
         if (t->on_end)
@@ -742,7 +753,7 @@ static int end_reason_for(const ps_flow *f, int reason)
  * packet: the conversation goes on and keeps its originator. */
 static void flow_active_restart(ps_flow_table *t, ps_flow *f)
 {
-    age_remove(&t->age, f);
+    age_leave(t, f);
     f->end_reason = PS_END_ACTIVE;
     t->counters.flows_ended++;
     if (t->on_end)
@@ -1260,6 +1271,46 @@ void flow_table_foreach(const ps_flow_table *t, void (*fn)(const ps_flow *, void
 {
     for (const ps_flow *f = t->age.head; f; f = f->age_next)
         fn(f, ctx);
+}
+
+void flow_table_walk_begin(ps_flow_table *t)
+{
+    flow_table_sync(t);
+    if (++t->walk_gen == 0)
+        t->walk_gen = 1;
+    t->walk = t->age.head;
+    t->walking = 1;
+}
+
+/* A flow re-entering the list after an active timeout may be met again
+ * behind the cursor: its mark says it was visited already. */
+int flow_table_walk_step(ps_flow_table *t, size_t max, void (*fn)(const ps_flow *, void *),
+                         void *ctx)
+{
+    flow_table_sync(t);
+    for (size_t n = 0; t->walk && n < max; n++) {
+        ps_flow *f = t->walk;
+        t->walk = f->age_next;
+        if (f->walk_mark != t->walk_gen) {
+            f->walk_mark = t->walk_gen;
+            fn(f, ctx);
+        }
+    }
+    if (t->walk)
+        return 0;
+    t->walking = 0;
+    return 1;
+}
+
+int flow_table_walk_missed(const ps_flow_table *t, const ps_flow *f)
+{
+    return t->walking && f->walk_mark != t->walk_gen;
+}
+
+void flow_table_walk_cancel(ps_flow_table *t)
+{
+    t->walking = 0;
+    t->walk = NULL;
 }
 
 size_t flow_table_count(const ps_flow_table *t)

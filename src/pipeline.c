@@ -56,9 +56,15 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
     if (o->ipfix)
         ipfix_export_flow(o->ipfix, flow, &label);
     writers_unlock(o);
+    const ps_tunnel_chain *t0 = flow_table_tunnel(p->flows, flow, 0);
+    const ps_tunnel_chain *t1 = flow_table_tunnel(p->flows, flow, 1);
     report_add_flow(p->report, flow, &label);
-    report_add_tunnels(p->report, flow, flow_table_tunnel(p->flows, flow, 0),
-                       flow_table_tunnel(p->flows, flow, 1));
+    report_add_tunnels(p->report, flow, t0, t1);
+    /* A report part being made would not meet this flow on its walk now. */
+    if (p->building && flow_table_walk_missed(p->flows, flow)) {
+        report_add_flow(p->building, flow, &label);
+        report_add_tunnels(p->building, flow, t0, t1);
+    }
 }
 
 int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *cfg,
@@ -71,6 +77,7 @@ int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *
     p->writer = p;
     p->lock = NULL;
     p->part = NULL;
+    p->building = NULL;
     run_stats_init(&p->stats);
     p->report = report_cfg ? report_create_with(report_cfg) : report_create();
     p->flows = flow_table_create(cfg, on_flow_end, p);
@@ -145,6 +152,7 @@ void pipeline_free(ps_pipeline *p)
         report_free(p->report);
     if (p->part)
         report_free(p->part);
+    report_free(p->building);
     ipfix_free(p->ipfix);
     fanin_free(p->fanin);
     if (p->writer == p && p->lock) {
@@ -154,6 +162,7 @@ void pipeline_free(ps_pipeline *p)
     p->flows = NULL;
     p->report = NULL;
     p->part = NULL;
+    p->building = NULL;
     p->ipfix = NULL;
     p->fanin = NULL;
     p->lock = NULL;
@@ -325,12 +334,34 @@ static void sink_tick(void *w, int64_t now_ns, const ps_kernel_counts *k)
     pipeline_flush(p);
 }
 
+/* A slice of a report part visits this many open flows (a few ms): with a
+ * million flows open, a live capture goes back to its ring between slices
+ * instead of pausing for the whole walk. The part is the report cloned at
+ * the walk's start, each open flow as it stood when visited, and each flow
+ * that ended before its visit as it ended (on_flow_end): every flow once. */
+#define SNAPSHOT_SLICE_FLOWS 16384u
+
 static int sink_snapshot(void *w)
 {
     ps_pipeline *p = w;
 
+    if (!p->building) {
+        flow_table_sync(p->flows);
+        p->building = report_clone(p->report);
+        if (!p->building) {
+            report_free(p->part);
+            p->part = NULL;      /* out of memory: pipeline_merge_parts fails */
+            return 1;
+        }
+        flow_table_walk_begin(p->flows);
+    }
+    struct snapshot_ctx s = {p, p->building};
+    if (!flow_table_walk_step(p->flows, SNAPSHOT_SLICE_FLOWS, add_open_flow, &s))
+        return 0;
+    set_counters(p, p->building);
     report_free(p->part);
-    p->part = pipeline_snapshot(p);
+    p->part = p->building;
+    p->building = NULL;
     return 1;
 }
 
@@ -340,6 +371,12 @@ static void sink_finish(void *w, const ps_kernel_counts *k)
 
     if (k)
         set_kernel_counts(p, k);
+    /* A part left unfinished by the stop is not wanted any more. */
+    if (p->building) {
+        flow_table_walk_cancel(p->flows);
+        report_free(p->building);
+        p->building = NULL;
+    }
     flow_table_flush(p->flows, PS_END_EOF);
     pipeline_flush(p);
 }

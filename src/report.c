@@ -662,6 +662,14 @@ int report_subtract(ps_report *dst, const ps_report *src)
     return 0;
 }
 
+uint64_t report_flow_total(const ps_report *r)
+{
+    uint64_t n = 0;
+    for (const report_row *row = r->rows; row; row = row->hh.next)
+        n += row->flows;
+    return n;
+}
+
 ps_report *report_clone(const ps_report *r)
 {
     ps_report *c = report_create_like(r);

@@ -636,6 +636,68 @@ static void count_open(const ps_flow *f, void *ctx)
     (*(size_t *)ctx)++;
 }
 
+/* A walk in slices with packets counted between them: every flow is either
+ * visited once or, ending before its visit, reported missed as it ends;
+ * visited flows that end are not missed, nor is any flow once the walk is
+ * done. Ports 1001..1011 (endpoint a's) name the flows. */
+typedef struct walk_log {
+    ps_flow_table *t;
+    int visited[16], missed[16], ended[16];
+} walk_log;
+
+static void walk_visit(const ps_flow *f, void *ctx)
+{
+    ((walk_log *)ctx)->visited[f->key.port_a - 1000]++;
+}
+
+static void walk_end(const ps_flow *f, void *ctx)
+{
+    walk_log *w = ctx;
+    w->ended[f->key.port_a - 1000]++;
+    if (flow_table_walk_missed(w->t, f))
+        w->missed[f->key.port_a - 1000]++;
+}
+
+static void test_walk_in_slices(void **state)
+{
+    (void)state;
+    walk_log w;
+    memset(&w, 0, sizeof(w));
+    ps_flow_config cfg = config();
+    cfg.idle_timeout_ns = 10 * S;
+    ps_flow_table *t = flow_table_create(&cfg, walk_end, &w);
+    w.t = t;
+    for (int i = 1; i <= 10; i++)
+        add_udp_flow(t, i * S, (uint16_t)(1000 + i));
+    add_udp_flow(t, 10 * S + S / 2, 1001);
+    add_udp_flow(t, 10 * S + S / 2, 1003);
+    add_udp_flow(t, 10 * S + S / 2, 1004);
+
+    flow_table_walk_begin(t);
+    assert_int_equal(flow_table_walk_step(t, 3, walk_visit, &w), 0);
+    assert_int_equal(w.visited[1] + w.visited[2] + w.visited[3], 3);
+    /* 16.5 s: 1002 (visited), 1005 and 1006 (not yet) are idle 10 s; 1011 opens. */
+    add_udp_flow(t, 16 * S + S / 2, 1011);
+    assert_int_equal(w.ended[2], 1);
+    assert_int_equal(w.missed[2], 0);
+    assert_int_equal(w.ended[5], 1);
+    assert_int_equal(w.missed[5], 1);
+    assert_int_equal(w.ended[6], 1);
+    assert_int_equal(w.missed[6], 1);
+    assert_int_equal(flow_table_walk_step(t, 100, walk_visit, &w), 1);
+    for (int i = 1; i <= 11; i++)
+        assert_int_equal(w.visited[i] + w.missed[i], 1);
+    assert_int_equal(w.visited[5] + w.visited[6], 0);
+    assert_int_equal(w.visited[11], 1);
+
+    /* Done: a flow ending now is not missed by any walk. */
+    flow_table_flush(t, PS_END_EOF);
+    assert_int_equal(w.ended[11], 1);
+    assert_int_equal(w.missed[11], 0);
+    assert_int_equal(flow_table_count(t), 0);
+    flow_table_destroy(t);
+}
+
 static void test_eviction_stress(void **state)
 {
     (void)state;
@@ -1094,6 +1156,7 @@ int main(void)
         cmocka_unit_test(test_max_flows_evicts_oldest_idle),
         cmocka_unit_test(test_eviction_prefers_closed_flow),
         cmocka_unit_test(test_flush_keeps_close_reason),
+        cmocka_unit_test(test_walk_in_slices),
         cmocka_unit_test(test_eviction_stress),
         cmocka_unit_test(test_idle_order_follows_last_packet),
         cmocka_unit_test(test_busy_flow_is_refiled_not_ended),

@@ -118,6 +118,7 @@ struct ps_flow {
     uint8_t  end_reason;       /* ps_end_reason; set when the flow is handed to the sink */
     uint8_t  fin_seen;         /* bit 0: a sent FIN, bit 1: b sent FIN */
     uint8_t  has_zeek;         /* a ps_zeek_state follows in the slot (flow_zeek_state) */
+    uint8_t  walk_mark;        /* private to flow.c: visited by the walk of this number */
 };
 
 /* Where a flow's extension (ps_zeek_state) sits in its slot: right after the
@@ -221,6 +222,17 @@ void flow_table_expire(ps_flow_table *t, int64_t now_ns);
 void flow_table_flush(ps_flow_table *t, ps_end_reason reason);
 /* Visit the open flows, oldest first. */
 void flow_table_foreach(const ps_flow_table *t, void (*fn)(const ps_flow *, void *), void *ctx);
+/* The same visit in slices, with packets counted in between: begin, then
+ * steps of at most max flows each until a step returns 1 (every flow open at
+ * the begin or opened since was visited once, unless it ended first). A flow
+ * that ends before its visit is not visited: flow_table_walk_missed(t, f),
+ * asked as it ends (in the end callback), says so, and the caller counts it
+ * then. flow_table_walk_cancel forgets a walk not finished. */
+void flow_table_walk_begin(ps_flow_table *t);
+int flow_table_walk_step(ps_flow_table *t, size_t max, void (*fn)(const ps_flow *, void *),
+                         void *ctx);
+int flow_table_walk_missed(const ps_flow_table *t, const ps_flow *f);
+void flow_table_walk_cancel(ps_flow_table *t);
 size_t flow_table_count(const ps_flow_table *t);
 const ps_flow_counters *flow_table_counters(const ps_flow_table *t);
 /* Bytes each flow takes in the table's slabs: sizeof(ps_flow) rounded up to

@@ -34,6 +34,7 @@ typedef struct ps_pipeline {
     struct ps_pipeline *writer;   /* the pipeline whose writers this one uses (itself for worker 0) */
     pthread_mutex_t *lock;        /* worker 0's, once shared; else NULL */
     ps_report *part;              /* this worker's part of the interval report being made */
+    ps_report *building;          /* that part while its open flows are walked in slices */
     const ps_dissect_config *dissect;  /* --decap, --tunnel-port; NULL: defaults */
 } ps_pipeline;
 

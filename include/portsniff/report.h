@@ -75,6 +75,8 @@ void report_set_counters(ps_report *r, const ps_run_stats *run, const ps_flow_co
 
 /* The run's counters as report_set_counters or merges left them. */
 const ps_run_stats *report_run_stats(const ps_report *r);
+/* Flows counted in the report's rows (ended ones and, in a snapshot, open ones). */
+uint64_t report_flow_total(const ps_report *r);
 
 /* What one --ipfix destination has done: messages, records and their bytes
  * handed over whole, and the flow records it could not take (with the

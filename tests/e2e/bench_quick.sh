@@ -14,7 +14,7 @@ for tool in tcpdump tshark ndpiReader /usr/bin/time; do
     command -v "$tool" >/dev/null 2>&1 ||
         fail "$tool not found: the benchmark compares against it (Debian: tcpdump, tshark, libndpi-bin, time)"
 done
-for helper in gen-bench null-loop registry-load; do
+for helper in gen-bench null-loop registry-load report-pause; do
     [ -x "$PS_BUILD_DIR/bench/$helper" ] ||
         fail "$PS_BUILD_DIR/bench/$helper is missing (configure with -DPORTSNIFF_BENCH=ON)"
 done
@@ -41,16 +41,27 @@ expect() {
 }
 
 num='[0-9]+(\.[0-9]+)?'
-expect '^\| tool \| command \| runs \| median wall \(s\) \| packets/s \| x floor \| peak RSS \(MiB\) \|$'
-for tool in 'floor' 'portsniff -q' 'portsniff --flows=json' 'tcpdump' 'tshark' 'ndpiReader' \
-            'floor, flood' 'portsniff -q, flood'; do
+expect '^\| tool \| command \| runs \| median wall \(s\) \| packets/s \| x floor \| x buffered floor \| CPU \(s\) \| peak RSS \(MiB\) \|$'
+for tool in 'floor' 'floor, 256 KiB buffer' 'portsniff -q' 'portsniff --flows=json' 'tcpdump' 'tshark' \
+            'ndpiReader' 'floor, flood' 'floor, flood, 256 KiB buffer' 'portsniff -q, flood'; do
     # Every row carries measured numbers, none says "failed".
-    expect "^\| $tool \| \`[^\`]+\` \| 1 \| $num \| [0-9]+ \| $num \| $num \|$"
+    expect "^\| $tool \| \`[^\`]+\` \| 1 \| $num \| [0-9]+ \| $num \| $num \| $num \| $num \|$"
 done
 expect "^flood: portsniff peak RSS $num MiB with [0-9]+ flows open at once \(0 evicted\)"
 expect "^registry: registry load: [0-9]+ entries, first $num ms, median $num ms"
+# report-pause exits non-zero (and run.sh with it) when the sliced part and
+# the whole walk disagree; here the lines it prints.
+expect "^  taken live from frame [0-9]+ on \([0-9]+ flows open\): [0-9]+ slices with [0-9]+ batches read between them, longest $num ms"
+expect "^  at the end \([0-9]+ flows open\): one walk $num ms; in [0-9]+ slices, longest $num ms, all $num ms; flows in the part: [0-9]+ and [0-9]+$"
+parts=$(sed -n 's/^  at the end .*flows in the part: \([0-9]*\) and \([0-9]*\)$/\1 \2/p' "$out")
+read -r whole sliced <<<"$parts"
+if [ -z "$whole" ] || [ "$whole" != "$sliced" ]; then
+    echo "FAIL: the report part taken in one walk and in slices hold different flow counts: '$parts'"
+    status=1
+fi
 expect '^\| target \| measured \| limit \| result \|$'
-for target in 'portsniff -q vs floor' 'portsniff --flows=json vs floor' \
+for target in 'portsniff -q vs buffered floor' 'portsniff --flows=json vs buffered floor' \
+              'portsniff -q, flood vs buffered floor' \
               'tshark time / portsniff -q time' 'ndpiReader time / portsniff -q time' \
               'peak RSS per concurrent flow' 'built-in registry load'; do
     expect "^\| $target.* \| (PASS|MISS) \|$"
