@@ -311,6 +311,8 @@ static tunnel_row *tunnel_get(ps_report *r, const ps_encap_layer *key)
 void report_add_tunnels(ps_report *r, const ps_flow *flow, const ps_tunnel_chain *orig,
                         const ps_tunnel_chain *resp)
 {
+    if (!orig && !resp)
+        return;           /* most flows: nothing tunnelled */
     const ps_tunnel_chain *chain[2] = {orig, resp};
     const ps_dir_stats *dir[2] = {flow_orig_stats(flow), flow_resp_stats(flow)};
     tunnel_row *seen[2 * PS_ENCAP_MAX];
