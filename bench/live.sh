@@ -292,7 +292,12 @@ for tool in $tools; do
             hi=$mid
         fi
     done
-    echo "| $tool | ${top_rate[$tool]:+no}${top_rate[$tool]:-not run} | $best | ${log%; } |"
+    if [ -n "${top_rate[$tool]:-}" ]; then
+        top="no (top speed: ${top_rate[$tool]} pps)"
+    else
+        top="not run"
+    fi
+    echo "| $tool | $top | $best | ${log%; } |"
 done
 echo
 fi
