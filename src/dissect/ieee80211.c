@@ -105,7 +105,7 @@ dissect_layer dissect_radiotap(dissect_walk *w, ps_packet *pkt)
     if (!cursor_has(c, RADIOTAP_HEADER_MIN))
         return layer_malformed(pkt, PS_MAL_BAD_RADIOTAP);
     const uint8_t *h = cursor_here(c);
-    size_t len = (size_t)h[2] | (size_t)h[3] << 8;
+    size_t len = load_le16(h + 2);
     if (h[0] != 0 || len < RADIOTAP_HEADER_MIN || !cursor_has(c, len))
         return layer_malformed(pkt, PS_MAL_BAD_RADIOTAP);
     uint32_t present = load_le32(h + RADIOTAP_PRESENT_AT);
