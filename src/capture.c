@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -191,6 +192,11 @@ static pcap_t *open_file(const char *path, char *errbuf, void **buffer)
         free(*buffer);
         *buffer = NULL;
     }
+    /* One thread at a time reads the stream (the read-ahead thread, or the
+     * main thread when there is none), so stdio's per-call lock, taken twice
+     * a packet once the process has a second thread, buys nothing: it cost
+     * the read-ahead thread about 150 ns a packet (bench/RESULTS.md). */
+    __fsetlocking(fp, FSETLOCKING_BYCALLER);
     pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!pc) {
         if (!is_stdin)

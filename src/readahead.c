@@ -20,6 +20,10 @@ typedef struct record {
     uint32_t caplen, len;
 } record;
 
+/* used is written by the reader only while it fills the chunk, before
+ * handing it over under the lock; the reader keeps its running length in a
+ * local, so that the consumer's reads of a neighbouring chunk's entry do not
+ * pull the line back and forth between the cores a packet at a time. */
 typedef struct chunk {
     uint8_t *buf;
     size_t cap, used;
@@ -39,9 +43,10 @@ struct ps_readahead {
     int status;           /* then: 0 end of file, -1 libpcap failed */
     int quit;             /* the consumer has stopped */
     char error[PCAP_ERRBUF_SIZE];
-    /* the consumer's own */
-    uint64_t cur;         /* the chunk being read, when holding */
-    size_t off;
+    /* the consumer's own, on a cache line of its own */
+    _Alignas(64) uint64_t cur;  /* the chunk being read, when holding */
+    const uint8_t *base;  /* its bytes */
+    size_t off, end;      /* the next record's offset; the chunk's length */
     int holding;
 };
 
@@ -75,62 +80,89 @@ static int wait_free(ps_readahead *r, uint64_t n)
     return go;
 }
 
+/* The reader's own state while libpcap calls back with each record. */
+typedef struct filling {
+    ps_readahead *r;
+    uint64_t n;           /* the chunk being filled */
+    size_t used;          /* its length so far */
+    int stopped;          /* the consumer has gone, or memory ran out */
+} filling;
+
+/* Called by pcap_dispatch for every record: copies it into the chunk being
+ * filled, handing that over first (and waiting for the next to be free)
+ * when the record does not fit. pcap_dispatch rather than pcap_next_ex:
+ * the latter stores every header into the pcap_t, a line the profile showed
+ * as the reader's costliest store. */
+static void take_record(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    filling *s = (filling *)user;
+    ps_readahead *r = s->r;
+    chunk *c = &r->c[s->n % NCHUNKS];
+    size_t need = record_bytes(h->caplen);
+
+    if (s->used + need > c->cap) {
+        if (s->used) {            /* full: the record opens the next chunk */
+            c->used = s->used;
+            hand_over(r, s->n, 0, 0);
+            s->n++;
+            s->used = 0;
+            if (!wait_free(r, s->n)) {
+                s->stopped = 1;
+                pcap_breakloop(r->pc);
+                return;
+            }
+            c = &r->c[s->n % NCHUNKS];
+        }
+        if (need > c->cap) {      /* one frame larger than a chunk */
+            uint8_t *b = realloc(c->buf, need);
+            if (!b) {
+                snprintf(r->error, sizeof(r->error), "out of memory reading ahead");
+                s->stopped = 1;
+                c->used = 0;
+                hand_over(r, s->n, 1, -1);
+                pcap_breakloop(r->pc);
+                return;
+            }
+            c->buf = b;
+            c->cap = need;
+        }
+    }
+    record *rec = (record *)(c->buf + s->used);
+    rec->ts_ns = capture_timestamp_ns(h->ts.tv_sec, h->ts.tv_usec, r->nano);
+    rec->caplen = h->caplen;
+    rec->len = h->len;
+    memcpy(rec + 1, data, h->caplen);
+    s->used += need;
+}
+
 static void *reader_main(void *arg)
 {
-    ps_readahead *r = arg;
-    uint64_t n = 0;
-    struct pcap_pkthdr *h = NULL;
-    const u_char *data = NULL;
-    int pending = 0;      /* h and data hold a record the last chunk had no room for */
+    filling s = { .r = arg };
+    ps_readahead *r = s.r;
 
+    if (!wait_free(r, 0))
+        return NULL;
     for (;;) {
-        if (!wait_free(r, n))
+        int got = pcap_dispatch(r->pc, -1, take_record, (u_char *)&s);
+        if (s.stopped)
             return NULL;
-        chunk *c = &r->c[n % NCHUNKS];
-        c->used = 0;
-        for (;;) {
-            if (!pending) {
-                int got = pcap_next_ex(r->pc, &h, &data);
-                if (got != 1) {
-                    if (got != PCAP_ERROR_BREAK)
-                        snprintf(r->error, sizeof(r->error), "%s", pcap_geterr(r->pc));
-                    hand_over(r, n, 1, got == PCAP_ERROR_BREAK ? 0 : -1);
-                    return NULL;
-                }
-            }
-            size_t need = record_bytes(h->caplen);
-            if (c->used + need > c->cap) {
-                if (c->used) {        /* full: the record opens the next chunk */
-                    pending = 1;
-                    break;
-                }
-                uint8_t *b = realloc(c->buf, need);   /* one frame larger than a chunk */
-                if (!b) {
-                    snprintf(r->error, sizeof(r->error), "out of memory reading ahead");
-                    hand_over(r, n, 1, -1);
-                    return NULL;
-                }
-                c->buf = b;
-                c->cap = need;
-            }
-            record *rec = (record *)(c->buf + c->used);
-            rec->ts_ns = capture_timestamp_ns(h->ts.tv_sec, h->ts.tv_usec, r->nano);
-            rec->caplen = h->caplen;
-            rec->len = h->len;
-            memcpy(rec + 1, data, h->caplen);
-            c->used += need;
-            pending = 0;
-        }
-        hand_over(r, n, 0, 0);
-        n++;
+        if (got > 0)
+            continue;
+        if (got < 0 && got != PCAP_ERROR_BREAK)
+            snprintf(r->error, sizeof(r->error), "%s", pcap_geterr(r->pc));
+        r->c[s.n % NCHUNKS].used = s.used;
+        hand_over(r, s.n, 1, got < 0 && got != PCAP_ERROR_BREAK ? -1 : 0);
+        return NULL;
     }
 }
 
 ps_readahead *readahead_start(pcap_t *pc, int nano)
 {
-    ps_readahead *r = calloc(1, sizeof(*r));
+    size_t size = (sizeof(ps_readahead) + 63u) & ~(size_t)63u;
+    ps_readahead *r = aligned_alloc(64, size);
     if (!r)
         return NULL;
+    memset(r, 0, size);
     r->pc = pc;
     r->nano = nano;
     for (unsigned i = 0; i < NCHUNKS; i++) {
@@ -165,9 +197,8 @@ int readahead_next(ps_readahead *r, ps_frame *f)
 {
     for (;;) {
         if (r->holding) {
-            const chunk *c = &r->c[r->cur % NCHUNKS];
-            if (r->off < c->used) {
-                const record *rec = (const record *)(c->buf + r->off);
+            if (r->off < r->end) {
+                const record *rec = (const record *)(r->base + r->off);
                 f->ts_ns = rec->ts_ns;
                 f->caplen = rec->caplen;
                 f->len = rec->len;
@@ -188,6 +219,10 @@ int readahead_next(ps_readahead *r, ps_frame *f)
         while (r->cur == r->filled && !r->done)
             pthread_cond_wait(&r->filled_cv, &r->lock);
         int more = r->cur < r->filled, status = r->status;
+        if (more) {
+            r->base = r->c[r->cur % NCHUNKS].buf;
+            r->end = r->c[r->cur % NCHUNKS].used;
+        }
         pthread_mutex_unlock(&r->lock);
         if (!more)
             return status < 0 ? -1 : 0;
