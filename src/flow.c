@@ -43,12 +43,24 @@
 /* Flows come from 2 MiB slabs, packed at a 16-byte stride: no per-flow
  * malloc header, and the kernel may back a slab with one huge page, so a
  * table of a million flows needs few TLB entries. Slots are not rounded up
- * to whole cache lines: that cost 16 bytes a flow (176 -> 192), about a
- * tenth of a full table, for lines the queue prefetches anyway. A table
+ * to whole cache lines: that would cost 32 bytes a flow (160 -> 192), a
+ * fifth of a full table, for lines the queue prefetches anyway. A table
  * that keeps Zeek's state (ps_zeek_state, when flow records are written)
  * has it right after each flow: its stride (t->slot) is FLOW_SLOT plus the
- * state's 32 bytes, set at its creation. */
+ * state's 32 bytes, set at its creation.
+ *
+ * Inside the table a flow is named by a 32-bit number (flow_ref): its
+ * slab's number (from 1) above REF_SHIFT bits, its offset in the slab in
+ * 16-byte units below. Hash chains, the free list, the age list, the hash
+ * buckets and the timer queues hold numbers, not pointers: 4 bytes a link
+ * instead of 8 in every flow, bucket and queue entry. Slabs are aligned to
+ * their size and end in their own number, so a flow's number is found from
+ * its address alone (ref_of). */
 #define SLAB_BYTES (2u << 20)
+#define REF_SHIFT 17u                      /* SLAB_BYTES / FLOW_ALIGN slots of 16 bytes */
+#define REF_OFFSET_MASK ((1u << REF_SHIFT) - 1u)
+#define MAX_SLABS ((1u << (32u - REF_SHIFT)) - 1u)   /* 32,767 slabs: 64 GiB of flows */
+#define SLAB_TAIL 16u                      /* the slab's number, after its last slot */
 #define CACHE_LINE 64u
 #define FLOW_ALIGN 16u
 #define FLOW_SLOT ((sizeof(ps_flow) + FLOW_ALIGN - 1) / FLOW_ALIGN * FLOW_ALIGN)
@@ -56,6 +68,10 @@ _Static_assert(_Alignof(ps_flow) <= FLOW_ALIGN, "slots keep the flow's alignment
 _Static_assert(FLOW_SLOT == PS_FLOW_EXT_OFFSET, "the extension follows the flow's slot");
 _Static_assert(sizeof(ps_zeek_state) % FLOW_ALIGN == 0 && _Alignof(ps_zeek_state) <= FLOW_ALIGN,
                "slots with the extension keep the stride");
+_Static_assert(SLAB_BYTES / FLOW_ALIGN == 1u << REF_SHIFT, "a flow_ref's offset covers a slab");
+_Static_assert(FLOW_SLOT <= 160, "a flow stays within 160 bytes (issue-13 memory target)");
+
+typedef uint32_t flow_ref;                 /* 0: no flow */
 
 /* Packets queued by flow_table_queue, oldest first. A packet waits
  * QUEUE_LEN - 1 arrivals while its memory is fetched in two steps: its
@@ -72,12 +88,6 @@ typedef struct queued_packet {
     int sender_is_b;
 } queued_packet;
 
-typedef struct flow_slab flow_slab;
-struct flow_slab {
-    flow_slab *next;
-    void *mem;
-};
-
 typedef struct flow_list {
     ps_flow *head, *tail;
 } flow_list;
@@ -87,9 +97,10 @@ typedef struct flow_list {
  * flow's own while flow->timer_seq == seq. */
 typedef struct timer_entry {
     int64_t stamp;
-    uint64_t seq;
-    ps_flow *flow;
+    uint32_t seq;
+    flow_ref flow;
 } timer_entry;
+_Static_assert(sizeof(timer_entry) == 16, "queue entries stay at 16 bytes");
 
 typedef struct timer_heap {
     timer_entry *v;
@@ -113,7 +124,7 @@ struct ps_flow_table {
     void *ctx;
     ps_flow_start_fn on_start;
     void *start_ctx;
-    ps_flow **buckets;
+    flow_ref *buckets;
     uint32_t mask;
     size_t count;
     int emptying;                  /* flow_table_flush: every flow ends, chains are not kept */
@@ -122,10 +133,11 @@ struct ps_flow_table {
     int walking;
     timer_queue idle, closing;
     flow_list age;
-    uint64_t timer_seq;            /* last seq handed to a queue entry */
-    ps_flow *free_flows;           /* recycled through hash_next */
-    flow_slab *slabs;
-    size_t slab_used;              /* flows handed out from slabs->mem */
+    uint32_t timer_seq;            /* last seq handed to a queue entry (never 0) */
+    flow_ref free_flows;           /* recycled through hash_next */
+    char **slab_mem;               /* [1..nslabs]: slab n's memory; [0] unused */
+    uint32_t nslabs, slab_cap;
+    size_t slab_used;              /* flows handed out from the last slab */
     size_t slot;                   /* bytes a flow takes in a slab (flow_table_slot_size) */
     size_t flows_per_slab;
     int zeek;                      /* flows carry a ps_zeek_state (cfg.zeek_state) */
@@ -143,6 +155,26 @@ struct ps_flow_table {
 };
 
 enum { HS_NONE, HS_INIT, HS_REPLY };
+
+/* ---- flow numbers ---- */
+
+static inline ps_flow *flow_at(const ps_flow_table *t, flow_ref r)
+{
+    return (ps_flow *)(void *)(t->slab_mem[r >> REF_SHIFT] + ((size_t)(r & REF_OFFSET_MASK) << 4));
+}
+
+static inline ps_flow *flow_or_null(const ps_flow_table *t, flow_ref r)
+{
+    return r ? flow_at(t, r) : NULL;
+}
+
+static inline flow_ref ref_of(const ps_flow *f)
+{
+    uintptr_t base = (uintptr_t)f & ~(uintptr_t)(SLAB_BYTES - 1u);
+    uint32_t slab;
+    memcpy(&slab, (const char *)base + SLAB_BYTES - SLAB_TAIL, sizeof slab);
+    return slab << REF_SHIFT | (uint32_t)(((uintptr_t)f - base) >> 4);
+}
 
 void flow_config_defaults(ps_flow_config *cfg)
 {
@@ -305,9 +337,12 @@ static int key_equal(const ps_flow_key *a, const ps_flow_key *b)
 
 static ps_flow *hash_find(const ps_flow_table *t, const ps_flow_key *key, uint32_t hash)
 {
-    for (ps_flow *f = t->buckets[hash & t->mask]; f; f = f->hash_next)
+    for (flow_ref r = t->buckets[hash & t->mask]; r;) {
+        ps_flow *f = flow_at(t, r);
         if (f->hash == hash && key_equal(&f->key, key))
             return f;
+        r = f->hash_next;
+    }
     return NULL;
 }
 
@@ -324,12 +359,12 @@ static void advise_huge(void *p, size_t len)
 #endif
 }
 
-static ps_flow **buckets_alloc(uint32_t n)
+static flow_ref *buckets_alloc(uint32_t n)
 {
-    size_t len = (size_t)n * sizeof(ps_flow *);
+    size_t len = (size_t)n * sizeof(flow_ref);
     if (len < SLAB_BYTES)
-        return calloc(n, sizeof(ps_flow *));
-    ps_flow **b = aligned_alloc(SLAB_BYTES, len);
+        return calloc(n, sizeof(flow_ref));
+    flow_ref *b = aligned_alloc(SLAB_BYTES, len);
     if (b) {
         advise_huge(b, len);
         memset(b, 0, len);
@@ -354,18 +389,18 @@ static void hash_grow(ps_flow_table *t)
     uint32_t nbuckets = (t->mask + 1) * 2;
     if (nbuckets == 0)
         return;
-    ps_flow **b = buckets_alloc(nbuckets);
+    flow_ref *b = buckets_alloc(nbuckets);
     if (!b)
         return;
-    for (flow_slab *s = t->slabs; s; s = s->next) {
-        size_t n = s == t->slabs ? t->slab_used : t->flows_per_slab;
+    for (uint32_t s = 1; s <= t->nslabs; s++) {
+        size_t n = s == t->nslabs ? t->slab_used : t->flows_per_slab;
         for (size_t i = 0; i < n; i++) {
-            ps_flow *f = (ps_flow *)(void *)((char *)s->mem + i * t->slot);
+            ps_flow *f = (ps_flow *)(void *)(t->slab_mem[s] + i * t->slot);
             if (!flow_is_live(f))
                 continue;
-            ps_flow **head = &b[f->hash & (nbuckets - 1)];
+            flow_ref *head = &b[f->hash & (nbuckets - 1)];
             f->hash_next = *head;
-            *head = f;
+            *head = ref_of(f);
         }
     }
     free(t->buckets);
@@ -382,9 +417,9 @@ static void hash_reserve(ps_flow_table *t)
 
 static void hash_insert(ps_flow_table *t, ps_flow *f)
 {
-    ps_flow **bucket = &t->buckets[f->hash & t->mask];
+    flow_ref *bucket = &t->buckets[f->hash & t->mask];
     f->hash_next = *bucket;
-    *bucket = f;
+    *bucket = ref_of(f);
     t->count++;
 }
 
@@ -392,9 +427,10 @@ static void hash_insert(ps_flow_table *t, ps_flow *f)
  * flow costs the bucket's line and rarely more. */
 static void hash_remove(ps_flow_table *t, ps_flow *f)
 {
-    ps_flow **link = &t->buckets[f->hash & t->mask];
-    while (*link && *link != f)
-        link = &(*link)->hash_next;
+    flow_ref r = ref_of(f);
+    flow_ref *link = &t->buckets[f->hash & t->mask];
+    while (*link && *link != r)
+        link = &flow_at(t, *link)->hash_next;
     if (*link)
         *link = f->hash_next;
     t->count--;
@@ -402,28 +438,32 @@ static void hash_remove(ps_flow_table *t, ps_flow *f)
 
 /* ---- time-ordered lists ---- */
 
-static void age_append(flow_list *l, ps_flow *f)
+static void age_append(ps_flow_table *t, ps_flow *f)
 {
-    f->age_next = NULL;
-    f->age_prev = l->tail;
+    flow_list *l = &t->age;
+    flow_ref r = ref_of(f);
+    f->age_next = 0;
+    f->age_prev = l->tail ? ref_of(l->tail) : 0;
     if (l->tail)
-        l->tail->age_next = f;
+        l->tail->age_next = r;
     else
         l->head = f;
     l->tail = f;
 }
 
-static void age_remove(flow_list *l, ps_flow *f)
+static void age_remove(ps_flow_table *t, ps_flow *f)
 {
-    if (f->age_prev)
-        f->age_prev->age_next = f->age_next;
+    flow_list *l = &t->age;
+    ps_flow *prev = flow_or_null(t, f->age_prev), *next = flow_or_null(t, f->age_next);
+    if (prev)
+        prev->age_next = f->age_next;
     else
-        l->head = f->age_next;
-    if (f->age_next)
-        f->age_next->age_prev = f->age_prev;
+        l->head = next;
+    if (next)
+        next->age_prev = f->age_prev;
     else
-        l->tail = f->age_prev;
-    f->age_prev = f->age_next = NULL;
+        l->tail = prev;
+    f->age_prev = f->age_next = 0;
 }
 
 /* ---- the idle and closing queues ---- */
@@ -474,16 +514,16 @@ static void heap_pop(timer_heap *h)
     }
 }
 
-static int entry_is_current(const timer_entry *e)
+static int entry_is_current(const ps_flow_table *t, const timer_entry *e)
 {
-    return e->flow->timer_seq == e->seq;
+    return flow_at(t, e->flow)->timer_seq == e->seq;
 }
 
-static void heap_compact(timer_heap *h)
+static void heap_compact(const ps_flow_table *t, timer_heap *h)
 {
     size_t kept = 0;
     for (size_t i = 0; i < h->n; i++)
-        if (entry_is_current(&h->v[i]))
+        if (entry_is_current(t, &h->v[i]))
             h->v[kept++] = h->v[i];
     h->n = kept;
     for (size_t i = kept / 2; i-- > 0;)
@@ -511,11 +551,11 @@ static timer_entry *ring_at(const timer_queue *q, size_t i)
 }
 
 /* Order is kept, so the ring stays sorted. */
-static void ring_compact(timer_queue *q)
+static void ring_compact(const ps_flow_table *t, timer_queue *q)
 {
     size_t kept = 0;
     for (size_t i = 0; i < q->n; i++)
-        if (entry_is_current(ring_at(q, i)))
+        if (entry_is_current(t, ring_at(q, i)))
             *ring_at(q, kept++) = *ring_at(q, i);
     q->n = kept;
 }
@@ -545,9 +585,9 @@ static void queue_compact_if_stale(ps_flow_table *t, timer_queue *q)
 {
     size_t limit = 2 * t->count + 64;
     if (q->n == q->cap && q->n > limit)
-        ring_compact(q);
+        ring_compact(t, q);
     if (q->late.n == q->late.cap && q->late.n > limit)
-        heap_compact(&q->late);
+        heap_compact(t, &q->late);
 }
 
 /* File the flow under its last_ns; the entry it had before becomes stale.
@@ -555,7 +595,13 @@ static void queue_compact_if_stale(ps_flow_table *t, timer_queue *q)
  * new, is never timed out; the table goes on). */
 static int queue_file(ps_flow_table *t, timer_queue *q, ps_flow *f)
 {
-    timer_entry e = {f->last_ns, t->timer_seq + 1, f};
+    /* Sequence numbers wrap after 2^32 filings, skipping 0 (a flow that is
+     * not live). An entry that stale still in a queue could pass for its
+     * flow's current one; it still ends the flow no earlier than the flow's
+     * own entry would: a stamp before the flow's last packet only files the
+     * flow again (queue_settle). */
+    uint32_t seq = t->timer_seq + 1 ? t->timer_seq + 1 : 1;
+    timer_entry e = {f->last_ns, seq, ref_of(f)};
     queue_compact_if_stale(t, q);
     int in_order = q->n == 0 || ring_at(q, q->n - 1)->stamp <= e.stamp;
     if (!(in_order ? ring_push(q, &e) : heap_push(&q->late, &e)))
@@ -598,8 +644,8 @@ static ps_flow *queue_settle(ps_flow_table *t, timer_queue *q, int64_t timeout, 
               : front->stamp > INT64_MAX - timeout ? INT64_MAX : front->stamp + timeout;
         if (*when > now)
             return NULL;
-        ps_flow *f = front->flow;
-        int current = entry_is_current(front), busy = f->last_ns > front->stamp;
+        ps_flow *f = flow_at(t, front->flow);
+        int current = entry_is_current(t, front), busy = f->last_ns > front->stamp;
         if (current && !busy)
             return f;
         queue_pop_front(q, front);
@@ -624,8 +670,8 @@ static int flow_is_empty(const ps_flow *f)
 static void age_leave(ps_flow_table *t, ps_flow *f)
 {
     if (t->walk == f)
-        t->walk = f->age_next;
-    age_remove(&t->age, f);
+        t->walk = flow_or_null(t, f->age_next);
+    age_remove(t, f);
 }
 
 /* ---- create, end, recycle ---- */
@@ -640,7 +686,7 @@ ps_flow_table *flow_table_create(const ps_flow_config *cfg, ps_flow_end_fn on_en
     t->ctx = ctx;
     t->zeek = cfg->zeek_state != 0;
     t->slot = FLOW_SLOT + (t->zeek ? sizeof(ps_zeek_state) : 0);
-    t->flows_per_slab = SLAB_BYTES / t->slot;
+    t->flows_per_slab = (SLAB_BYTES - SLAB_TAIL) / t->slot;
     t->buckets = buckets_alloc(INITIAL_BUCKETS);
     t->next_check_ns = INT64_MAX;
     t->frag_check_ns = INT64_MAX;
@@ -664,12 +710,9 @@ void flow_table_destroy(ps_flow_table *t)
 {
     if (!t)
         return;
-    while (t->slabs) {
-        flow_slab *next = t->slabs->next;
-        free(t->slabs->mem);
-        free(t->slabs);
-        t->slabs = next;
-    }
+    for (uint32_t s = 1; s <= t->nslabs; s++)
+        free(t->slab_mem[s]);
+    free(t->slab_mem);
     frag_cache_destroy(t->frags);
     tunnel_table_free(t->tunnels);
     free(t->context_keys);
@@ -689,29 +732,44 @@ static int flow_is_live(const ps_flow *f)
     return f->timer_seq != 0;
 }
 
+/* A new slab, numbered nslabs + 1; 0 when memory is short or the numbers
+ * have run out. */
+static int slab_add(ps_flow_table *t)
+{
+    if (t->nslabs == MAX_SLABS)
+        return 0;
+    if (t->nslabs + 1 >= t->slab_cap) {
+        uint32_t cap = t->slab_cap ? t->slab_cap * 2 : 16;
+        char **v = realloc(t->slab_mem, cap * sizeof(*v));
+        if (!v)
+            return 0;
+        t->slab_mem = v;
+        t->slab_cap = cap;
+    }
+    char *mem = aligned_alloc(SLAB_BYTES, SLAB_BYTES);
+    if (!mem)
+        return 0;
+    /* The first slab stays in small pages: a short capture should not pay
+     * for a whole huge page. */
+    if (t->nslabs)
+        advise_huge(mem, SLAB_BYTES);
+    uint32_t n = ++t->nslabs;
+    memcpy(mem + SLAB_BYTES - SLAB_TAIL, &n, sizeof n);
+    t->slab_mem[n] = mem;
+    t->slab_used = 0;
+    return 1;
+}
+
 static ps_flow *flow_alloc(ps_flow_table *t)
 {
-    ps_flow *f = t->free_flows;
-    if (f) {
+    ps_flow *f;
+    if (t->free_flows) {
+        f = flow_at(t, t->free_flows);
         t->free_flows = f->hash_next;
     } else {
-        if (!t->slabs || t->slab_used == t->flows_per_slab) {
-            flow_slab *s = malloc(sizeof(*s));
-            void *mem = s ? aligned_alloc(SLAB_BYTES, SLAB_BYTES) : NULL;
-            if (!mem) {
-                free(s);
-                return NULL;
-            }
-            /* The first slab stays in small pages: a short capture should
-             * not pay for a whole huge page. */
-            if (t->slabs)
-                advise_huge(mem, SLAB_BYTES);
-            s->mem = mem;
-            s->next = t->slabs;
-            t->slabs = s;
-            t->slab_used = 0;
-        }
-        f = (ps_flow *)(void *)((char *)t->slabs->mem + t->slab_used++ * t->slot);
+        if ((!t->nslabs || t->slab_used == t->flows_per_slab) && !slab_add(t))
+            return NULL;
+        f = (ps_flow *)(void *)(t->slab_mem[t->nslabs] + t->slab_used++ * t->slot);
     }
     memset(f, 0, t->slot);
     f->has_zeek = (uint8_t)t->zeek;
@@ -721,7 +779,7 @@ static ps_flow *flow_alloc(ps_flow_table *t)
 static void flow_recycle(ps_flow_table *t, ps_flow *f)
 {
     f->hash_next = t->free_flows;
-    t->free_flows = f;
+    t->free_flows = ref_of(f);
 }
 
 /* Take the flow out of the table, hand it to the sink if it holds packets,
@@ -871,8 +929,10 @@ static void expire_at(ps_flow_table *t, int64_t now_ns)
  * it. */
 static void drain_entry(ps_flow_table *t, const timer_entry *e, int reason)
 {
-    if (entry_is_current(e))
-        flow_end(t, e->flow, end_reason_for(e->flow, reason));
+    if (entry_is_current(t, e)) {
+        ps_flow *f = flow_at(t, e->flow);
+        flow_end(t, f, end_reason_for(f, reason));
+    }
 }
 
 static void queue_drain(ps_flow_table *t, timer_queue *q, int reason)
@@ -1040,7 +1100,7 @@ static void count_packet(ps_flow_table *t, ps_flow *f, const ps_packet *p, int d
     if (flow_is_empty(f)) {
         f->first_ns = p->ts_ns;
         f->last_ns = p->ts_ns;
-        age_append(&t->age, f);
+        age_append(t, f);
         note_deadline(t, deadline(f->first_ns, t->cfg.active_timeout_ns));
         t->counters.flows_created++;
     }
@@ -1247,9 +1307,9 @@ void flow_table_commit(ps_flow_table *t)
      * counted, which costs a miss, never a wrong answer. */
     const queued_packet *m = queued_at_stage(t, QUEUE_FLOW_STAGE);
     if (m) {
-        const ps_flow *f = t->buckets[m->hash & t->mask];
-        if (f)
-            prefetch_flow(t, f);
+        flow_ref r = t->buckets[m->hash & t->mask];
+        if (r)
+            prefetch_flow(t, flow_at(t, r));
     }
 }
 
@@ -1269,7 +1329,7 @@ void flow_table_sync(ps_flow_table *t)
 
 void flow_table_foreach(const ps_flow_table *t, void (*fn)(const ps_flow *, void *), void *ctx)
 {
-    for (const ps_flow *f = t->age.head; f; f = f->age_next)
+    for (const ps_flow *f = t->age.head; f; f = flow_or_null(t, f->age_next))
         fn(f, ctx);
 }
 
@@ -1290,7 +1350,7 @@ int flow_table_walk_step(ps_flow_table *t, size_t max, void (*fn)(const ps_flow 
     flow_table_sync(t);
     for (size_t n = 0; t->walk && n < max; n++) {
         ps_flow *f = t->walk;
-        t->walk = f->age_next;
+        t->walk = flow_or_null(t, f->age_next);
         if (f->walk_mark != t->walk_gen) {
             f->walk_mark = t->walk_gen;
             fn(f, ctx);

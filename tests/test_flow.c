@@ -734,6 +734,62 @@ static void test_eviction_stress(void **state)
     flow_table_destroy(t);
 }
 
+/* Flows spread over several slabs (a slab holds about 13,000) and a hash
+ * table grown several times: every flow is still found by its key, its
+ * links (hash chain, age list, timer queue: flow numbers, not pointers)
+ * still lead to the right flows, and all end in the order they began. */
+typedef struct order_check {
+    uint32_t next;      /* the flow number expected next, by its source port */
+    uint32_t bad;
+    uint64_t pkts;
+} order_check;
+
+static void check_order(const ps_flow *f, void *ctx)
+{
+    order_check *c = ctx;
+    uint32_t i = f->key.port_a;
+    if (i != c->next || f->dir[0].pkts != 2 || f->dir[1].pkts != 1)
+        c->bad++;
+    c->next++;
+    c->pkts += f->dir[0].pkts + f->dir[1].pkts;
+}
+
+static void test_many_flows_across_slabs(void **state)
+{
+    (void)state;
+    ps_flow_config cfg = config();
+    cfg.max_flows = 0;
+    order_check c = {0, 0, 0};
+    ps_flow_table *t = flow_table_create(&cfg, check_order, &c);
+    const uint32_t n = 60000;
+    for (int round = 0; round < 3; round++) {
+        for (uint32_t k = 0; k < n; k++) {
+            /* Rounds 0 and 2 in order from a, round 1 backwards from b. */
+            uint32_t i = round == 1 ? n - 1 - k : k;
+            int64_t ts = (int64_t)round * n * 1000 + (int64_t)k * 1000;
+            ps_packet p = make_pkt(ts, PS_TRANSPORT_UDP, "10.9.0.1", 1, "10.9.0.2", 7);
+            p.sport = (uint16_t)i;
+            if (round == 1) {
+                ps_packet r = make_pkt(ts, PS_TRANSPORT_UDP, "10.9.0.2", 7, "10.9.0.1", 1);
+                r.dport = (uint16_t)i;
+                p = r;
+            }
+            const ps_flow *f = flow_table_packet(t, &p);
+            assert_non_null(f);
+            assert_int_equal(f->key.port_a, (uint16_t)i);
+            assert_int_equal(f->dir[0].pkts + f->dir[1].pkts, (uint64_t)round + 1);
+        }
+        assert_int_equal(flow_table_count(t), n);
+    }
+    assert_int_equal(flow_table_counters(t)->flows_created, n);
+    flow_table_flush(t, PS_END_EOF);
+    assert_int_equal(c.next, n);
+    assert_int_equal(c.bad, 0);
+    assert_int_equal(c.pkts, 3 * (uint64_t)n);
+    assert_int_equal(flow_table_count(t), 0);
+    flow_table_destroy(t);
+}
+
 /* The idle queue keeps a flow where it was filed and files it again only
  * when that entry surfaces: flows busy since must still end in the order of
  * their last packets, each at its own deadline. */
@@ -1158,6 +1214,7 @@ int main(void)
         cmocka_unit_test(test_flush_keeps_close_reason),
         cmocka_unit_test(test_walk_in_slices),
         cmocka_unit_test(test_eviction_stress),
+        cmocka_unit_test(test_many_flows_across_slabs),
         cmocka_unit_test(test_idle_order_follows_last_packet),
         cmocka_unit_test(test_busy_flow_is_refiled_not_ended),
         cmocka_unit_test(test_backward_time_between_flows),

@@ -98,17 +98,20 @@ typedef struct ps_flow ps_flow;
  * stride (src/flow.c), so those 176 bytes span three or four cache lines;
  * a table that keeps an extension (ps_zeek_state) puts it right after the
  * flow in the same slot. */
+/* The fields marked private are the table's bookkeeping: links name other
+ * flows by their 32-bit number in the table (0: none), not by pointer, which
+ * keeps a flow at 160 bytes. */
 struct ps_flow {
-    ps_flow *hash_next;        /* table bookkeeping, private to flow.c */
+    uint32_t hash_next;        /* private to flow.c: next in the hash chain or free list */
     uint32_t hash;
     uint16_t vlan_id;          /* outermost VLAN of the first packet */
     uint16_t dccp_types;       /* bit n set when DCCP packet type n was seen */
+    uint32_t timer_seq;        /* private to flow.c: its idle or closing queue entry */
     ps_flow_key  key;
     int64_t  last_ns;
     ps_dir_stats dir[2];       /* [0] = sent by endpoint a, [1] = sent by endpoint b */
-    uint64_t timer_seq;               /* private to flow.c: its idle or closing queue entry */
-    ps_flow *age_prev, *age_next;     /* private to flow.c: ordered by first_ns */
     int64_t  first_ns;
+    uint32_t age_prev, age_next;      /* private to flow.c: ordered by first_ns */
     uint32_t sctp_chunks;      /* union of SCTP chunk-type bits */
     uint32_t dccp_service_code;
     uint8_t  orig;             /* 0: endpoint a originated, 1: endpoint b */
