@@ -204,6 +204,10 @@ int readahead_next(ps_readahead *r, ps_frame *f)
                 f->len = rec->len;
                 f->data = (const uint8_t *)(rec + 1);
                 r->off += record_bytes(rec->caplen);
+                /* The next record was written on the reader's core: fetch
+                 * its header and first bytes while this frame is decoded. */
+                __builtin_prefetch(r->base + r->off);
+                __builtin_prefetch(r->base + r->off + 64);
                 return 1;
             }
             /* Read past its last frame: the previous frame's bytes are no
