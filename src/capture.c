@@ -632,7 +632,7 @@ static int run_file(struct file_run *f, const char *path)
     if (rc == PS_EXIT_OK && f->sink->source &&
         f->sink->source(f->w, name, f->dlt, pcap_snapshot(pc)) != 0)
         rc = PS_EXIT_INPUT;
-    ps_readahead *ra = rc == PS_EXIT_OK && read_ahead_pays(pc) ? readahead_start(pc, f->nano) : NULL;
+    ps_readahead *ra = rc == PS_EXIT_OK && read_ahead_pays(pc) ? readahead_start(pc, f->nano, f->opts->filter != NULL) : NULL;
     while (rc == PS_EXIT_OK && !stop_state() && !file_count_reached(f)) {
         ps_frame fr;
         int n = ra ? readahead_next(ra, &fr) : next_frame(pc, f->nano, &fr);

@@ -1,13 +1,29 @@
 /* Read-ahead of a saved file (readahead.h). The reader thread fills chunks
- * in turn, each a run of records (a header, then the captured bytes padded
- * to 8), and hands each over when the next record does not fit, or at the
+ * in turn and hands each over when the next record does not fit, or at the
  * end of the file; the consumer gives a chunk back once it has read past
  * its last frame. One lock and two condition variables, taken once per
- * chunk (a few hundred frames), not per frame. */
+ * chunk (a few hundred frames), not per frame.
+ *
+ * A chunk holds records in one of two forms. A plain pcap file in this
+ * host's byte order (format 2.4, no filter, the common case) is read in
+ * blocks straight into the chunks, its records left as the file has them
+ * (raw chunks): one copy, the kernel's, instead of three (the kernel's into
+ * stdio's buffer, libpcap's into its own, ours into the chunk). The reader
+ * only walks the record headers to find where the last whole record in the
+ * block ends, and carries the rest over to the next chunk. A record libpcap
+ * would treat specially (caplen beyond the snapshot length or beyond the
+ * wire length, a truncated record at the end) is left to libpcap: the file
+ * is positioned at that record and read from there on as any other file,
+ * so every error says what libpcap says. Any other file is read through
+ * pcap_dispatch, each record copied into the chunk after a header of our
+ * own (record chunks). */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "portsniff/capture.h"
 #include "readahead.h"
@@ -27,11 +43,20 @@ typedef struct record {
 typedef struct chunk {
     uint8_t *buf;
     size_t cap, used;
+    int raw;              /* pcap records as in the file, else `record`s */
 } chunk;
+
+/* A pcap record header as a file in this host's byte order has it. */
+typedef struct raw_header {
+    uint32_t sec, frac, caplen, len;
+} raw_header;
 
 struct ps_readahead {
     pcap_t *pc;
     int nano;
+    int raw;              /* the file is read in raw blocks (see the top) */
+    int raw_nano;         /* its stamps are in ns */
+    uint32_t snaplen;     /* libpcap's snapshot length for it */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t filled_cv, freed_cv;
@@ -39,6 +64,7 @@ struct ps_readahead {
     /* under lock */
     uint64_t filled;      /* chunks handed over */
     uint64_t taken;       /* chunks given back */
+    uint64_t wake_at;     /* the reader waits for taken to reach this (0: not waiting) */
     int done;             /* the reader has handed over its last chunk */
     int status;           /* then: 0 end of file, -1 libpcap failed */
     int quit;             /* the consumer has stopped */
@@ -48,6 +74,7 @@ struct ps_readahead {
     const uint8_t *base;  /* its bytes */
     size_t off, end;      /* the next record's offset; the chunk's length */
     int holding;
+    int in_raw;           /* the chunk is raw */
 };
 
 static size_t record_bytes(uint32_t caplen)
@@ -73,8 +100,14 @@ static void hand_over(ps_readahead *r, uint64_t n, int last, int status)
 static int wait_free(ps_readahead *r, uint64_t n)
 {
     pthread_mutex_lock(&r->lock);
-    while (n - r->taken >= NCHUNKS && !r->quit)
+    /* A reader that has caught up waits for half the chunks to come back,
+     * not one: a wake-up (a system call and a switch on each side) every
+     * NCHUNKS / 2 chunks instead of every chunk. */
+    while (n - r->taken >= NCHUNKS && !r->quit) {
+        r->wake_at = n - NCHUNKS / 2;
         pthread_cond_wait(&r->freed_cv, &r->lock);
+    }
+    r->wake_at = 0;
     int go = !r->quit;
     pthread_mutex_unlock(&r->lock);
     return go;
@@ -103,6 +136,7 @@ static void take_record(u_char *user, const struct pcap_pkthdr *h, const u_char 
     if (s->used + need > c->cap) {
         if (s->used) {            /* full: the record opens the next chunk */
             c->used = s->used;
+            c->raw = 0;
             hand_over(r, s->n, 0, 0);
             s->n++;
             s->used = 0;
@@ -135,12 +169,105 @@ static void take_record(u_char *user, const struct pcap_pkthdr *h, const u_char 
     s->used += need;
 }
 
+/* Reads the file in blocks into raw chunks from the record after the file
+ * header on. Returns 0 once the last chunk is handed over (end of file, or
+ * an error), -1 when the consumer stopped, 1 when the rest of the file is
+ * libpcap's: it is then positioned at the first record left, s->n is a free
+ * chunk and nothing is carried over. */
+static int read_raw(ps_readahead *r, filling *s)
+{
+    FILE *fp = pcap_file(r->pc);
+    off_t pos = ftello(fp);   /* the file offset of the chunk's first byte */
+    const uint8_t *carry_from = NULL;
+    size_t carry = 0;         /* bytes of a record begun in the last chunk */
+
+    if (pos < 0)
+        return 1;
+    for (;;) {
+        chunk *c = &r->c[s->n % NCHUNKS];
+        if (carry > c->cap / 2) {   /* a record larger than half a chunk */
+            size_t cap = carry * 2;
+            uint8_t *b = carry_from == c->buf ? realloc(c->buf, cap) : malloc(cap);
+            if (!b) {
+                snprintf(r->error, sizeof(r->error), "out of memory reading ahead");
+                c->used = 0;
+                hand_over(r, s->n, 1, -1);
+                return 0;
+            }
+            if (carry_from == c->buf)
+                carry_from = b;
+            else
+                free(c->buf);
+            c->buf = b;
+            c->cap = cap;
+        }
+        if (carry && carry_from != c->buf)
+            memcpy(c->buf, carry_from, carry);
+        size_t want = c->cap - carry;
+        size_t got = fread(c->buf + carry, 1, want, fp);
+        int failed = got < want && ferror(fp), err = errno;
+        size_t avail = carry + got, off = 0;
+        int special = 0;
+        while (avail - off >= sizeof(raw_header)) {
+            raw_header h;
+            memcpy(&h, c->buf + off, sizeof h);
+            if (h.caplen > r->snaplen || h.caplen > h.len) {
+                special = 1;
+                break;
+            }
+            if (avail - off - sizeof h < h.caplen)
+                break;
+            off += sizeof h + h.caplen;
+        }
+        carry = avail - off;
+        carry_from = c->buf + off;
+        c->raw = 1;
+        c->used = off;
+        if (failed) {
+            snprintf(r->error, sizeof(r->error), "error reading dump file: %s", strerror(err));
+            hand_over(r, s->n, 1, -1);
+            return 0;
+        }
+        int at_end = got < want;
+        if (special || (at_end && carry)) {
+            /* libpcap reads on from the record at pos + off. */
+            if (off) {
+                hand_over(r, s->n, 0, 0);
+                s->n++;
+                if (!wait_free(r, s->n))
+                    return -1;
+            }
+            if (fseeko(fp, pos + (off_t)off, SEEK_SET) != 0) {
+                snprintf(r->error, sizeof(r->error), "error reading dump file: %s",
+                         strerror(errno));
+                r->c[s->n % NCHUNKS].used = 0;
+                hand_over(r, s->n, 1, -1);
+                return 0;
+            }
+            return 1;
+        }
+        if (at_end) {
+            hand_over(r, s->n, 1, 0);
+            return 0;
+        }
+        if (!off)                     /* one record larger than the chunk */
+            continue;
+        hand_over(r, s->n, 0, 0);
+        s->n++;
+        pos += (off_t)off;
+        if (!wait_free(r, s->n))
+            return -1;
+    }
+}
+
 static void *reader_main(void *arg)
 {
     filling s = { .r = arg };
     ps_readahead *r = s.r;
 
     if (!wait_free(r, 0))
+        return NULL;
+    if (r->raw && read_raw(r, &s) <= 0)
         return NULL;
     for (;;) {
         int got = pcap_dispatch(r->pc, -1, take_record, (u_char *)&s);
@@ -151,12 +278,35 @@ static void *reader_main(void *arg)
         if (got < 0 && got != PCAP_ERROR_BREAK)
             snprintf(r->error, sizeof(r->error), "%s", pcap_geterr(r->pc));
         r->c[s.n % NCHUNKS].used = s.used;
+        r->c[s.n % NCHUNKS].raw = 0;
         hand_over(r, s.n, 1, got < 0 && got != PCAP_ERROR_BREAK ? -1 : 0);
         return NULL;
     }
 }
 
-ps_readahead *readahead_start(pcap_t *pc, int nano)
+/* Whether pc's file can be read in raw blocks (see the top): the pcap
+ * format 2.4 in this host's byte order, no filter to run, and no link type
+ * whose records libpcap adjusts after reading them (Linux USB). */
+static int raw_readable(pcap_t *pc, int filtered, int *nano)
+{
+    FILE *fp = pcap_file(pc);
+    struct {
+        uint32_t magic;
+        uint16_t major, minor;
+    } h;
+
+    if (filtered || !fp || pcap_is_swapped(pc) || pcap_datalink(pc) == DLT_USB_LINUX ||
+        pcap_datalink(pc) == DLT_USB_LINUX_MMAPPED || pcap_snapshot(pc) <= 0)
+        return 0;
+    if (pread(fileno(fp), &h, sizeof h, 0) != (ssize_t)sizeof h || h.major != 2 || h.minor != 4)
+        return 0;
+    if (h.magic != 0xa1b2c3d4u && h.magic != 0xa1b23c4du)
+        return 0;
+    *nano = h.magic == 0xa1b23c4du;
+    return 1;
+}
+
+ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered)
 {
     size_t size = (sizeof(ps_readahead) + 63u) & ~(size_t)63u;
     ps_readahead *r = aligned_alloc(64, size);
@@ -165,6 +315,8 @@ ps_readahead *readahead_start(pcap_t *pc, int nano)
     memset(r, 0, size);
     r->pc = pc;
     r->nano = nano;
+    r->raw = raw_readable(pc, filtered, &r->raw_nano);
+    r->snaplen = (uint32_t)pcap_snapshot(pc);
     for (unsigned i = 0; i < NCHUNKS; i++) {
         r->c[i].buf = malloc(CHUNK_BYTES);
         r->c[i].cap = CHUNK_BYTES;
@@ -198,12 +350,22 @@ int readahead_next(ps_readahead *r, ps_frame *f)
     for (;;) {
         if (r->holding) {
             if (r->off < r->end) {
-                const record *rec = (const record *)(r->base + r->off);
-                f->ts_ns = rec->ts_ns;
-                f->caplen = rec->caplen;
-                f->len = rec->len;
-                f->data = (const uint8_t *)(rec + 1);
-                r->off += record_bytes(rec->caplen);
+                if (r->in_raw) {
+                    raw_header h;
+                    memcpy(&h, r->base + r->off, sizeof h);
+                    f->ts_ns = capture_timestamp_ns(h.sec, h.frac, r->raw_nano);
+                    f->caplen = h.caplen;
+                    f->len = h.len;
+                    f->data = r->base + r->off + sizeof h;
+                    r->off += sizeof h + h.caplen;
+                } else {
+                    const record *rec = (const record *)(r->base + r->off);
+                    f->ts_ns = rec->ts_ns;
+                    f->caplen = rec->caplen;
+                    f->len = rec->len;
+                    f->data = (const uint8_t *)(rec + 1);
+                    r->off += record_bytes(rec->caplen);
+                }
                 /* The next record was written on the reader's core: fetch
                  * its header and first bytes while this frame is decoded. */
                 __builtin_prefetch(r->base + r->off);
@@ -214,7 +376,10 @@ int readahead_next(ps_readahead *r, ps_frame *f)
              * longer needed, the chunk goes back. */
             pthread_mutex_lock(&r->lock);
             r->taken++;
-            pthread_cond_signal(&r->freed_cv);
+            if (r->wake_at && r->taken >= r->wake_at) {
+                r->wake_at = 0;
+                pthread_cond_signal(&r->freed_cv);
+            }
             pthread_mutex_unlock(&r->lock);
             r->cur++;
             r->holding = 0;
@@ -226,6 +391,7 @@ int readahead_next(ps_readahead *r, ps_frame *f)
         if (more) {
             r->base = r->c[r->cur % NCHUNKS].buf;
             r->end = r->c[r->cur % NCHUNKS].used;
+            r->in_raw = r->c[r->cur % NCHUNKS].raw;
         }
         pthread_mutex_unlock(&r->lock);
         if (!more)

@@ -1,8 +1,8 @@
-/* Read-ahead of a saved file: a thread of its own calls pcap_next_ex and
- * copies the frames into a few fixed chunks, so that reading the file (the
- * kernel's copy, stdio, libpcap's record parsing) runs beside the decoding
- * and flow accounting of the frames before them. Frames come out in file
- * order, with libpcap's error, if any, after the last good one. */
+/* Read-ahead of a saved file: a thread of its own reads the file into a
+ * few chunks (in raw blocks, or frame by frame through libpcap: see
+ * readahead.c), so that reading the file runs beside the decoding and flow
+ * accounting of the frames before them. Frames come out in file order,
+ * with libpcap's error, if any, after the last good one. */
 #ifndef PORTSNIFF_READAHEAD_H
 #define PORTSNIFF_READAHEAD_H
 
@@ -17,10 +17,10 @@ typedef struct ps_frame {
     int64_t ts_ns;
 } ps_frame;
 
-/* Starts reading pc (whose filter is already set) ahead; nano: the file's
- * stamps are in ns. NULL when a thread or its memory cannot be had: the
- * caller then reads pc itself. */
-ps_readahead *readahead_start(pcap_t *pc, int nano);
+/* Starts reading pc (whose filter, if any, is already set: filtered) ahead;
+ * nano: libpcap gives its stamps in ns. NULL when a thread or its memory
+ * cannot be had: the caller then reads pc itself. */
+ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered);
 /* 1 with the next frame; 0 at the end of the file; -1 when libpcap failed
  * there (readahead_error says why). */
 int readahead_next(ps_readahead *r, ps_frame *f);

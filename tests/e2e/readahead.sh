@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# A regular file is read ahead by a second thread, in raw blocks when it is a
+# plain pcap file in this host's byte order, through libpcap otherwise, and
+# handed to libpcap from the first record it treats specially. A pipe is read
+# by libpcap in the main thread. Each capture below is read both ways: the
+# flow records, the exit status and the message must be the same, and the
+# records must hold the packets the generator wrote.
+set -uo pipefail
+: "${PORTSNIFF:?}"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/readahead.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+pass=0 failed=0
+
+python3 - <<'EOF' || { echo "FAIL: could not generate the inputs"; exit 1; }
+import struct
+
+def eth_udp(i, size):
+    """A UDP frame of `size` bytes (at least 42) from flow i."""
+    payload = bytes((i + k) & 0xff for k in range(size - 42))
+    udp = struct.pack('!HHHH', 20000 + i % 40, 53, 8 + len(payload), 0) + payload
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                     bytes([10, 0, 0, 1]), bytes([10, 0, 1, 2]))
+    return bytes.fromhex('00005e005301 00005e0053fe 0800') + ip + udp
+
+def big(size):
+    # Larger than an IP packet can be: a local-experimental EtherType frame.
+    return bytes.fromhex('00005e005301 00005e0053fe 88b5') + bytes(size - 14)
+
+def header(magic=0xa1b2c3d4, snaplen=262144, order='<'):
+    return struct.pack(order + 'IHHiIII', magic, 2, 4, 0, 0, snaplen, 1)
+
+def rec(ts, data, caplen=None, wire=None, order='<', frac=0):
+    caplen = len(data) if caplen is None else caplen
+    wire = len(data) if wire is None else wire
+    return struct.pack(order + 'IIII', ts, frac, caplen, wire) + data
+
+sizes = [60, 1514, 342, 98, 1200, 64]
+def frames(n):
+    out = []
+    for i in range(n):
+        if i % 400 == 199:
+            out.append(big(200000))    # more than half a 256 KiB chunk
+        elif i % 400 == 399:
+            out.append(big(262144))    # more than a whole chunk
+        else:
+            out.append(eth_udp(i, sizes[i % len(sizes)]))
+    return out
+
+F = frames(3000)    # about 5 MiB: the eight chunks are reused several times
+with open('blocks.pcap', 'wb') as f:
+    f.write(header() + b''.join(rec(1000 + i, d, frac=i * 100) for i, d in enumerate(F)))
+with open('nano.pcap', 'wb') as f:
+    f.write(header(magic=0xa1b23c4d) +
+            b''.join(rec(1000 + i, d, frac=i * 100001) for i, d in enumerate(F[:500])))
+with open('swapped.pcap', 'wb') as f:
+    f.write(header(order='>') + b''.join(rec(1000 + i, d, order='>') for i, d in enumerate(F[:500])))
+# Record 700 claims fewer bytes on the wire than it holds; libpcap reads on.
+with open('lying.pcap', 'wb') as f:
+    f.write(header() + b''.join(rec(1000 + i, d, wire=(40 if i == 700 else None))
+                                for i, d in enumerate(F[:1200])))
+# Record 900 holds more than the snapshot length: libpcap keeps 1514 bytes of it.
+with open('over-snaplen.pcap', 'wb') as f:
+    G = [d for d in F[:1200] if len(d) <= 1514]
+    G[900] = eth_udp(900, 4000)
+    f.write(header(snaplen=1514) + b''.join(rec(1000 + i, d) for i, d in enumerate(G)))
+# The last record is cut short in its data, 1,500 records in.
+with open('truncated.pcap', 'wb') as f:
+    body = b''.join(rec(1000 + i, d) for i, d in enumerate(F[:1501]))
+    f.write(header() + body[:-20])
+EOF
+
+# The records without uid (random per run), and their packets.
+records() {
+    python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+for r in rows:
+    r.pop("uid", None)
+    print(",".join(r.values()))
+print("packets", sum(int(r["orig_pkts"]) + int(r["resp_pkts"]) for r in rows))' "$1"
+}
+
+check() {   # name, expected exit status, expected packets in the records, expected message
+    local name=$1 want_rc=$2 want_pkts=$3 want_msg=$4
+    "$PORTSNIFF" -r "$name" --flows=csv --report=none >file.csv 2>file.err
+    local rc_file=$?
+    # shellcheck disable=SC2002
+    cat "$name" | "$PORTSNIFF" -r - --flows=csv --report=none >pipe.csv 2>pipe.err
+    local rc_pipe=$?
+    sed -i "s#$name#(stdin)#" file.err
+    records file.csv >file.txt
+    records pipe.csv >pipe.txt
+    local pkts
+    pkts=$(tail -1 file.txt)
+    if [ "$rc_file" != "$want_rc" ] || [ "$rc_pipe" != "$want_rc" ]; then
+        echo "FAIL: $name: exit status $rc_file from the file, $rc_pipe from a pipe, expected $want_rc"
+        failed=$((failed + 1))
+    elif ! cmp -s file.txt pipe.txt; then
+        echo "FAIL: $name: the records differ between the file and a pipe"
+        diff file.txt pipe.txt | head -5
+        failed=$((failed + 1))
+    elif ! cmp -s file.err pipe.err; then
+        echo "FAIL: $name: the messages differ: $(cat file.err) / $(cat pipe.err)"
+        failed=$((failed + 1))
+    elif [ "$pkts" != "packets $want_pkts" ]; then
+        echo "FAIL: $name: $pkts in the records, expected $want_pkts"
+        failed=$((failed + 1))
+    elif [ -n "$want_msg" ] && ! grep -qF -- "$want_msg" file.err; then
+        echo "FAIL: $name: expected the message '$want_msg', got: $(cat file.err)"
+        failed=$((failed + 1))
+    else
+        pass=$((pass + 1))
+    fi
+}
+
+# Of the first n frames, those that are UDP (the rest are the large non-IP
+# ones, at i % 400 == 199 and 399): the packets the records must hold.
+udp_frames() { python3 -c "import sys; n=int(sys.argv[1]); print(sum(1 for i in range(n) if i % 400 not in (199, 399)))" "$1"; }
+
+check blocks.pcap 0 "$(udp_frames 3000)" ""
+check nano.pcap 0 "$(udp_frames 500)" ""
+check swapped.pcap 0 "$(udp_frames 500)" ""
+# Record 700 is counted malformed (bad-record-length), in no flow.
+check lying.pcap 0 "$(($(udp_frames 1200) - 1))" ""
+check over-snaplen.pcap 0 "$(udp_frames 1200)" ""
+check truncated.pcap 3 "$(udp_frames 1500)" \
+    "truncated dump file; tried to read 60 captured bytes, only got 40 (stopped after 1500 packets of this file)"
+
+# Records keep their file's time stamps: the nanosecond file's first two
+# flows began at 1000.000000000 s and 1001.000100001 s (read as microseconds,
+# the second would be 1001.100001 s).
+"$PORTSNIFF" -r nano.pcap --flows=csv --report=none >nano.csv 2>/dev/null
+starts=$(python3 -c '
+import csv, sys
+print(" ".join(sorted({r["ts"] for r in csv.DictReader(open(sys.argv[1]))})[:2]))' nano.csv)
+if [ "$starts" = "1000.000000 1001.000100" ]; then
+    pass=$((pass + 1))
+else
+    echo "FAIL: nano.pcap: the first two flows began at $starts, expected 1000.000000 1001.000100"
+    failed=$((failed + 1))
+fi
+
+echo "readahead: $pass passed, $failed failed"
+[ "$failed" -eq 0 ]
