@@ -37,6 +37,7 @@
 #include "portsniff/flow.h"
 #include "portsniff/fragment.h"
 #include "flow_zeek.h"
+#include "slab_reserve.h"
 
 #define INITIAL_BUCKETS 256u
 
@@ -56,7 +57,7 @@
  * instead of 8 in every flow, bucket and queue entry. Slabs are aligned to
  * their size and end in their own number, so a flow's number is found from
  * its address alone (ref_of). */
-#define SLAB_BYTES (2u << 20)
+#define SLAB_BYTES SLAB_RESERVE_BYTES
 #define REF_SHIFT 17u                      /* SLAB_BYTES / FLOW_ALIGN slots of 16 bytes */
 #define REF_OFFSET_MASK ((1u << REF_SHIFT) - 1u)
 #define MAX_SLABS ((1u << (32u - REF_SHIFT)) - 1u)   /* 32,767 slabs: 64 GiB of flows */
@@ -746,14 +747,21 @@ static int slab_add(ps_flow_table *t)
         t->slab_mem = v;
         t->slab_cap = cap;
     }
-    char *mem = aligned_alloc(SLAB_BYTES, SLAB_BYTES);
-    if (!mem)
-        return 0;
-    /* The first slab stays in small pages: a short capture should not pay
-     * for a whole huge page. */
-    if (t->nslabs)
-        advise_huge(mem, SLAB_BYTES);
+    /* Past the first, a slab may come ready from the read-ahead thread
+     * (slab_reserve.h). */
+    char *mem = t->nslabs ? slab_reserve_take() : NULL;
+    if (!mem) {
+        mem = aligned_alloc(SLAB_BYTES, SLAB_BYTES);
+        if (!mem)
+            return 0;
+        /* The first slab stays in small pages: a short capture should not
+         * pay for a whole huge page. */
+        if (t->nslabs)
+            advise_huge(mem, SLAB_BYTES);
+    }
     uint32_t n = ++t->nslabs;
+    if (n >= 2)
+        slab_reserve_want();
     memcpy(mem + SLAB_BYTES - SLAB_TAIL, &n, sizeof n);
     t->slab_mem[n] = mem;
     t->slab_used = 0;

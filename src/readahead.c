@@ -27,6 +27,7 @@
 
 #include "portsniff/capture.h"
 #include "readahead.h"
+#include "slab_reserve.h"
 
 #define CHUNK_BYTES (256u * 1024u)
 #define NCHUNKS 8u
@@ -99,6 +100,8 @@ static void hand_over(ps_readahead *r, uint64_t n, int last, int status)
 /* Waits until chunk n is free; 0 when the consumer has stopped. */
 static int wait_free(ps_readahead *r, uint64_t n)
 {
+    /* Between chunks: the flow table's next slab, if it wants one. */
+    slab_reserve_serve();
     pthread_mutex_lock(&r->lock);
     /* A reader that has caught up waits for half the chunks to come back,
      * not one: a wake-up (a system call and a switch on each side) every
@@ -331,10 +334,12 @@ ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
+    slab_reserve_enable();
     int err = pthread_create(&r->thread, NULL, reader_main, r);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err == 0)
         return r;
+    slab_reserve_disable();
     pthread_cond_destroy(&r->filled_cv);
     pthread_cond_destroy(&r->freed_cv);
     pthread_mutex_destroy(&r->lock);
@@ -415,6 +420,7 @@ void readahead_stop(ps_readahead *r)
     pthread_cond_signal(&r->freed_cv);
     pthread_mutex_unlock(&r->lock);
     pthread_join(r->thread, NULL);
+    slab_reserve_disable();
     pthread_cond_destroy(&r->filled_cv);
     pthread_cond_destroy(&r->freed_cv);
     pthread_mutex_destroy(&r->lock);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "portsniff/flow.h"
+#include "slab_reserve.h"
 
 #define S INT64_C(1000000000)
 #define MAX_RECORDED 16
@@ -747,11 +748,28 @@ typedef struct order_check {
 static void check_order(const ps_flow *f, void *ctx)
 {
     order_check *c = ctx;
-    uint32_t i = f->key.port_a;
+    uint32_t i = (uint32_t)f->key.addr_a[2] << 16 | f->key.port_a;
     if (i != c->next || f->dir[0].pkts != 2 || f->dir[1].pkts != 1)
         c->bad++;
     c->next++;
     c->pkts += f->dir[0].pkts + f->dir[1].pkts;
+}
+
+/* Flow i: three packets as test_many_flows_across_slabs sends them (two from
+ * a, one from b), at once. */
+static void add_flow_numbered(ps_flow_table *t, uint32_t i)
+{
+    for (int k = 0; k < 3; k++) {
+        int64_t ts = (int64_t)i * 1000 + k;
+        ps_packet p = k == 1 ? make_pkt(ts, PS_TRANSPORT_UDP, "10.9.0.2", 7, "10.9.0.1", 1)
+                             : make_pkt(ts, PS_TRANSPORT_UDP, "10.9.0.1", 1, "10.9.0.2", 7);
+        if (k == 1)
+            p.dport = (uint16_t)i;
+        else
+            p.sport = (uint16_t)i;
+        p.src[2] = p.dst[2] = (uint8_t)(i >> 16);
+        assert_non_null(flow_table_packet(t, &p));
+    }
 }
 
 static void test_many_flows_across_slabs(void **state)
@@ -787,6 +805,46 @@ static void test_many_flows_across_slabs(void **state)
     assert_int_equal(c.bad, 0);
     assert_int_equal(c.pkts, 3 * (uint64_t)n);
     assert_int_equal(flow_table_count(t), 0);
+    flow_table_destroy(t);
+}
+
+/* A growing table asks for its next slab once it has a second; the helper's
+ * ready slab is taken when the table starts its third, and asked for again.
+ * Nothing is asked while no helper serves. Every flow still counts. */
+static void test_slab_reserve(void **state)
+{
+    (void)state;
+    ps_flow_config cfg = config();
+    cfg.max_flows = 0;
+    order_check c = {0, 0, 0};
+    ps_flow_table *t = flow_table_create(&cfg, check_order, &c);
+    const uint32_t per_slab = (2u << 20) / (uint32_t)flow_table_slot_size(t);
+    uint32_t i = 0;
+    /* No helper: nothing is made ready. */
+    for (; i < per_slab + 10; i++)
+        add_flow_numbered(t, i);
+    slab_reserve_serve();
+    assert_false(slab_reserve_ready());
+    slab_reserve_enable();
+    /* The table's second slab began before the helper came: the third is
+     * wanted once another slab begins, which the helper then serves. */
+    for (; i < 2 * per_slab + 10; i++)
+        add_flow_numbered(t, i);
+    assert_false(slab_reserve_ready());
+    slab_reserve_serve();
+    assert_true(slab_reserve_ready());
+    slab_reserve_serve();                 /* one at most */
+    for (; i < 3 * per_slab + 10; i++)
+        add_flow_numbered(t, i);
+    assert_false(slab_reserve_ready());   /* taken by the fourth slab */
+    slab_reserve_serve();
+    assert_true(slab_reserve_ready());    /* and asked for again */
+    slab_reserve_disable();
+    assert_false(slab_reserve_ready());
+    assert_int_equal(flow_table_count(t), i);
+    flow_table_flush(t, PS_END_EOF);
+    assert_int_equal(c.next, i);
+    assert_int_equal(c.bad, 0);
     flow_table_destroy(t);
 }
 
@@ -1215,6 +1273,7 @@ int main(void)
         cmocka_unit_test(test_walk_in_slices),
         cmocka_unit_test(test_eviction_stress),
         cmocka_unit_test(test_many_flows_across_slabs),
+        cmocka_unit_test(test_slab_reserve),
         cmocka_unit_test(test_idle_order_follows_last_packet),
         cmocka_unit_test(test_busy_flow_is_refiled_not_ended),
         cmocka_unit_test(test_backward_time_between_flows),
