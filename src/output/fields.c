@@ -176,13 +176,22 @@ static void get_uid(const ps_flow_rec *r, ps_value *v)
     h1 = mix64(h1 ^ (uint64_t)f->first_ns);
     h2 = mix64(h2 + (uint64_t)f->first_ns);
     /* The 17 lowest base-62 digits of the 128-bit h2:h1 (62^17 < 2^128, so
-     * every digit is uniform). */
+     * every digit is uniform): the low 10 from n mod 62^10 and the next 7
+     * from (n / 62^10) mod 62^7, each in 64-bit arithmetic. Two 128-bit
+     * divisions a record instead of 34 (a library call each). */
+    const uint64_t p10 = 839299365868340224ULL;   /* 62^10 */
+    const uint64_t p7 = 3521614606208ULL;         /* 62^7 */
     unsigned __int128 n = ((unsigned __int128)h2 << 64) | h1;
+    uint64_t low = (uint64_t)(n % p10), high = (uint64_t)((n / p10) % p7);
     char *p = v->text;
     *p++ = 'C';
-    for (int i = 17; i >= 1; i--) {
-        p[i - 1] = digits[(unsigned)(n % 62)];
-        n /= 62;
+    for (int i = 17; i >= 8; i--) {
+        p[i - 1] = digits[low % 62];
+        low /= 62;
+    }
+    for (int i = 7; i >= 1; i--) {
+        p[i - 1] = digits[high % 62];
+        high /= 62;
     }
     p[17] = '\0';
     v->s = v->text;
