@@ -45,7 +45,13 @@ typedef struct chunk {
     uint8_t *buf;
     size_t cap, used;
     int raw;              /* pcap records as in the file, else `record`s */
+    uint32_t *idx;        /* raw: each record's offset, found as the reader walks them */
+    size_t nrec, idx_cap;
 } chunk;
+
+/* A raw chunk's records are fetched this many ahead of the one handed out:
+ * they were written on the reader's core, and their offsets are known. */
+#define FETCH_AHEAD 4u
 
 /* A pcap record header as a file in this host's byte order has it. */
 typedef struct raw_header {
@@ -76,6 +82,8 @@ struct ps_readahead {
     size_t off, end;      /* the next record's offset; the chunk's length */
     int holding;
     int in_raw;           /* the chunk is raw */
+    const uint32_t *idx;  /* then: its records' offsets */
+    size_t k, nrec;       /* the next record's number; how many */
 };
 
 static size_t record_bytes(uint32_t caplen)
@@ -209,8 +217,20 @@ static int read_raw(ps_readahead *r, filling *s)
         size_t want = c->cap - carry;
         size_t got = fread(c->buf + carry, 1, want, fp);
         int failed = got < want && ferror(fp), err = errno;
-        size_t avail = carry + got, off = 0;
+        size_t avail = carry + got, off = 0, nrec = 0;
         int special = 0;
+        if (c->idx_cap < c->cap / sizeof(raw_header) + 1) {
+            size_t n = c->cap / sizeof(raw_header) + 1;
+            uint32_t *v = realloc(c->idx, n * sizeof(*v));
+            if (!v) {
+                snprintf(r->error, sizeof(r->error), "out of memory reading ahead");
+                c->used = 0;
+                hand_over(r, s->n, 1, -1);
+                return 0;
+            }
+            c->idx = v;
+            c->idx_cap = n;
+        }
         while (avail - off >= sizeof(raw_header)) {
             raw_header h;
             memcpy(&h, c->buf + off, sizeof h);
@@ -220,12 +240,14 @@ static int read_raw(ps_readahead *r, filling *s)
             }
             if (avail - off - sizeof h < h.caplen)
                 break;
+            c->idx[nrec++] = (uint32_t)off;
             off += sizeof h + h.caplen;
         }
         carry = avail - off;
         carry_from = c->buf + off;
         c->raw = 1;
         c->used = off;
+        c->nrec = nrec;
         if (failed) {
             snprintf(r->error, sizeof(r->error), "error reading dump file: %s", strerror(err));
             hand_over(r, s->n, 1, -1);
@@ -344,8 +366,10 @@ ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered)
     pthread_cond_destroy(&r->freed_cv);
     pthread_mutex_destroy(&r->lock);
 fail:
-    for (unsigned i = 0; i < NCHUNKS; i++)
+    for (unsigned i = 0; i < NCHUNKS; i++) {
         free(r->c[i].buf);
+        free(r->c[i].idx);
+    }
     free(r);
     return NULL;
 }
@@ -354,23 +378,28 @@ int readahead_next(ps_readahead *r, ps_frame *f)
 {
     for (;;) {
         if (r->holding) {
-            if (r->off < r->end) {
-                if (r->in_raw) {
-                    raw_header h;
-                    memcpy(&h, r->base + r->off, sizeof h);
-                    f->ts_ns = capture_timestamp_ns(h.sec, h.frac, r->raw_nano);
-                    f->caplen = h.caplen;
-                    f->len = h.len;
-                    f->data = r->base + r->off + sizeof h;
-                    r->off += sizeof h + h.caplen;
-                } else {
-                    const record *rec = (const record *)(r->base + r->off);
-                    f->ts_ns = rec->ts_ns;
-                    f->caplen = rec->caplen;
-                    f->len = rec->len;
-                    f->data = (const uint8_t *)(rec + 1);
-                    r->off += record_bytes(rec->caplen);
+            if (r->in_raw && r->k < r->nrec) {
+                if (r->k + FETCH_AHEAD < r->nrec) {
+                    const uint8_t *ahead = r->base + r->idx[r->k + FETCH_AHEAD];
+                    __builtin_prefetch(ahead);
+                    __builtin_prefetch(ahead + 64);
                 }
+                const uint8_t *at = r->base + r->idx[r->k++];
+                raw_header h;
+                memcpy(&h, at, sizeof h);
+                f->ts_ns = capture_timestamp_ns(h.sec, h.frac, r->raw_nano);
+                f->caplen = h.caplen;
+                f->len = h.len;
+                f->data = at + sizeof h;
+                return 1;
+            }
+            if (!r->in_raw && r->off < r->end) {
+                const record *rec = (const record *)(r->base + r->off);
+                f->ts_ns = rec->ts_ns;
+                f->caplen = rec->caplen;
+                f->len = rec->len;
+                f->data = (const uint8_t *)(rec + 1);
+                r->off += record_bytes(rec->caplen);
                 /* The next record was written on the reader's core: fetch
                  * its header and first bytes while this frame is decoded. */
                 __builtin_prefetch(r->base + r->off);
@@ -397,12 +426,15 @@ int readahead_next(ps_readahead *r, ps_frame *f)
             r->base = r->c[r->cur % NCHUNKS].buf;
             r->end = r->c[r->cur % NCHUNKS].used;
             r->in_raw = r->c[r->cur % NCHUNKS].raw;
+            r->idx = r->c[r->cur % NCHUNKS].idx;
+            r->nrec = r->c[r->cur % NCHUNKS].nrec;
         }
         pthread_mutex_unlock(&r->lock);
         if (!more)
             return status < 0 ? -1 : 0;
         r->holding = 1;
         r->off = 0;
+        r->k = 0;
     }
 }
 
@@ -424,7 +456,9 @@ void readahead_stop(ps_readahead *r)
     pthread_cond_destroy(&r->filled_cv);
     pthread_cond_destroy(&r->freed_cv);
     pthread_mutex_destroy(&r->lock);
-    for (unsigned i = 0; i < NCHUNKS; i++)
+    for (unsigned i = 0; i < NCHUNKS; i++) {
         free(r->c[i].buf);
+        free(r->c[i].idx);
+    }
     free(r);
 }
