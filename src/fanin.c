@@ -138,6 +138,12 @@ static unsigned note(ps_fanin *f, const ps_endpoint *e, uint16_t peer_port)
     return (unsigned)__builtin_popcount(w.bins);
 }
 
+void fanin_prefetch(const ps_fanin *f, const ps_endpoint *a, const ps_endpoint *b)
+{
+    __builtin_prefetch(set_of(f, endpoint_hash(a)), 1);
+    __builtin_prefetch(set_of(f, endpoint_hash(b)), 1);
+}
+
 void fanin_note_flow(ps_fanin *f, const ps_endpoint *a, const ps_endpoint *b, unsigned *peers_a,
                      unsigned *peers_b)
 {

@@ -67,6 +67,15 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
     }
 }
 
+/* Flush is about to end this flow: its fan-in sets are fetched now. */
+static void on_flow_end_soon(const ps_flow *flow, void *ctx)
+{
+    const ps_pipeline *p = ctx;
+    ps_endpoint a, b;
+    flow_endpoints(flow, &a, &b);
+    fanin_prefetch(p->writer->fanin, &a, &b);
+}
+
 int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *cfg,
                   const ps_report_config *report_cfg, ps_flow_sink *sink)
 {
@@ -83,6 +92,8 @@ int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *
     p->flows = flow_table_create(cfg, on_flow_end, p);
     p->fanin = fanin_create();
     p->select = NULL;
+    if (p->flows)
+        flow_table_on_end_soon(p->flows, on_flow_end_soon);
     p->dissect = NULL;
     if (!p->report || !p->flows || !p->fanin) {
         pipeline_free(p);
@@ -126,6 +137,8 @@ int pipeline_init_worker(ps_pipeline *p, ps_pipeline *first, const ps_flow_confi
     run_stats_init(&p->stats);
     p->report = report_create_like(first->report);   /* --top, --aggregate, --bucket */
     p->flows = flow_table_create(cfg, on_flow_end, p);
+    if (p->flows)
+        flow_table_on_end_soon(p->flows, on_flow_end_soon);
     if (!p->report || !p->flows) {
         pipeline_free(p);
         return -1;

@@ -44,5 +44,8 @@ void fanin_note_flow(ps_fanin *f, const ps_endpoint *a, const ps_endpoint *b, un
 /* How many different peer ports e was noted with (bins set, up to
  * PS_FANIN_BINS); 0 when e is not held. */
 unsigned fanin_peer_ports(const ps_fanin *f, const ps_endpoint *e);
+/* Starts fetching the lines fanin_note_flow(f, a, b, ...) will touch: a
+ * hint, for a caller that knows which flows end next. */
+void fanin_prefetch(const ps_fanin *f, const ps_endpoint *a, const ps_endpoint *b);
 
 #endif

@@ -198,6 +198,11 @@ ps_flow_table *flow_table_create(const ps_flow_config *cfg, ps_flow_end_fn on_en
  * packet (fan-in across flows is noted here). */
 typedef void (*ps_flow_start_fn)(const ps_flow_key *key, void *ctx);
 void flow_table_on_start(ps_flow_table *t, ps_flow_start_fn on_start, void *ctx);
+/* While flow_table_flush ends every flow, called with the flow that will end
+ * a few flows later, so that the caller can fetch what its on_end will
+ * touch for it (a hint: it must not change anything). */
+typedef void (*ps_flow_soon_fn)(const ps_flow *flow, void *ctx);
+void flow_table_on_end_soon(ps_flow_table *t, ps_flow_soon_fn soon);
 void flow_table_destroy(ps_flow_table *t);   /* frees without calling on_end */
 
 /* Account one decoded packet of kind PS_PKT_TRANSPORT or PS_PKT_FRAGMENT
