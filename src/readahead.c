@@ -180,6 +180,25 @@ static void take_record(u_char *user, const struct pcap_pkthdr *h, const u_char 
     s->used += need;
 }
 
+/* Up to want bytes of the file at pos into buf: fewer only at its end; -1
+ * with errno on failure. pread leaves stdio's buffer and the descriptor's
+ * offset alone, so libpcap can take over at any record (fseeko). */
+static ssize_t read_at(int fd, uint8_t *buf, size_t want, off_t pos)
+{
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = pread(fd, buf + got, want - got, pos + (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
 /* Reads the file in blocks into raw chunks from the record after the file
  * header on. Returns 0 once the last chunk is handed over (end of file, or
  * an error), -1 when the consumer stopped, 1 when the rest of the file is
@@ -215,8 +234,9 @@ static int read_raw(ps_readahead *r, filling *s)
         if (carry && carry_from != c->buf)
             memcpy(c->buf, carry_from, carry);
         size_t want = c->cap - carry;
-        size_t got = fread(c->buf + carry, 1, want, fp);
-        int failed = got < want && ferror(fp), err = errno;
+        ssize_t nread = read_at(fileno(fp), c->buf + carry, want, pos + (off_t)carry);
+        int failed = nread < 0, err = errno;
+        size_t got = failed ? 0 : (size_t)nread;
         size_t avail = carry + got, off = 0, nrec = 0;
         int special = 0;
         if (c->idx_cap < c->cap / sizeof(raw_header) + 1) {
@@ -323,7 +343,11 @@ static int raw_readable(pcap_t *pc, int filtered, int *nano)
     if (filtered || !fp || pcap_is_swapped(pc) || pcap_datalink(pc) == DLT_USB_LINUX ||
         pcap_datalink(pc) == DLT_USB_LINUX_MMAPPED || pcap_snapshot(pc) <= 0)
         return 0;
-    if (pread(fileno(fp), &h, sizeof h, 0) != (ssize_t)sizeof h || h.major != 2 || h.minor != 4)
+    /* libpcap has just read the 24-byte file header: it starts 24 bytes
+     * back (not at 0 for standard input opened part-way into a file). */
+    off_t at = ftello(fp) - 24;
+    if (at < 0 || pread(fileno(fp), &h, sizeof h, at) != (ssize_t)sizeof h || h.major != 2 ||
+        h.minor != 4)
         return 0;
     if (h.magic != 0xa1b2c3d4u && h.magic != 0xa1b23c4du)
         return 0;

@@ -128,6 +128,29 @@ check over-snaplen.pcap 0 "$(udp_frames 1200)" ""
 check truncated.pcap 3 "$(udp_frames 1500)" \
     "truncated dump file; tried to read 60 captured bytes, only got 40 (stopped after 1500 packets of this file)"
 
+# Standard input opened part-way into a file (a capture with nanosecond
+# stamps appended to one with microseconds) is read ahead from where it
+# stands, judged by its own header: the same records as the second capture
+# read on its own.
+cat blocks.pcap nano.pcap >appended.pcap
+python3 -c '
+import os, sys
+f = open("appended.pcap", "rb")
+f.seek(os.path.getsize("blocks.pcap"))
+os.dup2(f.fileno(), 0)
+os.execv(sys.argv[1], ["portsniff", "-r", "-", "--flows=csv", "--report=none"])
+' "$PORTSNIFF" >appended.csv 2>appended.err
+rc=$?
+"$PORTSNIFF" -r nano.pcap --flows=csv --report=none >nano-alone.csv 2>/dev/null
+records appended.csv >appended.txt
+records nano-alone.csv >nano-alone.txt
+if [ "$rc" = 0 ] && cmp -s appended.txt nano-alone.txt && [ "$(tail -1 appended.txt)" = "packets $(udp_frames 500)" ]; then
+    pass=$((pass + 1))
+else
+    echo "FAIL: standard input part-way into a file: exit status $rc, $(tail -1 appended.txt), $(cat appended.err)"
+    failed=$((failed + 1))
+fi
+
 # Records keep their file's time stamps: the nanosecond file's first two
 # flows began at 1000.000000000 s and 1001.000100001 s (read as microseconds,
 # the second would be 1001.100001 s).
