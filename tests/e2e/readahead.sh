@@ -71,13 +71,13 @@ with open('truncated.pcap', 'wb') as f:
     f.write(header() + body[:-20])
 EOF
 
-# The records without uid (random per run), and their packets.
+# The records, every field (uid too: it is derived from the flow's key and
+# first packet), and their packets.
 records() {
     python3 -c '
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 for r in rows:
-    r.pop("uid", None)
     print(",".join(r.values()))
 print("packets", sum(int(r["orig_pkts"]) + int(r["resp_pkts"]) for r in rows))' "$1"
 }
