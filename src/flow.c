@@ -952,9 +952,11 @@ static void drain_entry(ps_flow_table *t, const timer_entry *e, int reason)
 
 static void queue_drain(ps_flow_table *t, timer_queue *q, int reason)
 {
-    for (size_t i = 0; i < q->n; i++)
+    /* With no flow left in the table every entry is stale: the queue is
+     * emptied without reading the flow behind each one. */
+    for (size_t i = 0; t->count && i < q->n; i++)
         drain_entry(t, ring_at(q, i), reason);
-    for (size_t i = 0; i < q->late.n; i++)
+    for (size_t i = 0; t->count && i < q->late.n; i++)
         drain_entry(t, &q->late.v[i], reason);
     q->n = q->head = 0;
     q->late.n = 0;
@@ -976,27 +978,19 @@ void flow_table_flush(ps_flow_table *t, ps_end_reason reason)
     /* The flows end in age order: the caller hears of each FLUSH_AHEAD
      * flows before its end (on_end_soon), to fetch what that will touch
      * (a million flows ending make as many cache misses otherwise). */
-    ps_flow *ahead = t->age.head;
-    for (unsigned i = 0; ahead && i < FLUSH_AHEAD; i++) {
-        if (t->on_end_soon)
-            t->on_end_soon(ahead, t->ctx);
-        ahead = flow_or_null(t, ahead->age_next);
-    }
+    ps_flow *ahead = t->on_end_soon ? t->age.head : NULL;
+    unsigned lead = 0;
     while (t->age.head) {
-        if (ahead) {
-            if (t->on_end_soon)
-                t->on_end_soon(ahead, t->ctx);
+        for (; ahead && lead < FLUSH_AHEAD; lead++) {
+            t->on_end_soon(ahead, t->ctx);
             ahead = flow_or_null(t, ahead->age_next);
         }
         flow_end(t, t->age.head, end_reason_for(t->age.head, reason));
+        if (lead)
+            lead--;
     }
-    /* What is left holds no packets: flows emptied by an active timeout.
-     * Usually none is: every entry is then stale, and the queues are
-     * emptied without reading the flow behind each one. */
-    if (t->count == 0) {
-        t->idle.n = t->idle.head = t->idle.late.n = 0;
-        t->closing.n = t->closing.head = t->closing.late.n = 0;
-    }
+    /* What is left holds no packets: flows emptied by an active timeout
+     * (usually none). */
     queue_drain(t, &t->idle, reason);
     queue_drain(t, &t->closing, reason);
     t->emptying = 0;

@@ -76,6 +76,15 @@ static void on_flow_end_soon(const ps_flow *flow, void *ctx)
     fanin_prefetch(p->writer->fanin, &a, &b);
 }
 
+/* The worker's flow table, with flush's hint set. */
+static ps_flow_table *flows_create(ps_pipeline *p, const ps_flow_config *cfg)
+{
+    ps_flow_table *t = flow_table_create(cfg, on_flow_end, p);
+    if (t)
+        flow_table_on_end_soon(t, on_flow_end_soon);
+    return t;
+}
+
 int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *cfg,
                   const ps_report_config *report_cfg, ps_flow_sink *sink)
 {
@@ -89,11 +98,9 @@ int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *
     p->building = NULL;
     run_stats_init(&p->stats);
     p->report = report_cfg ? report_create_with(report_cfg) : report_create();
-    p->flows = flow_table_create(cfg, on_flow_end, p);
+    p->flows = flows_create(p, cfg);
     p->fanin = fanin_create();
     p->select = NULL;
-    if (p->flows)
-        flow_table_on_end_soon(p->flows, on_flow_end_soon);
     p->dissect = NULL;
     if (!p->report || !p->flows || !p->fanin) {
         pipeline_free(p);
@@ -136,9 +143,7 @@ int pipeline_init_worker(ps_pipeline *p, ps_pipeline *first, const ps_flow_confi
     p->lock = first->lock;
     run_stats_init(&p->stats);
     p->report = report_create_like(first->report);   /* --top, --aggregate, --bucket */
-    p->flows = flow_table_create(cfg, on_flow_end, p);
-    if (p->flows)
-        flow_table_on_end_soon(p->flows, on_flow_end_soon);
+    p->flows = flows_create(p, cfg);
     if (!p->report || !p->flows) {
         pipeline_free(p);
         return -1;

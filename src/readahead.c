@@ -92,6 +92,16 @@ static size_t record_bytes(uint32_t caplen)
 }
 
 /* Hand over chunk n (its records so far); with last, also the end. */
+static void hand_over(ps_readahead *r, uint64_t n, int last, int status);
+
+/* Memory ran out: chunk n is handed over empty, as the end, with the error. */
+static void out_of_memory(ps_readahead *r, uint64_t n)
+{
+    snprintf(r->error, sizeof(r->error), "out of memory reading ahead");
+    r->c[n % NCHUNKS].used = 0;
+    hand_over(r, n, 1, -1);
+}
+
 static void hand_over(ps_readahead *r, uint64_t n, int last, int status)
 {
     pthread_mutex_lock(&r->lock);
@@ -161,10 +171,8 @@ static void take_record(u_char *user, const struct pcap_pkthdr *h, const u_char 
         if (need > c->cap) {      /* one frame larger than a chunk */
             uint8_t *b = realloc(c->buf, need);
             if (!b) {
-                snprintf(r->error, sizeof(r->error), "out of memory reading ahead");
                 s->stopped = 1;
-                c->used = 0;
-                hand_over(r, s->n, 1, -1);
+                out_of_memory(r, s->n);
                 pcap_breakloop(r->pc);
                 return;
             }
@@ -219,9 +227,7 @@ static int read_raw(ps_readahead *r, filling *s)
             size_t cap = carry * 2;
             uint8_t *b = carry_from == c->buf ? realloc(c->buf, cap) : malloc(cap);
             if (!b) {
-                snprintf(r->error, sizeof(r->error), "out of memory reading ahead");
-                c->used = 0;
-                hand_over(r, s->n, 1, -1);
+                out_of_memory(r, s->n);
                 return 0;
             }
             if (carry_from == c->buf)
@@ -243,9 +249,7 @@ static int read_raw(ps_readahead *r, filling *s)
             size_t n = c->cap / sizeof(raw_header) + 1;
             uint32_t *v = realloc(c->idx, n * sizeof(*v));
             if (!v) {
-                snprintf(r->error, sizeof(r->error), "out of memory reading ahead");
-                c->used = 0;
-                hand_over(r, s->n, 1, -1);
+                out_of_memory(r, s->n);
                 return 0;
             }
             c->idx = v;
