@@ -3,7 +3,11 @@
  * for both timeout and eviction) and a chained hash index over them. An entry
  * made by parked fragments moves to the newest end when its first fragment
  * arrives, which a fixed ring could not do; the list keeps that O(1). Nothing
- * is allocated after creation. */
+ * is allocated after creation, and nothing is written there either: the
+ * index's links (bucket heads, chains, the free list) hold slot + 1 with 0
+ * for none, so zeroed memory is an empty index, and slots never used are
+ * handed out in order after the free list, so a capture with few fragments
+ * makes few of the pool's pages resident. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +28,7 @@ typedef struct frag_entry {
     frag_id_key id;
     int64_t  ts_ns;          /* when the entry was made; its timeout runs from here */
     uint32_t hash;
-    uint32_t next;           /* next slot in the same bucket, or in the free list */
+    uint32_t next;           /* slot + 1 of the next in the same bucket or the free list, 0: none */
     uint32_t older, newer;   /* neighbours in the order entries were made */
     uint8_t  pending;        /* 1: parked later fragments, first fragment not seen yet */
     ps_frag_ref ref;         /* valid when !pending */
@@ -33,9 +37,11 @@ typedef struct frag_entry {
 
 struct ps_frag_cache {
     frag_entry *slots;
-    uint32_t *buckets;
+    uint32_t *buckets;       /* slot + 1 of each chain's first entry, 0: none */
     uint32_t  cap, count, mask;
-    uint32_t  oldest, newest, free_list;
+    uint32_t  oldest, newest;
+    uint32_t  free_list;     /* slot + 1 of a slot given back, 0: none */
+    uint32_t  fresh;         /* slots from here on were never used */
     int64_t   timeout_ns;
 };
 
@@ -82,22 +88,17 @@ ps_frag_cache *frag_cache_create(size_t max_entries, int64_t timeout_ns)
         max_entries = UINT32_MAX / 2;
     c->cap = (uint32_t)max_entries;
     c->timeout_ns = timeout_ns;
-    c->oldest = c->newest = c->free_list = NO_SLOT;
+    c->oldest = c->newest = NO_SLOT;
     if (c->cap == 0)
         return c;
     uint32_t nbuckets = pow2_at_least(max_entries);
     c->slots = calloc(c->cap, sizeof(*c->slots));
-    c->buckets = malloc(nbuckets * sizeof(*c->buckets));
+    c->buckets = calloc(nbuckets, sizeof(*c->buckets));
     if (!c->slots || !c->buckets) {
         frag_cache_destroy(c);
         return NULL;
     }
-    memset(c->buckets, 0xff, nbuckets * sizeof(*c->buckets));
     c->mask = nbuckets - 1;
-    for (uint32_t s = c->cap; s-- > 0;) {
-        c->slots[s].next = c->free_list;
-        c->free_list = s;
-    }
     return c;
 }
 
@@ -141,10 +142,10 @@ static void order_append(ps_frag_cache *c, uint32_t slot)
 
 static uint32_t find_slot(const ps_frag_cache *c, const frag_id_key *id, uint32_t hash)
 {
-    for (uint32_t s = c->buckets[hash & c->mask]; s != NO_SLOT; s = c->slots[s].next) {
-        const frag_entry *e = &c->slots[s];
+    for (uint32_t s = c->buckets[hash & c->mask]; s; s = c->slots[s - 1].next) {
+        const frag_entry *e = &c->slots[s - 1];
         if (e->hash == hash && memcmp(&e->id, id, sizeof(*id)) == 0)
-            return s;
+            return s - 1;
     }
     return NO_SLOT;
 }
@@ -156,12 +157,12 @@ static void drop_slot(ps_frag_cache *c, uint32_t slot, ps_frag_drops *drops)
     if (e->pending)
         drops->unmatched += e->parked.pkts;
     uint32_t *link = &c->buckets[e->hash & c->mask];
-    while (*link != slot)
-        link = &c->slots[*link].next;
+    while (*link != slot + 1)
+        link = &c->slots[*link - 1].next;
     *link = e->next;
     order_unlink(c, slot);
     e->next = c->free_list;
-    c->free_list = slot;
+    c->free_list = slot + 1;
     c->count--;
 }
 
@@ -173,15 +174,20 @@ static frag_entry *make_entry(ps_frag_cache *c, const frag_id_key *id, uint32_t 
         drop_slot(c, c->oldest, drops);
         drops->evictions++;
     }
-    uint32_t slot = c->free_list;
+    uint32_t slot;
+    if (c->free_list) {
+        slot = c->free_list - 1;
+        c->free_list = c->slots[slot].next;
+    } else {
+        slot = c->fresh++;
+    }
     frag_entry *e = &c->slots[slot];
-    c->free_list = e->next;
     e->id = *id;
     e->hash = hash;
     e->ts_ns = ts_ns;
     uint32_t *bucket = &c->buckets[hash & c->mask];
     e->next = *bucket;
-    *bucket = slot;
+    *bucket = slot + 1;
     order_append(c, slot);
     c->count++;
     return e;
