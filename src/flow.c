@@ -563,18 +563,29 @@ static void ring_compact(const ps_flow_table *t, timer_queue *q)
     q->n = kept;
 }
 
+/* The ring is a mapping of its own, grown with mremap: its pages move to
+ * the larger ring instead of being copied into new ones, so a ring that grew
+ * to N bytes has made N bytes resident, not 2N (each first touch of a page
+ * is a fault, and growing came to a fifth of a flood's faults). */
+static void ring_unmap(timer_queue *q)
+{
+    if (q->ring)
+        munmap(q->ring, q->cap * sizeof(*q->ring));
+}
+
 static int ring_push(timer_queue *q, const timer_entry *e)
 {
     if (q->n == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 256;
-        timer_entry *v = malloc(cap * sizeof(*v));
-        if (!v)
+        void *v = q->ring ? mremap(q->ring, q->cap * sizeof(*q->ring), cap * sizeof(*q->ring), MREMAP_MAYMOVE)
+                          : mmap(NULL, cap * sizeof(*q->ring), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                                 -1, 0);
+        if (v == MAP_FAILED)
             return 0;
-        for (size_t i = 0; i < q->n; i++)
-            v[i] = *ring_at(q, i);
-        free(q->ring);
+        /* The ring was full: entries [head, cap) then [0, head). The
+         * second run moves up behind the first, into the new half. */
         q->ring = v;
-        q->head = 0;
+        memcpy(q->ring + q->cap, q->ring, q->head * sizeof(*q->ring));
         q->cap = cap;
     }
     *ring_at(q, q->n++) = *e;
@@ -725,9 +736,9 @@ void flow_table_destroy(ps_flow_table *t)
     tunnel_table_free(t->tunnels);
     free(t->context_keys);
     free(t->context_ids);
-    free(t->idle.ring);
+    ring_unmap(&t->idle);
     free(t->idle.late.v);
-    free(t->closing.ring);
+    ring_unmap(&t->closing);
     free(t->closing.late.v);
     free(t->buckets);
     free(t);

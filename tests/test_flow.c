@@ -808,6 +808,59 @@ static void test_many_flows_across_slabs(void **state)
     flow_table_destroy(t);
 }
 
+/* Flow i's three packets (as add_flow_numbered) from time ts. */
+static void add_flow_at(ps_flow_table *t, uint32_t i, int64_t ts)
+{
+    for (int k = 0; k < 3; k++) {
+        ps_packet p = k == 1 ? make_pkt(ts + k, PS_TRANSPORT_UDP, "10.9.0.2", 7, "10.9.0.1", 1)
+                             : make_pkt(ts + k, PS_TRANSPORT_UDP, "10.9.0.1", 1, "10.9.0.2", 7);
+        if (k == 1)
+            p.dport = (uint16_t)i;
+        else
+            p.sport = (uint16_t)i;
+        assert_non_null(flow_table_packet(t, &p));
+    }
+}
+
+/* The idle queue's ring grows while it has wrapped round: 1,100 flows 1 us
+ * apart under a 200 us idle timeout keep about 200 entries in a 256-entry
+ * ring whose start has gone round it several times; then 1,000 flows 3 ns
+ * apart grow it three times over. Every flow still ends
+ * idle, once, in the order it began, and only when its time comes. */
+static void test_idle_ring_grows_wrapped(void **state)
+{
+    (void)state;
+    ps_flow_config cfg = config();
+    cfg.idle_timeout_ns = 200000;
+    order_check c = {0, 0, 0};
+    ps_flow_table *t = flow_table_create(&cfg, check_order, &c);
+    uint32_t i = 0;
+    int64_t ts = 0;
+    for (; i < 1100; i++, ts += 1000) {
+        add_flow_at(t, i, ts);
+        flow_table_expire(t, ts + 2);
+    }
+    /* Flows 0-899 are idle by 1,099,002 ns: their last packet, 2 ns into
+     * their microsecond, is 200 us old; flow 900's is not. */
+    assert_int_equal(c.next, 900);
+    for (uint32_t k = 0; k < 1000; k++, i++, ts += 3)
+        add_flow_at(t, i, ts);
+    /* Those 3 us saw flows 900-902 go idle too. */
+    assert_int_equal(c.next, 903);
+    assert_int_equal(flow_table_count(t), 1197);
+    int64_t last = ts - 3 + 2;      /* the newest flow's last packet */
+    flow_table_expire(t, last + cfg.idle_timeout_ns - 1);
+    assert_int_equal(flow_table_count(t), 1);
+    assert_int_equal(c.next, 2099);
+    flow_table_expire(t, last + cfg.idle_timeout_ns);
+    assert_int_equal(flow_table_count(t), 0);
+    assert_int_equal(c.next, 2100);
+    assert_int_equal(c.bad, 0);
+    assert_int_equal(c.pkts, 3 * 2100);
+    assert_int_equal(flow_table_counters(t)->flows_ended, 2100);
+    flow_table_destroy(t);
+}
+
 /* A growing table asks for its next slab once it has a second; the helper's
  * ready slab is taken when the table starts its third, and asked for again.
  * Nothing is asked while no helper serves. Every flow still counts. */
@@ -1274,6 +1327,7 @@ int main(void)
         cmocka_unit_test(test_eviction_stress),
         cmocka_unit_test(test_many_flows_across_slabs),
         cmocka_unit_test(test_slab_reserve),
+        cmocka_unit_test(test_idle_ring_grows_wrapped),
         cmocka_unit_test(test_idle_order_follows_last_packet),
         cmocka_unit_test(test_busy_flow_is_refiled_not_ended),
         cmocka_unit_test(test_backward_time_between_flows),
