@@ -159,13 +159,17 @@ static void write_totals(const report_view *v, FILE *out)
 /* ---- a small column table for the sections below ---- */
 
 #define TT_MAX_COLS 10
-#define TT_CELL 64
+#define TT_CELL 64   /* a cell keeps at most TT_CELL - 1 bytes */
 
+/* The cells are kept as written, each ending in a NUL, row after row, in one
+ * buffer: a table of a few thousand services takes as many bytes as it
+ * prints, not a fixed 640 a row. */
 typedef struct ttable {
     int ncols;
     const char *align;                  /* 'l' or 'r' per column */
-    char (*cells)[TT_MAX_COLS][TT_CELL];
-    size_t nrows, alloc;                /* row 0 is the header */
+    char *text;
+    size_t used, cap;
+    size_t nrows;                       /* row 0 is the header */
     int failed;
 } ttable;
 
@@ -183,15 +187,15 @@ static void tt_row(ttable *t, const char *fmt, ...)
 {
     char line[TT_MAX_COLS * TT_CELL];
     va_list ap;
-    if (t->nrows == t->alloc) {
-        size_t alloc = t->alloc ? t->alloc * 2 : 16;
-        void *cells = realloc(t->cells, alloc * sizeof(*t->cells));
-        if (!cells) {
+    if (t->cap - t->used < (size_t)t->ncols * TT_CELL) {
+        size_t cap = t->cap ? t->cap * 2 : 4096;
+        char *text = realloc(t->text, cap);
+        if (!text) {
             t->failed = 1;
             return;
         }
-        t->cells = cells;
-        t->alloc = alloc;
+        t->text = text;
+        t->cap = cap;
     }
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
@@ -199,10 +203,12 @@ static void tt_row(ttable *t, const char *fmt, ...)
     char *p = line;
     for (int c = 0; c < t->ncols; c++) {
         char *bar = strchr(p, '|');
-        if (bar)
-            *bar = '\0';
-        snprintf(t->cells[t->nrows][c], TT_CELL, "%s", p);
-        p = bar ? bar + 1 : p + strlen(p);
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        size_t kept = len < TT_CELL ? len : TT_CELL - 1;
+        memcpy(t->text + t->used, p, kept);
+        t->text[t->used + kept] = '\0';
+        t->used += kept + 1;
+        p += bar ? len + 1 : len;
     }
     t->nrows++;
 }
@@ -210,22 +216,28 @@ static void tt_row(ttable *t, const char *fmt, ...)
 static void tt_print(ttable *t, FILE *out)
 {
     int w[TT_MAX_COLS] = {0};
+    const char *p = t->text;
     for (size_t r = 0; r < t->nrows; r++)
-        for (int c = 0; c < t->ncols; c++)
-            w[c] = max_int(w[c], (int)strlen(t->cells[r][c]));
+        for (int c = 0; c < t->ncols; c++) {
+            size_t len = strlen(p);
+            w[c] = max_int(w[c], (int)len);
+            p += len + 1;
+        }
+    p = t->text;
     for (size_t r = 0; r < t->nrows; r++) {
         for (int c = 0; c < t->ncols; c++) {
             int last = c == t->ncols - 1;
             if (t->align[c] == 'r')
-                fprintf(out, "%s%*s", c ? "  " : "", w[c], t->cells[r][c]);
+                fprintf(out, "%s%*s", c ? "  " : "", w[c], p);
             else
-                fprintf(out, "%s%-*s", c ? "  " : "", last ? 0 : w[c], t->cells[r][c]);
+                fprintf(out, "%s%-*s", c ? "  " : "", last ? 0 : w[c], p);
+            p += strlen(p) + 1;
         }
         putc('\n', out);
     }
     if (t->failed)
         fputs("(out of memory: rows left out)\n", out);
-    free(t->cells);
+    free(t->text);
 }
 
 static void write_transports(const report_view *v, FILE *out)
@@ -269,7 +281,7 @@ static void write_ports(const report_view *v, FILE *out)
                 REPORT_PORTS_LISTED);
         tt_print(&t, out);
     } else {
-        free(t.cells);
+        free(t.text);
     }
 }
 
