@@ -566,20 +566,48 @@ static void ring_compact(const ps_flow_table *t, timer_queue *q)
 /* The ring is a mapping of its own, grown with mremap: its pages move to
  * the larger ring instead of being copied into new ones, so a ring that grew
  * to N bytes has made N bytes resident, not 2N (each first touch of a page
- * is a fault, and growing came to a fifth of a flood's faults). */
+ * is a fault, and growing by copying made two thirds of a flood's). From
+ * RING_HUGE_FROM bytes on, the grown ring is 2 MiB-aligned and advised for
+ * huge pages, the old pages moved to its start: its new half then becomes
+ * resident 2 MiB at a time (a million flows' ring is 16 MiB, 4,096 small
+ * pages). */
+#define RING_HUGE_FROM ((size_t)4 << 20)
+
 static void ring_unmap(timer_queue *q)
 {
     if (q->ring)
         munmap(q->ring, q->cap * sizeof(*q->ring));
 }
 
+static void *ring_map(void *old, size_t old_bytes, size_t bytes)
+{
+    if (bytes < RING_HUGE_FROM)
+        return old ? mremap(old, old_bytes, bytes, MREMAP_MAYMOVE)
+                   : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *raw = mmap(NULL, bytes + SLAB_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return MAP_FAILED;
+    char *at = (char *)(((uintptr_t)raw + SLAB_BYTES - 1) & ~(uintptr_t)(SLAB_BYTES - 1));
+    if (at > raw)
+        munmap(raw, (size_t)(at - raw));
+    if (raw + SLAB_BYTES > at)
+        munmap(at + bytes, (size_t)(raw + SLAB_BYTES - at));
+    /* Moved where it can be (the old ring is one mapping, and so is the
+     * grown one once the advice below covers both parts alike), else
+     * copied. */
+    if (mremap(old, old_bytes, old_bytes, MREMAP_MAYMOVE | MREMAP_FIXED, at) == MAP_FAILED) {
+        memcpy(at, old, old_bytes);
+        munmap(old, old_bytes);
+    }
+    advise_huge(at, bytes);
+    return at;
+}
+
 static int ring_push(timer_queue *q, const timer_entry *e)
 {
     if (q->n == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 256;
-        void *v = q->ring ? mremap(q->ring, q->cap * sizeof(*q->ring), cap * sizeof(*q->ring), MREMAP_MAYMOVE)
-                          : mmap(NULL, cap * sizeof(*q->ring), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                                 -1, 0);
+        void *v = ring_map(q->ring, q->cap * sizeof(*q->ring), cap * sizeof(*q->ring));
         if (v == MAP_FAILED)
             return 0;
         /* The ring was full: entries [head, cap) then [0, head). The

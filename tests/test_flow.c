@@ -818,47 +818,65 @@ static void add_flow_at(ps_flow_table *t, uint32_t i, int64_t ts)
             p.dport = (uint16_t)i;
         else
             p.sport = (uint16_t)i;
+        p.src[2] = p.dst[2] = (uint8_t)(i >> 16);
         assert_non_null(flow_table_packet(t, &p));
     }
 }
 
-/* The idle queue's ring grows while it has wrapped round: 1,100 flows 1 us
- * apart under a 200 us idle timeout keep about 200 entries in a 256-entry
- * ring whose start has gone round it several times; then 1,000 flows 3 ns
- * apart grow it three times over. Every flow still ends
- * idle, once, in the order it began, and only when its time comes. */
-static void test_idle_ring_grows_wrapped(void **state)
+/* The idle queue's ring grows while it has wrapped round: n1 flows 1 us
+ * apart under an idle timeout of `live` of them keep about that many entries
+ * in a ring whose start has gone round it; then n2 flows 3 ns apart grow it.
+ * Every flow still ends idle, once, in the order it began, and only when
+ * its time comes. ended1 and ended2: flows ended after each part. */
+static void ring_wrap_then_grow(uint32_t n1, uint32_t live, uint32_t n2, uint32_t ended1,
+                                uint32_t ended2)
 {
-    (void)state;
     ps_flow_config cfg = config();
-    cfg.idle_timeout_ns = 200000;
+    cfg.idle_timeout_ns = (int64_t)live * 1000;
+    cfg.max_flows = 0;
     order_check c = {0, 0, 0};
     ps_flow_table *t = flow_table_create(&cfg, check_order, &c);
     uint32_t i = 0;
     int64_t ts = 0;
-    for (; i < 1100; i++, ts += 1000) {
+    for (; i < n1; i++, ts += 1000) {
         add_flow_at(t, i, ts);
         flow_table_expire(t, ts + 2);
     }
-    /* Flows 0-899 are idle by 1,099,002 ns: their last packet, 2 ns into
-     * their microsecond, is 200 us old; flow 900's is not. */
-    assert_int_equal(c.next, 900);
-    for (uint32_t k = 0; k < 1000; k++, i++, ts += 3)
+    assert_int_equal(c.next, ended1);
+    for (uint32_t k = 0; k < n2; k++, i++, ts += 3)
         add_flow_at(t, i, ts);
-    /* Those 3 us saw flows 900-902 go idle too. */
-    assert_int_equal(c.next, 903);
-    assert_int_equal(flow_table_count(t), 1197);
+    assert_int_equal(c.next, ended2);
+    assert_int_equal(flow_table_count(t), n1 + n2 - ended2);
     int64_t last = ts - 3 + 2;      /* the newest flow's last packet */
     flow_table_expire(t, last + cfg.idle_timeout_ns - 1);
     assert_int_equal(flow_table_count(t), 1);
-    assert_int_equal(c.next, 2099);
+    assert_int_equal(c.next, n1 + n2 - 1);
     flow_table_expire(t, last + cfg.idle_timeout_ns);
     assert_int_equal(flow_table_count(t), 0);
-    assert_int_equal(c.next, 2100);
+    assert_int_equal(c.next, n1 + n2);
     assert_int_equal(c.bad, 0);
-    assert_int_equal(c.pkts, 3 * 2100);
-    assert_int_equal(flow_table_counters(t)->flows_ended, 2100);
+    assert_int_equal(c.pkts, 3 * (uint64_t)(n1 + n2));
+    assert_int_equal(flow_table_counters(t)->flows_ended, n1 + n2);
     flow_table_destroy(t);
+}
+
+/* A 256-entry ring (about 200 live) grown three times over. Flows 0-899
+ * are idle by the end of the first part (flow 900's last packet, 2 ns into
+ * its microsecond, is not 200 us old yet); the second part's 3 us take
+ * flows 900-902 too. */
+static void test_idle_ring_grows_wrapped(void **state)
+{
+    (void)state;
+    ring_wrap_then_grow(1100, 200, 1000, 900, 903);
+}
+
+/* The same where the ring is large enough to be remapped into huge pages:
+ * 100,000 live in a 131,072-entry (2 MiB) ring, then 200,000 more grow it
+ * to 4 and 8 MiB. */
+static void test_idle_ring_grows_wrapped_huge(void **state)
+{
+    (void)state;
+    ring_wrap_then_grow(300000, 100000, 200000, 200000, 200600);
 }
 
 /* A growing table asks for its next slab once it has a second; the helper's
@@ -1328,6 +1346,7 @@ int main(void)
         cmocka_unit_test(test_many_flows_across_slabs),
         cmocka_unit_test(test_slab_reserve),
         cmocka_unit_test(test_idle_ring_grows_wrapped),
+        cmocka_unit_test(test_idle_ring_grows_wrapped_huge),
         cmocka_unit_test(test_idle_order_follows_last_packet),
         cmocka_unit_test(test_busy_flow_is_refiled_not_ended),
         cmocka_unit_test(test_backward_time_between_flows),
