@@ -37,6 +37,7 @@
 #include "portsniff/flow.h"
 #include "portsniff/fragment.h"
 #include "flow_zeek.h"
+#include "huge_map.h"
 #include "slab_reserve.h"
 
 #define INITIAL_BUCKETS 256u
@@ -584,14 +585,9 @@ static void *ring_map(void *old, size_t old_bytes, size_t bytes)
     if (bytes < RING_HUGE_FROM)
         return old ? mremap(old, old_bytes, bytes, MREMAP_MAYMOVE)
                    : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    char *raw = mmap(NULL, bytes + SLAB_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED)
+    char *at = huge_map(bytes);
+    if (!at)
         return MAP_FAILED;
-    char *at = (char *)(((uintptr_t)raw + SLAB_BYTES - 1) & ~(uintptr_t)(SLAB_BYTES - 1));
-    if (at > raw)
-        munmap(raw, (size_t)(at - raw));
-    if (raw + SLAB_BYTES > at)
-        munmap(at + bytes, (size_t)(raw + SLAB_BYTES - at));
     /* Moved where it can be (the old ring is one mapping, and so is the
      * grown one once the advice below covers both parts alike), else
      * copied. */
@@ -800,10 +796,11 @@ static int slab_add(ps_flow_table *t)
         mem = aligned_alloc(SLAB_BYTES, SLAB_BYTES);
         if (!mem)
             return 0;
-        /* The first slab stays in small pages: a short capture should not
-         * pay for a whole huge page. */
-        if (t->nslabs)
-            advise_huge(mem, SLAB_BYTES);
+        /* The first slab too: its flows lie at random in it, so a capture
+         * of a few thousand flows touches most of its pages anyway, and 512
+         * small faults cost more than one huge one (a short capture's
+         * resident size grows by 2 MiB at most). */
+        advise_huge(mem, SLAB_BYTES);
     }
     uint32_t n = ++t->nslabs;
     if (n >= 2)

@@ -1,0 +1,32 @@
+/* Aligned, huge-page-advised anonymous mappings (huge_map.h). */
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "huge_map.h"
+
+void *huge_map(size_t bytes)
+{
+    /* Over-map by one alignment and trim both ends to the aligned part. */
+    if (bytes == 0 || bytes > SIZE_MAX - HUGE_MAP_ALIGN)
+        return NULL;
+    char *raw = mmap(NULL, bytes + HUGE_MAP_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
+    if (raw == MAP_FAILED)
+        return NULL;
+    char *at = (char *)(((uintptr_t)raw + HUGE_MAP_ALIGN - 1) & ~(uintptr_t)(HUGE_MAP_ALIGN - 1));
+    if (at > raw)
+        munmap(raw, (size_t)(at - raw));
+    if (raw + HUGE_MAP_ALIGN > at)
+        munmap(at + bytes, (size_t)(raw + HUGE_MAP_ALIGN - at));
+#ifdef MADV_HUGEPAGE
+    /* Only advice; it may be refused, and the memory works the same. */
+    (void)madvise(at, bytes, MADV_HUGEPAGE);
+#endif
+    return at;
+}
+
+void huge_unmap(void *p, size_t bytes)
+{
+    if (p)
+        munmap(p, bytes);
+}
