@@ -756,13 +756,12 @@ static void check_order(const ps_flow *f, void *ctx)
 }
 
 /* Flow i: three packets as test_many_flows_across_slabs sends them (two from
- * a, one from b), at once. */
-static void add_flow_numbered(ps_flow_table *t, uint32_t i)
+ * a, one from b), from time ts. */
+static void add_flow_at(ps_flow_table *t, uint32_t i, int64_t ts)
 {
     for (int k = 0; k < 3; k++) {
-        int64_t ts = (int64_t)i * 1000 + k;
-        ps_packet p = k == 1 ? make_pkt(ts, PS_TRANSPORT_UDP, "10.9.0.2", 7, "10.9.0.1", 1)
-                             : make_pkt(ts, PS_TRANSPORT_UDP, "10.9.0.1", 1, "10.9.0.2", 7);
+        ps_packet p = k == 1 ? make_pkt(ts + k, PS_TRANSPORT_UDP, "10.9.0.2", 7, "10.9.0.1", 1)
+                             : make_pkt(ts + k, PS_TRANSPORT_UDP, "10.9.0.1", 1, "10.9.0.2", 7);
         if (k == 1)
             p.dport = (uint16_t)i;
         else
@@ -770,6 +769,12 @@ static void add_flow_numbered(ps_flow_table *t, uint32_t i)
         p.src[2] = p.dst[2] = (uint8_t)(i >> 16);
         assert_non_null(flow_table_packet(t, &p));
     }
+}
+
+/* The same at once, flow i at i us. */
+static void add_flow_numbered(ps_flow_table *t, uint32_t i)
+{
+    add_flow_at(t, i, (int64_t)i * 1000);
 }
 
 static void test_many_flows_across_slabs(void **state)
@@ -806,21 +811,6 @@ static void test_many_flows_across_slabs(void **state)
     assert_int_equal(c.pkts, 3 * (uint64_t)n);
     assert_int_equal(flow_table_count(t), 0);
     flow_table_destroy(t);
-}
-
-/* Flow i's three packets (as add_flow_numbered) from time ts. */
-static void add_flow_at(ps_flow_table *t, uint32_t i, int64_t ts)
-{
-    for (int k = 0; k < 3; k++) {
-        ps_packet p = k == 1 ? make_pkt(ts + k, PS_TRANSPORT_UDP, "10.9.0.2", 7, "10.9.0.1", 1)
-                             : make_pkt(ts + k, PS_TRANSPORT_UDP, "10.9.0.1", 1, "10.9.0.2", 7);
-        if (k == 1)
-            p.dport = (uint16_t)i;
-        else
-            p.sport = (uint16_t)i;
-        p.src[2] = p.dst[2] = (uint8_t)(i >> 16);
-        assert_non_null(flow_table_packet(t, &p));
-    }
 }
 
 /* The idle queue's ring grows while it has wrapped round: n1 flows 1 us
