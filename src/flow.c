@@ -81,7 +81,6 @@ typedef uint32_t flow_ref;                 /* 0: no flow */
  * leads to (chains are short: the table keeps at most one flow per bucket
  * on average). */
 #define QUEUE_LEN 16u
-#define FLUSH_AHEAD 8u
 #define QUEUE_FLOW_STAGE 6u
 
 typedef struct queued_packet {
@@ -350,19 +349,6 @@ static ps_flow *hash_find(const ps_flow_table *t, const ps_flow_key *key, uint32
     return NULL;
 }
 
-/* Large areas are touched at random, one line per packet: huge pages save
- * a TLB miss on most of those touches. Only advice; it may be refused. */
-static void advise_huge(void *p, size_t len)
-{
-#ifdef MADV_HUGEPAGE
-    if (len >= SLAB_BYTES)
-        (void)madvise(p, len, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)len;
-#endif
-}
-
 static flow_ref *buckets_alloc(uint32_t n)
 {
     size_t len = (size_t)n * sizeof(flow_ref);
@@ -370,7 +356,7 @@ static flow_ref *buckets_alloc(uint32_t n)
         return calloc(n, sizeof(flow_ref));
     flow_ref *b = aligned_alloc(SLAB_BYTES, len);
     if (b) {
-        advise_huge(b, len);
+        huge_advise(b, len);
         memset(b, 0, len);
     }
     return b;
@@ -589,13 +575,12 @@ static void *ring_map(void *old, size_t old_bytes, size_t bytes)
     if (!at)
         return MAP_FAILED;
     /* Moved where it can be (the old ring is one mapping, and so is the
-     * grown one once the advice below covers both parts alike), else
-     * copied. */
+     * grown one once the moved part takes the advice too), else copied. */
     if (mremap(old, old_bytes, old_bytes, MREMAP_MAYMOVE | MREMAP_FIXED, at) == MAP_FAILED) {
         memcpy(at, old, old_bytes);
         munmap(old, old_bytes);
     }
-    advise_huge(at, bytes);
+    huge_advise(at, old_bytes);
     return at;
 }
 
@@ -796,11 +781,10 @@ static int slab_add(ps_flow_table *t)
         mem = aligned_alloc(SLAB_BYTES, SLAB_BYTES);
         if (!mem)
             return 0;
-        /* The first slab too: its flows lie at random in it, so a capture
-         * of a few thousand flows touches most of its pages anyway, and 512
-         * small faults cost more than one huge one (a short capture's
-         * resident size grows by 2 MiB at most). */
-        advise_huge(mem, SLAB_BYTES);
+        /* The first slab too: one fault for its 2 MiB, where small pages
+         * took one per 4 KiB as flows filled it (about 13,000 flows fill
+         * it); a short capture's resident size grows by 2 MiB at most. */
+        huge_advise(mem, SLAB_BYTES);
     }
     uint32_t n = ++t->nslabs;
     if (n >= 2)
@@ -997,6 +981,9 @@ static void queue_drain(ps_flow_table *t, timer_queue *q, int reason)
     q->n = q->head = 0;
     q->late.n = 0;
 }
+
+/* How many flows ahead flush gives its on_end_soon hint. */
+#define FLUSH_AHEAD 8u
 
 /* Fragments still parked will not meet their first fragment now, so they are
  * counted unmatched here, before the counters are reported. */

@@ -4,6 +4,16 @@
 
 #include "huge_map.h"
 
+void huge_advise(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, len, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)len;
+#endif
+}
+
 void *huge_map(size_t bytes)
 {
     /* Over-map by one alignment and trim both ends to the aligned part. */
@@ -18,10 +28,7 @@ void *huge_map(size_t bytes)
         munmap(raw, (size_t)(at - raw));
     if (raw + HUGE_MAP_ALIGN > at)
         munmap(at + bytes, (size_t)(raw + HUGE_MAP_ALIGN - at));
-#ifdef MADV_HUGEPAGE
-    /* Only advice; it may be refused, and the memory works the same. */
-    (void)madvise(at, bytes, MADV_HUGEPAGE);
-#endif
+    huge_advise(at, bytes);
     return at;
 }
 

@@ -3,8 +3,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "huge_map.h"
 #include "slab_reserve.h"
 
 static atomic_int enabled;
@@ -44,9 +44,7 @@ void slab_reserve_serve(void)
     void *mem = aligned_alloc(SLAB_RESERVE_BYTES, SLAB_RESERVE_BYTES);
     if (!mem)
         return;
-#ifdef MADV_HUGEPAGE
-    (void)madvise(mem, SLAB_RESERVE_BYTES, MADV_HUGEPAGE);
-#endif
+    huge_advise(mem, SLAB_RESERVE_BYTES);
     /* Faulted in and zeroed here, on this thread's time. */
     memset(mem, 0, SLAB_RESERVE_BYTES);
     void *none = NULL;
