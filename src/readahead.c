@@ -92,16 +92,6 @@ static size_t record_bytes(uint32_t caplen)
 }
 
 /* Hand over chunk n (its records so far); with last, also the end. */
-static void hand_over(ps_readahead *r, uint64_t n, int last, int status);
-
-/* Memory ran out: chunk n is handed over empty, as the end, with the error. */
-static void out_of_memory(ps_readahead *r, uint64_t n)
-{
-    snprintf(r->error, sizeof(r->error), "out of memory reading ahead");
-    r->c[n % NCHUNKS].used = 0;
-    hand_over(r, n, 1, -1);
-}
-
 static void hand_over(ps_readahead *r, uint64_t n, int last, int status)
 {
     pthread_mutex_lock(&r->lock);
@@ -113,6 +103,24 @@ static void hand_over(ps_readahead *r, uint64_t n, int last, int status)
     }
     pthread_cond_signal(&r->filled_cv);
     pthread_mutex_unlock(&r->lock);
+}
+
+/* Memory ran out: chunk n is handed over empty, as the end, with the error. */
+static void out_of_memory(ps_readahead *r, uint64_t n)
+{
+    snprintf(r->error, sizeof(r->error), "out of memory reading ahead");
+    r->c[n % NCHUNKS].used = 0;
+    hand_over(r, n, 1, -1);
+}
+
+/* Frees the chunks and r itself. */
+static void free_readahead(ps_readahead *r)
+{
+    for (unsigned i = 0; i < NCHUNKS; i++) {
+        free(r->c[i].buf);
+        free(r->c[i].idx);
+    }
+    free(r);
 }
 
 /* Waits until chunk n is free; 0 when the consumer has stopped. */
@@ -394,11 +402,7 @@ ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered)
     pthread_cond_destroy(&r->freed_cv);
     pthread_mutex_destroy(&r->lock);
 fail:
-    for (unsigned i = 0; i < NCHUNKS; i++) {
-        free(r->c[i].buf);
-        free(r->c[i].idx);
-    }
-    free(r);
+    free_readahead(r);
     return NULL;
 }
 
@@ -484,9 +488,5 @@ void readahead_stop(ps_readahead *r)
     pthread_cond_destroy(&r->filled_cv);
     pthread_cond_destroy(&r->freed_cv);
     pthread_mutex_destroy(&r->lock);
-    for (unsigned i = 0; i < NCHUNKS; i++) {
-        free(r->c[i].buf);
-        free(r->c[i].idx);
-    }
-    free(r);
+    free_readahead(r);
 }
