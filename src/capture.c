@@ -591,6 +591,7 @@ static int next_frame(pcap_t *pc, int nano, ps_frame *fr)
     fr->caplen = h->caplen;
     fr->len = h->len;
     fr->ts_ns = capture_timestamp_ns(h->ts.tv_sec, h->ts.tv_usec, nano);
+    fr->decoded = NULL;
     return 1;
 }
 
@@ -632,7 +633,13 @@ static int run_file(struct file_run *f, const char *path)
     if (rc == PS_EXIT_OK && f->sink->source &&
         f->sink->source(f->w, name, f->dlt, pcap_snapshot(pc)) != 0)
         rc = PS_EXIT_INPUT;
-    ps_readahead *ra = rc == PS_EXIT_OK && read_ahead_pays(pc) ? readahead_start(pc, f->nano, f->opts->filter != NULL) : NULL;
+    const ps_readahead_decoder dec = {
+        .fn = f->sink->decode, .ctx = f->w, .size = f->sink->decoded_size,
+        .hot = f->sink->decoded_hot, .dlt = f->dlt,
+    };
+    ps_readahead *ra = rc == PS_EXIT_OK && read_ahead_pays(pc)
+                           ? readahead_start(pc, f->nano, f->opts->filter != NULL, dec.fn ? &dec : NULL)
+                           : NULL;
     while (rc == PS_EXIT_OK && !stop_state() && !file_count_reached(f)) {
         ps_frame fr;
         int n = ra ? readahead_next(ra, &fr) : next_frame(pc, f->nano, &fr);
@@ -641,7 +648,10 @@ static int run_file(struct file_run *f, const char *path)
             f->seen++;
             if (f->interval_ns && f->on_interval)
                 file_interval(f, fr.ts_ns);
-            f->sink->frame(f->w, f->dlt, fr.data, fr.caplen, fr.len, fr.ts_ns);
+            if (fr.decoded)
+                f->sink->decoded(f->w, f->dlt, fr.decoded);
+            else
+                f->sink->frame(f->w, f->dlt, fr.data, fr.caplen, fr.len, fr.ts_ns);
         } else if (n == 0) {
             break;
         } else {

@@ -230,9 +230,9 @@ static int endpoint_after(const uint8_t *a, uint16_t a_port, const uint8_t *b, u
     return a_port > b_port;
 }
 
-void flow_key_from_packet(const ps_packet *pkt, ps_flow_key *key, int *sender_is_b)
+/* The key of pkt whose sender is endpoint b when swap is 1 (context 0). */
+static void key_of_side(const ps_packet *pkt, int swap, ps_flow_key *key)
 {
-    int swap = endpoint_after(pkt->src, pkt->sport, pkt->dst, pkt->dport);
     memset(key, 0, sizeof(*key));
     memcpy(key->addr_a, swap ? pkt->dst : pkt->src, sizeof(key->addr_a));
     memcpy(key->addr_b, swap ? pkt->src : pkt->dst, sizeof(key->addr_b));
@@ -240,6 +240,12 @@ void flow_key_from_packet(const ps_packet *pkt, ps_flow_key *key, int *sender_is
     key->port_b = swap ? pkt->sport : pkt->dport;
     key->family = pkt->family;
     key->transport = pkt->transport;
+}
+
+void flow_key_from_packet(const ps_packet *pkt, ps_flow_key *key, int *sender_is_b)
+{
+    int swap = endpoint_after(pkt->src, pkt->sport, pkt->dst, pkt->dport);
+    key_of_side(pkt, swap, key);
     *sender_is_b = swap;
 }
 
@@ -1340,21 +1346,19 @@ static const queued_packet *queued_at_stage(const ps_flow_table *t, unsigned sta
     return m->pkt.kind == PS_PKT_TRANSPORT ? m : NULL;
 }
 
-ps_packet *flow_table_slot(ps_flow_table *t)
+/* The queue's next free entry, the oldest counted first if it is full. */
+static queued_packet *queue_tail(ps_flow_table *t)
 {
     if (t->queue_len == QUEUE_LEN)
         queue_pop(t);
-    return &t->queue[(t->queue_head + t->queue_len) % QUEUE_LEN].pkt;
+    return &t->queue[(t->queue_head + t->queue_len) % QUEUE_LEN];
 }
 
-void flow_table_commit(ps_flow_table *t)
+/* Queues the tail entry, whose packet and hint are in place. */
+static void queue_admit(ps_flow_table *t, const queued_packet *q)
 {
-    queued_packet *q = &t->queue[(t->queue_head + t->queue_len) % QUEUE_LEN];
-    if (q->pkt.kind == PS_PKT_TRANSPORT) {
-        packet_key(t, &q->pkt, &q->key, &q->sender_is_b);
-        q->hash = key_hash(&q->key);
+    if (q->pkt.kind == PS_PKT_TRANSPORT)
         __builtin_prefetch(&t->buckets[q->hash & t->mask]);
-    }
     t->queue_len++;
     /* Prefetches only: the table may change before these packets are
      * counted, which costs a miss, never a wrong answer. */
@@ -1364,6 +1368,56 @@ void flow_table_commit(ps_flow_table *t)
         if (r)
             prefetch_flow(t, flow_at(t, r));
     }
+}
+
+ps_packet *flow_table_slot(ps_flow_table *t)
+{
+    return &queue_tail(t)->pkt;
+}
+
+void flow_table_commit(ps_flow_table *t)
+{
+    queued_packet *q = &t->queue[(t->queue_head + t->queue_len) % QUEUE_LEN];
+    if (q->pkt.kind == PS_PKT_TRANSPORT) {
+        packet_key(t, &q->pkt, &q->key, &q->sender_is_b);
+        q->hash = key_hash(&q->key);
+    }
+    queue_admit(t, q);
+}
+
+void flow_hint_of(const ps_packet *pkt, ps_flow_hint *h)
+{
+    ps_flow_key key;
+    int sender_is_b;
+    h->hash = 0;
+    h->sender_is_b = 0;
+    if (pkt->kind != PS_PKT_TRANSPORT)
+        return;
+    flow_key_from_packet(pkt, &key, &sender_is_b);
+    h->hash = key_hash(&key);
+    h->sender_is_b = (uint32_t)sender_is_b;
+}
+
+void flow_table_queue_hinted(ps_flow_table *t, const ps_packet *pkt, const ps_encap_layer *layers,
+                             const ps_flow_hint *h)
+{
+    queued_packet *q = queue_tail(t);
+    memcpy(&q->pkt, pkt, PS_PACKET_CLEAR_LEN);
+    unsigned depth = q->pkt.encap_depth < PS_ENCAP_MAX ? q->pkt.encap_depth : PS_ENCAP_MAX;
+    if (depth)
+        memcpy(q->pkt.layer, layers, depth * sizeof(*layers));
+    if (q->pkt.kind == PS_PKT_TRANSPORT) {
+        /* The key again, without comparing the endpoints: the hint says
+         * which side sent. Only the table numbers a VNI path. */
+        q->sender_is_b = (int)h->sender_is_b;
+        key_of_side(&q->pkt, q->sender_is_b, &q->key);
+        q->hash = h->hash;
+        if (q->pkt.context) {
+            q->key.context = context_number(t, q->pkt.context);
+            q->hash = key_hash(&q->key);
+        }
+    }
+    queue_admit(t, q);
 }
 
 void flow_table_queue(ps_flow_table *t, const ps_packet *pkt)

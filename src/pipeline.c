@@ -1,7 +1,11 @@
 /* Frame -> dissector -> flow table; flow end -> attribution -> writers. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "portsniff/dissect.h"
 #include "portsniff/pipeline.h"
@@ -341,6 +345,72 @@ static void sink_frame(void *w, int dlt, const uint8_t *data, uint32_t caplen, u
     pipeline_frame(w, dlt, data, caplen, wire_len, ts_ns);
 }
 
+/* A frame decoded ahead (the read-ahead thread's part): the packet's fields
+ * before its layers (beginning with its capture time, as the read-ahead
+ * wants), its flow hint and its layers. The first two of its eight cache
+ * lines are all that most packets need: only those, and the layers a
+ * tunnelled packet has, are written, and only they are fetched ahead. */
+typedef struct decoded_frame {
+    /* A ps_packet's fields before layer[], which is all flow_table_queue_hinted
+     * and run_stats_add read of it. */
+    _Alignas(64) unsigned char head[PS_PACKET_CLEAR_LEN];
+    ps_flow_hint hint;
+    _Alignas(64) ps_encap_layer layer[PS_ENCAP_MAX];
+} decoded_frame;
+_Static_assert(offsetof(ps_packet, ts_ns) == 0, "a decoded frame begins with its time");
+_Static_assert(offsetof(decoded_frame, layer) == 128 && sizeof(decoded_frame) == 512,
+               "a decoded frame's first two lines are its head and hint");
+
+/* Stores n bytes (a multiple of 16) from src at dst (16-byte aligned)
+ * around the cache: dst's lines were last read on the other core, and
+ * stores that take them back would wait for them (readahead.c fences the
+ * chunk before handing it over). */
+static void store_around_cache(void *dst, const void *src, size_t n)
+{
+#ifdef __SSE2__
+    for (size_t i = 0; i < n; i += 16)
+        _mm_stream_si128((__m128i *)((char *)dst + i),
+                         _mm_loadu_si128((const __m128i *)(const void *)((const char *)src + i)));
+#else
+    memcpy(dst, src, n);
+#endif
+}
+
+static void sink_decode(const void *w, int dlt, const uint8_t *data, uint32_t caplen,
+                        uint32_t wire_len, int64_t ts_ns, void *out)
+{
+    const ps_pipeline *p = w;
+    decoded_frame *d = out;
+    ps_packet pkt;
+    struct {
+        ps_flow_hint hint;
+        uint64_t pad;
+    } tail = {{0, 0}, 0};
+    _Static_assert(PS_PACKET_CLEAR_LEN % 16 == 0 &&
+                   offsetof(decoded_frame, hint) == PS_PACKET_CLEAR_LEN &&
+                   sizeof(tail) == offsetof(decoded_frame, layer) - PS_PACKET_CLEAR_LEN,
+                   "a decoded frame is stored in 16-byte pieces");
+
+    dissect_frame_with(p->dissect, dlt, data, caplen, wire_len, ts_ns, &pkt);
+    flow_hint_of(&pkt, &tail.hint);
+    store_around_cache(d->head, &pkt, PS_PACKET_CLEAR_LEN);
+    store_around_cache(&d->hint, &tail, sizeof(tail));
+    unsigned depth = pkt.encap_depth < PS_ENCAP_MAX ? pkt.encap_depth : PS_ENCAP_MAX;
+    store_around_cache(d->layer, pkt.layer, (depth * sizeof(pkt.layer[0]) + 15u) & ~(size_t)15u);
+}
+
+static void sink_decoded(void *w, int dlt, const void *in)
+{
+    ps_pipeline *p = w;
+    const decoded_frame *d = in;
+    const ps_packet *pkt = (const ps_packet *)(const void *)d->head;
+
+    run_stats_add(&p->stats, pkt);
+    if (pkt->kind == PS_PKT_UNSUPPORTED_LINK)
+        p->stats.unsupported_dlt = dlt;
+    flow_table_queue_hinted(p->flows, pkt, d->layer, &d->hint);
+}
+
 static void sink_tick(void *w, int64_t now_ns, const ps_kernel_counts *k)
 {
     ps_pipeline *p = w;
@@ -401,6 +471,10 @@ static void sink_finish(void *w, const ps_kernel_counts *k)
 
 const ps_capture_sink pipeline_capture_sink = {
     .frame = sink_frame,
+    .decode = sink_decode,
+    .decoded = sink_decoded,
+    .decoded_size = sizeof(decoded_frame),
+    .decoded_hot = offsetof(decoded_frame, layer),
     .tick = sink_tick,
     .snapshot = sink_snapshot,
     .finish = sink_finish,

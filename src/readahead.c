@@ -16,7 +16,14 @@
  * is positioned at that record and read from there on as any other file,
  * so every error says what libpcap says. Any other file is read through
  * pcap_dispatch, each record copied into the chunk after a header of our
- * own (record chunks). */
+ * own (record chunks).
+ *
+ * With a decoder, the reader also decodes a chunk's frames before handing
+ * it over, into an array beside the chunk: the consumer then takes each
+ * frame's result instead of its bytes. At most DECODE_MAX frames a chunk
+ * are decoded (a chunk of tiny frames would otherwise hold thousands); the
+ * consumer decodes any beyond them itself, as it does every frame of a
+ * chunk whose array could not be had. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -31,6 +38,7 @@
 
 #define CHUNK_BYTES (256u * 1024u)
 #define NCHUNKS 8u
+#define DECODE_MAX 2048u
 
 typedef struct record {
     int64_t ts_ns;
@@ -47,6 +55,9 @@ typedef struct chunk {
     int raw;              /* pcap records as in the file, else `record`s */
     uint32_t *idx;        /* raw: each record's offset, found as the reader walks them */
     size_t nrec, idx_cap;
+    uint8_t *dec;         /* the decoder's output for its first ndec frames */
+    size_t ndec, dec_cap;
+    size_t dec_end;       /* record chunks: the offset of the first frame not decoded */
 } chunk;
 
 /* A raw chunk's records are fetched this many ahead of the one handed out:
@@ -64,6 +75,7 @@ struct ps_readahead {
     int raw;              /* the file is read in raw blocks (see the top) */
     int raw_nano;         /* its stamps are in ns */
     uint32_t snaplen;     /* libpcap's snapshot length for it */
+    ps_readahead_decoder dec;   /* dec.fn NULL: frames are not decoded ahead */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t filled_cv, freed_cv;
@@ -83,7 +95,10 @@ struct ps_readahead {
     int holding;
     int in_raw;           /* the chunk is raw */
     const uint32_t *idx;  /* then: its records' offsets */
-    size_t k, nrec;       /* the next record's number; how many */
+    size_t k, nrec;       /* the next record's number; how many (raw) */
+    const uint8_t *dec_at;   /* the decoded frames */
+    size_t ndec;          /* how many */
+    size_t dec_off;       /* record chunks: the offset of the first frame not decoded */
 };
 
 static size_t record_bytes(uint32_t caplen)
@@ -91,9 +106,69 @@ static size_t record_bytes(uint32_t caplen)
     return sizeof(record) + (((size_t)caplen + 7u) & ~(size_t)7u);
 }
 
+/* The frame of the raw record at `at`. */
+static void raw_frame(const ps_readahead *r, const uint8_t *at, ps_frame *f)
+{
+    raw_header h;
+    memcpy(&h, at, sizeof h);
+    f->ts_ns = capture_timestamp_ns(h.sec, h.frac, r->raw_nano);
+    f->caplen = h.caplen;
+    f->len = h.len;
+    f->data = at + sizeof h;
+}
+
+/* The frame of the record at `at`; returns the record's size. */
+static size_t record_frame(const uint8_t *at, ps_frame *f)
+{
+    const record *rec = (const record *)(const void *)at;
+    f->ts_ns = rec->ts_ns;
+    f->caplen = rec->caplen;
+    f->len = rec->len;
+    f->data = (const uint8_t *)(rec + 1);
+    return record_bytes(rec->caplen);
+}
+
+/* Decodes chunk c's frames (up to DECODE_MAX) into c->dec. Memory short:
+ * fewer, or none, are decoded; the consumer decodes the rest. */
+static void decode_chunk(ps_readahead *r, chunk *c)
+{
+    size_t n = 0, off = 0;
+    c->ndec = 0;
+    for (;;) {
+        ps_frame f;
+        if (n == DECODE_MAX || (c->raw ? n == c->nrec : off >= c->used))
+            break;
+        if (n == c->dec_cap) {
+            size_t cap = c->dec_cap ? c->dec_cap * 2 : 512u;
+            uint8_t *d = aligned_alloc(64, (cap * r->dec.size + 63u) & ~(size_t)63u);
+            if (!d)
+                break;
+            if (n)
+                memcpy(d, c->dec, n * r->dec.size);
+            free(c->dec);
+            c->dec = d;
+            c->dec_cap = cap;
+        }
+        if (c->raw)
+            raw_frame(r, c->buf + c->idx[n], &f);
+        else
+            off += record_frame(c->buf + off, &f);
+        r->dec.fn(r->dec.ctx, r->dec.dlt, f.data, f.caplen, f.len, f.ts_ns, c->dec + n * r->dec.size);
+        n++;
+    }
+    c->ndec = n;
+    c->dec_end = off;
+#ifdef __SSE2__
+    __builtin_ia32_sfence();
+#endif
+}
+
 /* Hand over chunk n (its records so far); with last, also the end. */
 static void hand_over(ps_readahead *r, uint64_t n, int last, int status)
 {
+    chunk *c = &r->c[n % NCHUNKS];
+    if (r->dec.fn && c->used)
+        decode_chunk(r, c);
     pthread_mutex_lock(&r->lock);
     if (r->c[n % NCHUNKS].used)
         r->filled = n + 1;
@@ -119,6 +194,7 @@ static void free_readahead(ps_readahead *r)
     for (unsigned i = 0; i < NCHUNKS; i++) {
         free(r->c[i].buf);
         free(r->c[i].idx);
+        free(r->c[i].dec);
     }
     free(r);
 }
@@ -367,7 +443,7 @@ static int raw_readable(pcap_t *pc, int filtered, int *nano)
     return 1;
 }
 
-ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered)
+ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered, const ps_readahead_decoder *dec)
 {
     size_t size = (sizeof(ps_readahead) + 63u) & ~(size_t)63u;
     ps_readahead *r = aligned_alloc(64, size);
@@ -378,6 +454,8 @@ ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered)
     r->nano = nano;
     r->raw = raw_readable(pc, filtered, &r->raw_nano);
     r->snaplen = (uint32_t)pcap_snapshot(pc);
+    if (dec)
+        r->dec = *dec;
     for (unsigned i = 0; i < NCHUNKS; i++) {
         r->c[i].buf = malloc(CHUNK_BYTES);
         r->c[i].cap = CHUNK_BYTES;
@@ -409,35 +487,37 @@ fail:
 int readahead_next(ps_readahead *r, ps_frame *f)
 {
     for (;;) {
-        if (r->holding) {
-            if (r->in_raw && r->k < r->nrec) {
-                if (r->k + FETCH_AHEAD < r->nrec) {
-                    const uint8_t *ahead = r->base + r->idx[r->k + FETCH_AHEAD];
-                    __builtin_prefetch(ahead);
-                    __builtin_prefetch(ahead + 64);
+        if (r->holding && (r->k < r->ndec || (r->in_raw ? r->k < r->nrec : r->off < r->end))) {
+            /* What comes next was written on the reader's core: fetch it a
+             * few frames ahead, while the frames before it are counted. */
+            size_t k = r->k++;
+            if (k < r->ndec) {
+                /* Decoded: the frame's own bytes are not read at all. */
+                if (k + FETCH_AHEAD < r->ndec) {
+                    const uint8_t *ahead = r->dec_at + (k + FETCH_AHEAD) * r->dec.size;
+                    for (size_t b = 0; b < r->dec.hot; b += 64)
+                        __builtin_prefetch(ahead + b);
                 }
-                const uint8_t *at = r->base + r->idx[r->k++];
-                raw_header h;
-                memcpy(&h, at, sizeof h);
-                f->ts_ns = capture_timestamp_ns(h.sec, h.frac, r->raw_nano);
-                f->caplen = h.caplen;
-                f->len = h.len;
-                f->data = at + sizeof h;
+                f->decoded = r->dec_at + k * r->dec.size;
+                memcpy(&f->ts_ns, f->decoded, sizeof f->ts_ns);
                 return 1;
             }
-            if (!r->in_raw && r->off < r->end) {
-                const record *rec = (const record *)(r->base + r->off);
-                f->ts_ns = rec->ts_ns;
-                f->caplen = rec->caplen;
-                f->len = rec->len;
-                f->data = (const uint8_t *)(rec + 1);
-                r->off += record_bytes(rec->caplen);
-                /* The next record was written on the reader's core: fetch
-                 * its header and first bytes while this frame is decoded. */
+            if (r->in_raw && k + FETCH_AHEAD < r->nrec) {
+                const uint8_t *ahead = r->base + r->idx[k + FETCH_AHEAD];
+                __builtin_prefetch(ahead);
+                __builtin_prefetch(ahead + 64);
+            }
+            if (r->in_raw) {
+                raw_frame(r, r->base + r->idx[k], f);
+            } else {
+                r->off += record_frame(r->base + r->off, f);
                 __builtin_prefetch(r->base + r->off);
                 __builtin_prefetch(r->base + r->off + 64);
-                return 1;
             }
+            f->decoded = NULL;
+            return 1;
+        }
+        if (r->holding) {
             /* Read past its last frame: the previous frame's bytes are no
              * longer needed, the chunk goes back. */
             pthread_mutex_lock(&r->lock);
@@ -460,12 +540,15 @@ int readahead_next(ps_readahead *r, ps_frame *f)
             r->in_raw = r->c[r->cur % NCHUNKS].raw;
             r->idx = r->c[r->cur % NCHUNKS].idx;
             r->nrec = r->c[r->cur % NCHUNKS].nrec;
+            r->dec_at = r->c[r->cur % NCHUNKS].dec;
+            r->ndec = r->c[r->cur % NCHUNKS].ndec;
+            r->dec_off = r->c[r->cur % NCHUNKS].dec_end;
         }
         pthread_mutex_unlock(&r->lock);
         if (!more)
             return status < 0 ? -1 : 0;
         r->holding = 1;
-        r->off = 0;
+        r->off = r->dec_off;    /* record chunks: where the frames not decoded begin */
         r->k = 0;
     }
 }

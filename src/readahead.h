@@ -15,12 +15,35 @@ typedef struct ps_frame {
     const uint8_t *data;   /* valid until the next readahead_next */
     uint32_t caplen, len;
     int64_t ts_ns;
+    const void *decoded;   /* the decoder's output for this frame (valid until
+                              the next readahead_next): then only ts_ns is set
+                              besides; NULL when it was not decoded ahead */
 } ps_frame;
 
+/* Frames may also be decoded in the reader thread, a chunk at a time before
+ * it is handed over, so that decoding runs beside the consumer's work on
+ * the frames before them: fn writes size bytes at out for each frame
+ * (ctx and dlt as given), beginning with ts_ns as an int64_t. It runs while
+ * the consumer works, so it may read only what does not change during the
+ * run. It may store around the cache (non-temporal stores): the chunk is
+ * fenced before it is handed over. */
+typedef void (*ps_decode_fn)(const void *ctx, int dlt, const uint8_t *data, uint32_t caplen,
+                             uint32_t len, int64_t ts_ns, void *out);
+typedef struct ps_readahead_decoder {
+    ps_decode_fn fn;
+    const void *ctx;
+    size_t size;           /* bytes of output a frame (a multiple of 64 keeps each
+                              frame's on lines of its own) */
+    size_t hot;            /* its first bytes, which the consumer reads: fetched
+                              into cache a few frames ahead */
+    int dlt;
+} ps_readahead_decoder;
+
 /* Starts reading pc (whose filter, if any, is already set: filtered) ahead;
- * nano: libpcap gives its stamps in ns. NULL when a thread or its memory
- * cannot be had: the caller then reads pc itself. */
-ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered);
+ * nano: libpcap gives its stamps in ns; dec, if not NULL, decodes the
+ * frames ahead too. NULL when a thread or its memory cannot be had: the
+ * caller then reads pc itself. */
+ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered, const ps_readahead_decoder *dec);
 /* 1 with the next frame; 0 at the end of the file; -1 when libpcap failed
  * there (readahead_error says why). */
 int readahead_next(ps_readahead *r, ps_frame *f);

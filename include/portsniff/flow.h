@@ -223,6 +223,20 @@ void flow_table_queue(ps_flow_table *t, const ps_packet *pkt);
 ps_packet *flow_table_slot(ps_flow_table *t);
 void flow_table_commit(ps_flow_table *t);
 void flow_table_sync(ps_flow_table *t);
+/* What the table works out from a packet before it looks anything up: its
+ * key's hash (context 0) and which side sent it. flow_hint_of needs no
+ * table, so another thread may do it while the table counts the packets
+ * before this one (the read-ahead does: pipeline.c). */
+typedef struct ps_flow_hint {
+    uint32_t hash;
+    uint32_t sender_is_b;
+} ps_flow_hint;
+void flow_hint_of(const ps_packet *pkt, ps_flow_hint *h);
+/* flow_table_queue with pkt's hint worked out already. Only pkt's fields
+ * before its layers are read (PS_PACKET_CLEAR_LEN bytes: pkt may be that
+ * prefix alone), and its encap_depth layers from layers. */
+void flow_table_queue_hinted(ps_flow_table *t, const ps_packet *pkt, const ps_encap_layer *layers,
+                             const ps_flow_hint *h);
 /* End every flow whose idle, active or linger timeout passed at now_ns. */
 void flow_table_expire(ps_flow_table *t, int64_t now_ns);
 /* End every flow with the given reason (PS_END_EOF at end of input), and count
