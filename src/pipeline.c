@@ -382,19 +382,23 @@ static void sink_decode(const void *w, int dlt, const uint8_t *data, uint32_t ca
     const ps_pipeline *p = w;
     decoded_frame *d = out;
     ps_packet pkt;
-    struct {
-        ps_flow_hint hint;
-        uint64_t pad;
-    } tail = {{0, 0}, 0};
+    ps_flow_hint hint;
     _Static_assert(PS_PACKET_CLEAR_LEN % 16 == 0 &&
                    offsetof(decoded_frame, hint) == PS_PACKET_CLEAR_LEN &&
-                   sizeof(tail) == offsetof(decoded_frame, layer) - PS_PACKET_CLEAR_LEN,
+                   offsetof(decoded_frame, layer) - PS_PACKET_CLEAR_LEN == 16,
                    "a decoded frame is stored in 16-byte pieces");
 
     dissect_frame_with(p->dissect, dlt, data, caplen, wire_len, ts_ns, &pkt);
-    flow_hint_of(&pkt, &tail.hint);
+    flow_hint_of(&pkt, &hint);
     store_around_cache(d->head, &pkt, PS_PACKET_CLEAR_LEN);
-    store_around_cache(&d->hint, &tail, sizeof(tail));
+#ifdef __SSE2__
+    /* Put together in a register: read back from memory, two 4-byte stores
+     * would make a 16-byte load wait for them. */
+    _mm_stream_si128((__m128i *)(void *)&d->hint,
+                     _mm_set_epi32(0, 0, (int)hint.sender_is_b, (int)hint.hash));
+#else
+    d->hint = hint;
+#endif
     unsigned depth = pkt.encap_depth < PS_ENCAP_MAX ? pkt.encap_depth : PS_ENCAP_MAX;
     store_around_cache(d->layer, pkt.layer, (depth * sizeof(pkt.layer[0]) + 15u) & ~(size_t)15u);
 }

@@ -128,27 +128,41 @@ static size_t record_frame(const uint8_t *at, ps_frame *f)
     return record_bytes(rec->caplen);
 }
 
+/* Room in c->dec for at least `want` frames (DECODE_MAX at most), the
+ * first `keep` kept; 0 when memory is short. */
+static int dec_reserve(const ps_readahead *r, chunk *c, size_t want, size_t keep)
+{
+    size_t cap = c->dec_cap ? c->dec_cap : 512u;
+    if (want <= c->dec_cap)
+        return 1;
+    while (cap < want)
+        cap *= 2;
+    if (cap > DECODE_MAX)
+        cap = DECODE_MAX;
+    uint8_t *d = aligned_alloc(64, (cap * r->dec.size + 63u) & ~(size_t)63u);
+    if (!d)
+        return 0;
+    if (keep)
+        memcpy(d, c->dec, keep * r->dec.size);
+    free(c->dec);
+    c->dec = d;
+    c->dec_cap = cap;
+    return 1;
+}
+
 /* Decodes chunk c's frames (up to DECODE_MAX) into c->dec. Memory short:
  * fewer, or none, are decoded; the consumer decodes the rest. */
 static void decode_chunk(ps_readahead *r, chunk *c)
 {
     size_t n = 0, off = 0;
-    c->ndec = 0;
+    if (c->raw)   /* how many is known: room for them at once */
+        dec_reserve(r, c, c->nrec < DECODE_MAX ? c->nrec : DECODE_MAX, 0);
     for (;;) {
         ps_frame f;
         if (n == DECODE_MAX || (c->raw ? n == c->nrec : off >= c->used))
             break;
-        if (n == c->dec_cap) {
-            size_t cap = c->dec_cap ? c->dec_cap * 2 : 512u;
-            uint8_t *d = aligned_alloc(64, (cap * r->dec.size + 63u) & ~(size_t)63u);
-            if (!d)
-                break;
-            if (n)
-                memcpy(d, c->dec, n * r->dec.size);
-            free(c->dec);
-            c->dec = d;
-            c->dec_cap = cap;
-        }
+        if (n == c->dec_cap && !dec_reserve(r, c, n + 1, n))
+            break;
         if (c->raw)
             raw_frame(r, c->buf + c->idx[n], &f);
         else
@@ -159,6 +173,8 @@ static void decode_chunk(ps_readahead *r, chunk *c)
     c->ndec = n;
     c->dec_end = off;
 #ifdef __SSE2__
+    /* The decoder may have stored around the cache: those stores are made
+     * visible before the hand-over's. */
     __builtin_ia32_sfence();
 #endif
 }
@@ -170,7 +186,7 @@ static void hand_over(ps_readahead *r, uint64_t n, int last, int status)
     if (r->dec.fn && c->used)
         decode_chunk(r, c);
     pthread_mutex_lock(&r->lock);
-    if (r->c[n % NCHUNKS].used)
+    if (c->used)
         r->filled = n + 1;
     if (last) {
         r->done = 1;
