@@ -190,6 +190,14 @@ void pipeline_free(ps_pipeline *p)
     p->lock = NULL;
 }
 
+/* The run's counters for a decoded frame (its fields before layer[] only). */
+static void count_frame(ps_pipeline *p, const ps_packet *pkt, int dlt)
+{
+    run_stats_add(&p->stats, pkt);
+    if (pkt->kind == PS_PKT_UNSUPPORTED_LINK)
+        p->stats.unsupported_dlt = dlt;
+}
+
 void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caplen,
                     uint32_t wire_len, int64_t ts_ns)
 {
@@ -197,9 +205,7 @@ void pipeline_frame(ps_pipeline *p, int dlt, const uint8_t *data, uint32_t caple
     ps_packet *pkt = flow_table_slot(p->flows);
 
     dissect_frame_with(p->dissect, dlt, data, caplen, wire_len, ts_ns, pkt);
-    run_stats_add(&p->stats, pkt);
-    if (pkt->kind == PS_PKT_UNSUPPORTED_LINK)
-        p->stats.unsupported_dlt = dlt;
+    count_frame(p, pkt, dlt);
     /* Every frame moves packet time forward, so flows expire on time even
      * while only ARP or ICMP is arriving. */
     flow_table_commit(p->flows);
@@ -348,8 +354,8 @@ static void sink_frame(void *w, int dlt, const uint8_t *data, uint32_t caplen, u
 /* A frame decoded ahead (the read-ahead thread's part): the packet's fields
  * before its layers (beginning with its capture time, as the read-ahead
  * wants), its flow hint and its layers. The first two of its eight cache
- * lines are all that most packets need: only those, and the layers a
- * tunnelled packet has, are written, and only they are fetched ahead. */
+ * lines are all that most packets need: those two are fetched ahead, and
+ * only they and the layers a tunnelled packet has are written. */
 typedef struct decoded_frame {
     /* A ps_packet's fields before layer[], which is all flow_table_queue_hinted
      * and run_stats_add read of it. */
@@ -409,9 +415,7 @@ static void sink_decoded(void *w, int dlt, const void *in)
     const decoded_frame *d = in;
     const ps_packet *pkt = (const ps_packet *)(const void *)d->head;
 
-    run_stats_add(&p->stats, pkt);
-    if (pkt->kind == PS_PKT_UNSUPPORTED_LINK)
-        p->stats.unsupported_dlt = dlt;
+    count_frame(p, pkt, dlt);
     flow_table_queue_hinted(p->flows, pkt, d->layer, &d->hint);
 }
 

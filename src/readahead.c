@@ -22,8 +22,9 @@
  * it over, into an array beside the chunk: the consumer then takes each
  * frame's result instead of its bytes. At most DECODE_MAX frames a chunk
  * are decoded (a chunk of tiny frames would otherwise hold thousands); the
- * consumer decodes any beyond them itself, as it does every frame of a
- * chunk whose array could not be had. */
+ * consumer decodes any beyond them itself. Each chunk's array is allocated
+ * whole at the start (about 1 MiB of address space), and its pages become
+ * resident as frames are written into it. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -55,8 +56,8 @@ typedef struct chunk {
     int raw;              /* pcap records as in the file, else `record`s */
     uint32_t *idx;        /* raw: each record's offset, found as the reader walks them */
     size_t nrec, idx_cap;
-    uint8_t *dec;         /* the decoder's output for its first ndec frames */
-    size_t ndec, dec_cap;
+    uint8_t *dec;         /* room for DECODE_MAX outputs: its first ndec frames' */
+    size_t ndec;
     size_t dec_end;       /* record chunks: the offset of the first frame not decoded */
 } chunk;
 
@@ -128,41 +129,12 @@ static size_t record_frame(const uint8_t *at, ps_frame *f)
     return record_bytes(rec->caplen);
 }
 
-/* Room in c->dec for at least `want` frames (DECODE_MAX at most), the
- * first `keep` kept; 0 when memory is short. */
-static int dec_reserve(const ps_readahead *r, chunk *c, size_t want, size_t keep)
-{
-    size_t cap = c->dec_cap ? c->dec_cap : 512u;
-    if (want <= c->dec_cap)
-        return 1;
-    while (cap < want)
-        cap *= 2;
-    if (cap > DECODE_MAX)
-        cap = DECODE_MAX;
-    uint8_t *d = aligned_alloc(64, (cap * r->dec.size + 63u) & ~(size_t)63u);
-    if (!d)
-        return 0;
-    if (keep)
-        memcpy(d, c->dec, keep * r->dec.size);
-    free(c->dec);
-    c->dec = d;
-    c->dec_cap = cap;
-    return 1;
-}
-
-/* Decodes chunk c's frames (up to DECODE_MAX) into c->dec. Memory short:
- * fewer, or none, are decoded; the consumer decodes the rest. */
+/* Decodes chunk c's frames (up to DECODE_MAX) into c->dec. */
 static void decode_chunk(ps_readahead *r, chunk *c)
 {
     size_t n = 0, off = 0;
-    if (c->raw)   /* how many is known: room for them at once */
-        dec_reserve(r, c, c->nrec < DECODE_MAX ? c->nrec : DECODE_MAX, 0);
-    for (;;) {
+    while (n < DECODE_MAX && (c->raw ? n < c->nrec : off < c->used)) {
         ps_frame f;
-        if (n == DECODE_MAX || (c->raw ? n == c->nrec : off >= c->used))
-            break;
-        if (n == c->dec_cap && !dec_reserve(r, c, n + 1, n))
-            break;
         if (c->raw)
             raw_frame(r, c->buf + c->idx[n], &f);
         else
@@ -476,6 +448,8 @@ ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered, const ps_reada
         r->c[i].buf = malloc(CHUNK_BYTES);
         r->c[i].cap = CHUNK_BYTES;
         if (!r->c[i].buf)
+            goto fail;
+        if (r->dec.fn && !(r->c[i].dec = aligned_alloc(64, (DECODE_MAX * r->dec.size + 63u) & ~(size_t)63u)))
             goto fail;
     }
     if (pthread_mutex_init(&r->lock, NULL) != 0)
