@@ -18,16 +18,30 @@
  * pcap_dispatch, each record copied into the chunk after a header of our
  * own (record chunks).
  *
- * With a decoder, the reader also decodes a chunk's frames before handing
- * it over, into an array beside the chunk: the consumer then takes each
- * frame's result instead of its bytes. At most DECODE_MAX frames a chunk
- * are decoded (a chunk of tiny frames would otherwise hold thousands); the
- * consumer decodes any beyond them itself. Each chunk's array is allocated
- * whole at the start (about 1 MiB of address space), and its pages become
- * resident as frames are written into it. */
+ * Either way the reader notes where each record begins (idx), so that a
+ * chunk's frames can be found by number.
+ *
+ * With a decoder, the reader also decodes a chunk's frames once it has
+ * handed the chunk over, DECODE_BATCH frames at a time from the first on,
+ * into an array beside the chunk: the consumer then takes each frame's
+ * result instead of its bytes. The work is shared, not fixed: when the
+ * consumer reaches a frame the reader has not decoded yet, the reader is
+ * the slower of the two, and the consumer takes the rest of the chunk and
+ * decodes it itself (waiting only for the batch the reader is in), while
+ * the reader goes on to read the next chunk. When the consumer is the
+ * slower one (flow records to write, flows to create), the reader decodes
+ * every frame. A batch is claimed by moving the chunk's claim mark with a
+ * compare-and-swap, and published by a release store of its done mark: two
+ * atomic operations a batch, none a frame. At most DECODE_MAX frames a chunk
+ * are decoded ahead (a chunk of tiny frames would otherwise hold thousands);
+ * the consumer decodes any beyond them itself. Each chunk's array is
+ * allocated whole at the start (about 1 MiB of address space), and its
+ * pages become resident as frames are written into it. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -40,6 +54,9 @@
 #define CHUNK_BYTES (256u * 1024u)
 #define NCHUNKS 8u
 #define DECODE_MAX 2048u
+#define DECODE_BATCH 32u
+/* A chunk's claim mark once the consumer has taken the rest of it. */
+#define CLAIM_TAKEN SIZE_MAX
 
 typedef struct record {
     int64_t ts_ns;
@@ -54,11 +71,15 @@ typedef struct chunk {
     uint8_t *buf;
     size_t cap, used;
     int raw;              /* pcap records as in the file, else `record`s */
-    uint32_t *idx;        /* raw: each record's offset, found as the reader walks them */
+    uint32_t *idx;        /* each record's offset, noted as the reader writes or walks them */
     size_t nrec, idx_cap;
-    uint8_t *dec;         /* room for DECODE_MAX outputs: its first ndec frames' */
-    size_t ndec;
-    size_t dec_end;       /* record chunks: the offset of the first frame not decoded */
+    uint8_t *dec;         /* room for DECODE_MAX outputs */
+    /* Shared by both threads once the chunk is handed over, on a line of
+     * their own: frames [0, claim) are the reader's to decode (CLAIM_TAKEN:
+     * the consumer has taken what the reader had not claimed), and frames
+     * [0, done) are decoded. */
+    _Alignas(64) _Atomic size_t claim;
+    _Atomic size_t done;
 } chunk;
 
 /* A raw chunk's records are fetched this many ahead of the one handed out:
@@ -81,6 +102,9 @@ struct ps_readahead {
     pthread_mutex_t lock;
     pthread_cond_t filled_cv, freed_cv;
     chunk c[NCHUNKS];
+    /* the reader's own */
+    uint64_t handed;      /* chunks handed over */
+    uint64_t dec_next;    /* the first of them not yet decoded */
     /* under lock */
     uint64_t filled;      /* chunks handed over */
     uint64_t taken;       /* chunks given back */
@@ -91,15 +115,14 @@ struct ps_readahead {
     char error[PCAP_ERRBUF_SIZE];
     /* the consumer's own, on a cache line of its own */
     _Alignas(64) uint64_t cur;  /* the chunk being read, when holding */
+    chunk *ch;            /* it */
     const uint8_t *base;  /* its bytes */
-    size_t off, end;      /* the next record's offset; the chunk's length */
     int holding;
-    int in_raw;           /* the chunk is raw */
-    const uint32_t *idx;  /* then: its records' offsets */
-    size_t k, nrec;       /* the next record's number; how many (raw) */
+    const uint32_t *idx;  /* its records' offsets */
+    size_t k, nrec;       /* the next record's number; how many */
     const uint8_t *dec_at;   /* the decoded frames */
-    size_t ndec;          /* how many */
-    size_t dec_off;       /* record chunks: the offset of the first frame not decoded */
+    size_t dec_lim;       /* frames [0, dec_lim) are decoded by the reader... */
+    size_t ready;         /* ...of which [0, ready) are known to be done */
 };
 
 static size_t record_bytes(uint32_t caplen)
@@ -118,45 +141,73 @@ static void raw_frame(const ps_readahead *r, const uint8_t *at, ps_frame *f)
     f->data = at + sizeof h;
 }
 
-/* The frame of the record at `at`; returns the record's size. */
-static size_t record_frame(const uint8_t *at, ps_frame *f)
+/* The frame of the record at `at`. */
+static void record_frame(const uint8_t *at, ps_frame *f)
 {
     const record *rec = (const record *)(const void *)at;
     f->ts_ns = rec->ts_ns;
     f->caplen = rec->caplen;
     f->len = rec->len;
     f->data = (const uint8_t *)(rec + 1);
-    return record_bytes(rec->caplen);
 }
 
-/* Decodes chunk c's frames (up to DECODE_MAX) into c->dec. */
+/* The frame numbered k in chunk c. */
+static void chunk_frame(const ps_readahead *r, const chunk *c, size_t k, ps_frame *f)
+{
+    if (c->raw)
+        raw_frame(r, c->buf + c->idx[k], f);
+    else
+        record_frame(c->buf + c->idx[k], f);
+}
+
+/* Decodes chunk c's frames (up to DECODE_MAX) into c->dec, a batch at a
+ * time, until they are done or the consumer has taken the rest. */
 static void decode_chunk(ps_readahead *r, chunk *c)
 {
-    size_t n = 0, off = 0;
-    while (n < DECODE_MAX && (c->raw ? n < c->nrec : off < c->used)) {
-        ps_frame f;
-        if (c->raw)
-            raw_frame(r, c->buf + c->idx[n], &f);
-        else
-            off += record_frame(c->buf + off, &f);
-        r->dec.fn(r->dec.ctx, r->dec.dlt, f.data, f.caplen, f.len, f.ts_ns, c->dec + n * r->dec.size);
-        n++;
-    }
-    c->ndec = n;
-    c->dec_end = off;
+    size_t limit = c->nrec < DECODE_MAX ? c->nrec : DECODE_MAX;
+    size_t from = atomic_load_explicit(&c->claim, memory_order_relaxed);
+
+    while (from < limit) {
+        size_t to = limit - from < DECODE_BATCH ? limit : from + DECODE_BATCH;
+        /* Only the consumer moves the mark otherwise, to CLAIM_TAKEN. */
+        if (!atomic_compare_exchange_strong_explicit(&c->claim, &from, to, memory_order_relaxed,
+                                                     memory_order_relaxed))
+            return;
+        for (size_t k = from; k < to; k++) {
+            ps_frame f;
+            chunk_frame(r, c, k, &f);
+            r->dec.fn(r->dec.ctx, r->dec.dlt, f.data, f.caplen, f.len, f.ts_ns,
+                      c->dec + k * r->dec.size);
+        }
 #ifdef __SSE2__
-    /* The decoder may have stored around the cache: those stores are made
-     * visible before the hand-over's. */
-    __builtin_ia32_sfence();
+        /* The decoder may have stored around the cache: those stores are
+         * made visible before the done mark's. */
+        __builtin_ia32_sfence();
 #endif
+        atomic_store_explicit(&c->done, to, memory_order_release);
+        from = to;
+    }
 }
 
-/* Hand over chunk n (its records so far); with last, also the end. */
+/* Decodes the chunks handed over but for the last `keep` of them (what the
+ * consumer has not taken of them). */
+static void decode_behind(ps_readahead *r, uint64_t keep)
+{
+    if (!r->dec.fn)
+        return;
+    while (r->dec_next + keep < r->handed)
+        decode_chunk(r, &r->c[r->dec_next++ % NCHUNKS]);
+}
+
+/* Hand over chunk n (its records so far); with last, also the end. Then,
+ * with a decoder, decodes the chunk before it (all of them at the end):
+ * decoding runs a chunk behind reading, so that a consumer that catches up
+ * finds the next chunk read, if not decoded, instead of waiting for it. */
 static void hand_over(ps_readahead *r, uint64_t n, int last, int status)
 {
     chunk *c = &r->c[n % NCHUNKS];
-    if (r->dec.fn && c->used)
-        decode_chunk(r, c);
+    atomic_store_explicit(&c->claim, 0, memory_order_relaxed);
+    atomic_store_explicit(&c->done, 0, memory_order_relaxed);
     pthread_mutex_lock(&r->lock);
     if (c->used)
         r->filled = n + 1;
@@ -166,6 +217,9 @@ static void hand_over(ps_readahead *r, uint64_t n, int last, int status)
     }
     pthread_cond_signal(&r->filled_cv);
     pthread_mutex_unlock(&r->lock);
+    if (c->used)
+        r->handed = n + 1;
+    decode_behind(r, last ? 0 : 1);
 }
 
 /* Memory ran out: chunk n is handed over empty, as the end, with the error. */
@@ -193,6 +247,12 @@ static int wait_free(ps_readahead *r, uint64_t n)
     /* Between chunks: the flow table's next slab, if it wants one. */
     slab_reserve_serve();
     pthread_mutex_lock(&r->lock);
+    if (n - r->taken >= NCHUNKS && r->dec_next < r->handed) {
+        /* No room to read into: decode what is left instead of waiting. */
+        pthread_mutex_unlock(&r->lock);
+        decode_behind(r, 0);
+        pthread_mutex_lock(&r->lock);
+    }
     /* A reader that has caught up waits for half the chunks to come back,
      * not one: a wake-up (a system call and a switch on each side) every
      * NCHUNKS / 2 chunks instead of every chunk. */
@@ -211,8 +271,24 @@ typedef struct filling {
     ps_readahead *r;
     uint64_t n;           /* the chunk being filled */
     size_t used;          /* its length so far */
+    size_t nrec;          /* its records so far */
     int stopped;          /* the consumer has gone, or memory ran out */
 } filling;
+
+/* Room in c->idx for as many records as c->cap bytes can hold (each takes
+ * 16 bytes at least, raw or not); -1 when memory ran out. */
+static int reserve_idx(chunk *c)
+{
+    size_t n = c->cap / sizeof(raw_header) + 1;
+    if (c->idx_cap >= n)
+        return 0;
+    uint32_t *v = realloc(c->idx, n * sizeof(*v));
+    if (!v)
+        return -1;
+    c->idx = v;
+    c->idx_cap = n;
+    return 0;
+}
 
 /* Called by pcap_dispatch for every record: copies it into the chunk being
  * filled, handing that over first (and waiting for the next to be free)
@@ -229,10 +305,12 @@ static void take_record(u_char *user, const struct pcap_pkthdr *h, const u_char 
     if (s->used + need > c->cap) {
         if (s->used) {            /* full: the record opens the next chunk */
             c->used = s->used;
+            c->nrec = s->nrec;
             c->raw = 0;
             hand_over(r, s->n, 0, 0);
             s->n++;
             s->used = 0;
+            s->nrec = 0;
             if (!wait_free(r, s->n)) {
                 s->stopped = 1;
                 pcap_breakloop(r->pc);
@@ -252,6 +330,13 @@ static void take_record(u_char *user, const struct pcap_pkthdr *h, const u_char 
             c->cap = need;
         }
     }
+    if (!s->used && reserve_idx(c) != 0) {
+        s->stopped = 1;
+        out_of_memory(r, s->n);
+        pcap_breakloop(r->pc);
+        return;
+    }
+    c->idx[s->nrec++] = (uint32_t)s->used;
     record *rec = (record *)(c->buf + s->used);
     rec->ts_ns = capture_timestamp_ns(h->ts.tv_sec, h->ts.tv_usec, r->nano);
     rec->caplen = h->caplen;
@@ -317,15 +402,9 @@ static int read_raw(ps_readahead *r, filling *s)
         size_t got = failed ? 0 : (size_t)nread;
         size_t avail = carry + got, off = 0, nrec = 0;
         int special = 0;
-        if (c->idx_cap < c->cap / sizeof(raw_header) + 1) {
-            size_t n = c->cap / sizeof(raw_header) + 1;
-            uint32_t *v = realloc(c->idx, n * sizeof(*v));
-            if (!v) {
-                out_of_memory(r, s->n);
-                return 0;
-            }
-            c->idx = v;
-            c->idx_cap = n;
+        if (reserve_idx(c) != 0) {
+            out_of_memory(r, s->n);
+            return 0;
         }
         while (avail - off >= sizeof(raw_header)) {
             raw_header h;
@@ -399,6 +478,7 @@ static void *reader_main(void *arg)
         if (got < 0 && got != PCAP_ERROR_BREAK)
             snprintf(r->error, sizeof(r->error), "%s", pcap_geterr(r->pc));
         r->c[s.n % NCHUNKS].used = s.used;
+        r->c[s.n % NCHUNKS].nrec = s.nrec;
         r->c[s.n % NCHUNKS].raw = 0;
         hand_over(r, s.n, 1, got < 0 && got != PCAP_ERROR_BREAK ? -1 : 0);
         return NULL;
@@ -474,16 +554,45 @@ fail:
     return NULL;
 }
 
+static inline void spin_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Frame k of the chunk held is not known to be decoded: whether the reader
+ * has decoded it by now, else the rest of the chunk is taken from it (see
+ * the top), waiting for the batch it is in. 1 when frame k is decoded. */
+static int catch_up(ps_readahead *r, size_t k)
+{
+    chunk *c = r->ch;
+    r->ready = atomic_load_explicit(&c->done, memory_order_acquire);
+    if (k < r->ready)
+        return 1;
+    r->dec_lim = atomic_exchange_explicit(&c->claim, CLAIM_TAKEN, memory_order_relaxed);
+    for (unsigned spins = 0; r->ready < r->dec_lim; spins++) {
+        /* A batch takes a few microseconds; a reader that has lost its CPU
+         * gets it back sooner if this thread yields. */
+        if (spins < 4096)
+            spin_pause();
+        else
+            sched_yield();
+        r->ready = atomic_load_explicit(&c->done, memory_order_acquire);
+    }
+    return k < r->dec_lim;
+}
+
 int readahead_next(ps_readahead *r, ps_frame *f)
 {
     for (;;) {
-        if (r->holding && (r->k < r->ndec || (r->in_raw ? r->k < r->nrec : r->off < r->end))) {
+        if (r->holding && r->k < r->nrec) {
             /* What comes next was written on the reader's core: fetch it a
              * few frames ahead, while the frames before it are counted. */
             size_t k = r->k++;
-            if (k < r->ndec) {
+            if (k < r->dec_lim && (k < r->ready || catch_up(r, k))) {
                 /* Decoded: the frame's own bytes are not read at all. */
-                if (k + FETCH_AHEAD < r->ndec) {
+                if (k + FETCH_AHEAD < r->ready) {
                     const uint8_t *ahead = r->dec_at + (k + FETCH_AHEAD) * r->dec.size;
                     for (size_t b = 0; b < r->dec.hot; b += 64)
                         __builtin_prefetch(ahead + b);
@@ -492,18 +601,12 @@ int readahead_next(ps_readahead *r, ps_frame *f)
                 memcpy(&f->ts_ns, f->decoded, sizeof f->ts_ns);
                 return 1;
             }
-            if (r->in_raw && k + FETCH_AHEAD < r->nrec) {
+            if (k + FETCH_AHEAD < r->nrec) {
                 const uint8_t *ahead = r->base + r->idx[k + FETCH_AHEAD];
                 __builtin_prefetch(ahead);
                 __builtin_prefetch(ahead + 64);
             }
-            if (r->in_raw) {
-                raw_frame(r, r->base + r->idx[k], f);
-            } else {
-                r->off += record_frame(r->base + r->off, f);
-                __builtin_prefetch(r->base + r->off);
-                __builtin_prefetch(r->base + r->off + 64);
-            }
+            chunk_frame(r, r->ch, k, f);
             f->decoded = NULL;
             return 1;
         }
@@ -525,21 +628,20 @@ int readahead_next(ps_readahead *r, ps_frame *f)
             pthread_cond_wait(&r->filled_cv, &r->lock);
         int more = r->cur < r->filled, status = r->status;
         if (more) {
-            r->base = r->c[r->cur % NCHUNKS].buf;
-            r->end = r->c[r->cur % NCHUNKS].used;
-            r->in_raw = r->c[r->cur % NCHUNKS].raw;
-            r->idx = r->c[r->cur % NCHUNKS].idx;
-            r->nrec = r->c[r->cur % NCHUNKS].nrec;
-            r->dec_at = r->c[r->cur % NCHUNKS].dec;
-            r->ndec = r->c[r->cur % NCHUNKS].ndec;
-            r->dec_off = r->c[r->cur % NCHUNKS].dec_end;
+            chunk *c = &r->c[r->cur % NCHUNKS];
+            r->ch = c;
+            r->base = c->buf;
+            r->idx = c->idx;
+            r->nrec = c->nrec;
+            r->dec_at = c->dec;
+            r->dec_lim = !r->dec.fn ? 0 : c->nrec < DECODE_MAX ? c->nrec : DECODE_MAX;
         }
         pthread_mutex_unlock(&r->lock);
         if (!more)
             return status < 0 ? -1 : 0;
         r->holding = 1;
-        r->off = r->dec_off;    /* record chunks: where the frames not decoded begin */
         r->k = 0;
+        r->ready = 0;
     }
 }
 

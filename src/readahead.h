@@ -20,13 +20,15 @@ typedef struct ps_frame {
                               besides; NULL when it was not decoded ahead */
 } ps_frame;
 
-/* Frames may also be decoded in the reader thread, a chunk at a time before
- * it is handed over, so that decoding runs beside the consumer's work on
- * the frames before them: fn writes size bytes at out for each frame
+/* Frames may also be decoded in the reader thread, once their chunk is
+ * handed over, so that decoding runs beside the consumer's work on the
+ * frames before them; frames the reader has not reached when the consumer
+ * does come undecoded (the consumer decodes them itself, and the reader
+ * moves on to reading): fn writes size bytes at out for each frame
  * (ctx and dlt as given), beginning with ts_ns as an int64_t. It runs while
  * the consumer works, so it may read only what does not change during the
- * run. It may store around the cache (non-temporal stores): the chunk is
- * fenced before it is handed over. */
+ * run. It may store around the cache (non-temporal stores): each batch of
+ * frames is fenced before it is published. */
 typedef void (*ps_decode_fn)(const void *ctx, int dlt, const uint8_t *data, uint32_t caplen,
                              uint32_t len, int64_t ts_ns, void *out);
 typedef struct ps_readahead_decoder {

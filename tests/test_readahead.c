@@ -1,0 +1,274 @@
+/* The read-ahead of saved files (src/readahead.c): every frame comes out
+ * once, in file order, whole; decoding is shared between the reader thread
+ * and the consumer without a frame decoded twice or lost, whichever of the
+ * two is the slower; and a consumer that stops early stops the reader. Each
+ * case runs on a plain pcap file (read in raw blocks) and on the same file
+ * in the other byte order (read through libpcap into record chunks). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <pcap/pcap.h>
+
+#include "readahead.h"
+
+#define FRAMES 1000u
+#define FRAME_BYTES 1000u   /* about 260 to a 256 KiB chunk: 4 chunks, all decodable */
+
+/* What the test decoder writes for a frame. */
+typedef struct decoded {
+    int64_t ts_ns;
+    uint32_t caplen, len, index;
+} decoded;
+
+static _Atomic size_t decode_calls;
+static _Atomic int decode_wrong_link;
+static long decode_spin_ns;   /* busy work a frame: a slow decoder */
+static char path[64];
+
+static uint32_t swap32(uint32_t v)
+{
+    return __builtin_bswap32(v);
+}
+
+static uint16_t swap16(uint16_t v)
+{
+    return (uint16_t)(v << 8 | v >> 8);
+}
+
+/* Writes FRAMES Ethernet frames of FRAME_BYTES into a new file at `path`;
+ * frame i holds i in its bytes 14-17 and is stamped i s + i us. swapped:
+ * in the other byte order. */
+static void write_capture(int swapped)
+{
+    snprintf(path, sizeof path, "/tmp/test_readahead.XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *fp = fdopen(fd, "wb");
+    assert_non_null(fp);
+    uint32_t (*w32)(uint32_t) = swapped ? swap32 : NULL;
+    struct {
+        uint32_t magic;
+        uint16_t major, minor;
+        int32_t zone;
+        uint32_t sigfigs, snaplen, link;
+    } fh = {0xa1b2c3d4u, 2, 4, 0, 0, 65535, 1};
+    if (w32) {
+        fh.magic = w32(fh.magic);
+        fh.major = swap16(fh.major);
+        fh.minor = swap16(fh.minor);
+        fh.snaplen = w32(fh.snaplen);
+        fh.link = w32(fh.link);
+    }
+    assert_int_equal(fwrite(&fh, sizeof fh, 1, fp), 1);
+    uint8_t frame[FRAME_BYTES];
+    for (uint32_t i = 0; i < FRAMES; i++) {
+        uint32_t h[4] = {i, i, FRAME_BYTES, FRAME_BYTES};
+        for (int k = 0; w32 && k < 4; k++)
+            h[k] = w32(h[k]);
+        memset(frame, (int)(i & 0xff), sizeof frame);
+        memset(frame + 12, 0x88, 1);   /* a local-experimental EtherType */
+        memset(frame + 13, 0xb5, 1);
+        memcpy(frame + 14, &i, sizeof i);
+        assert_int_equal(fwrite(h, sizeof h, 1, fp), 1);
+        assert_int_equal(fwrite(frame, sizeof frame, 1, fp), 1);
+    }
+    assert_int_equal(fclose(fp), 0);
+}
+
+static void decode(const void *ctx, int dlt, const uint8_t *data, uint32_t caplen, uint32_t len,
+                   int64_t ts_ns, void *out)
+{
+    (void)ctx;
+    if (dlt != 1)   /* this runs in the reader thread: checked by the consumer */
+        atomic_store(&decode_wrong_link, 1);
+    if (decode_spin_ns) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        do
+            clock_gettime(CLOCK_MONOTONIC, &b);
+        while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < decode_spin_ns);
+    }
+    decoded d = {ts_ns, caplen, len, 0};
+    memcpy(&d.index, data + 14, sizeof d.index);
+    memcpy(out, &d, sizeof d);
+    atomic_fetch_add(&decode_calls, 1);
+}
+
+static pcap_t *open_capture(void)
+{
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t *pc = pcap_open_offline(path, err);
+    assert_non_null(pc);
+    return pc;
+}
+
+static ps_readahead *start(pcap_t *pc)
+{
+    const ps_readahead_decoder dec = {
+        .fn = decode, .ctx = NULL, .size = 64, .hot = 64, .dlt = 1,
+    };
+    ps_readahead *r = readahead_start(pc, 0, 0, &dec);
+    assert_non_null(r);
+    return r;
+}
+
+/* Reads every frame, checking each; counts those that came decoded. */
+static void read_all(ps_readahead *r, size_t *got_decoded, size_t *got_raw)
+{
+    ps_frame f;
+    uint32_t i = 0;
+    int n;
+    *got_decoded = *got_raw = 0;
+    while ((n = readahead_next(r, &f)) == 1) {
+        assert_true(i < FRAMES);
+        int64_t ts = (int64_t)i * 1000000000 + (int64_t)i * 1000;
+        assert_int_equal(f.ts_ns, ts);
+        if (f.decoded) {
+            decoded d;
+            memcpy(&d, f.decoded, sizeof d);
+            assert_int_equal(d.ts_ns, ts);
+            assert_int_equal(d.caplen, FRAME_BYTES);
+            assert_int_equal(d.len, FRAME_BYTES);
+            assert_int_equal(d.index, i);
+            (*got_decoded)++;
+        } else {
+            uint32_t at;
+            assert_int_equal(f.caplen, FRAME_BYTES);
+            assert_int_equal(f.len, FRAME_BYTES);
+            memcpy(&at, f.data + 14, sizeof at);
+            assert_int_equal(at, i);
+            assert_int_equal(f.data[FRAME_BYTES - 1], i & 0xff);
+            (*got_raw)++;
+        }
+        i++;
+    }
+    assert_int_equal(n, 0);
+    assert_int_equal(i, FRAMES);
+    assert_int_equal(atomic_load(&decode_wrong_link), 0);
+}
+
+/* A consumer that comes only once the reader has decoded every frame (the
+ * file fits in the chunks, so the reader reads it all and then decodes it
+ * all) gets every frame decoded, each decoded once. */
+static void consumer_late(int swapped)
+{
+    write_capture(swapped);
+    atomic_store(&decode_calls, 0);
+    decode_spin_ns = 0;
+    pcap_t *pc = open_capture();
+    ps_readahead *r = start(pc);
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (atomic_load(&decode_calls) < FRAMES) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        assert_true(t.tv_sec - t0.tv_sec < 60);   /* the reader never finished */
+        sched_yield();
+    }
+    size_t dec, raw;
+    read_all(r, &dec, &raw);
+    readahead_stop(r);
+    pcap_close(pc);
+    unlink(path);
+    assert_int_equal(dec, FRAMES);
+    assert_int_equal(raw, 0);
+    assert_int_equal(atomic_load(&decode_calls), FRAMES);
+}
+
+/* A decoder far slower than the consumer (200 us a frame: the reader would
+ * need 0.2 s for the file): the consumer takes over the frames the reader
+ * has not claimed, and what each decoded adds up to the file, none twice. */
+static void decoder_slow(int swapped)
+{
+    write_capture(swapped);
+    atomic_store(&decode_calls, 0);
+    decode_spin_ns = 200000;
+    pcap_t *pc = open_capture();
+    ps_readahead *r = start(pc);
+    size_t dec, raw;
+    read_all(r, &dec, &raw);
+    readahead_stop(r);
+    pcap_close(pc);
+    unlink(path);
+    assert_true(raw > 0);
+    assert_int_equal(dec + raw, FRAMES);
+    assert_int_equal(atomic_load(&decode_calls), dec);
+}
+
+/* A consumer that stops after a few frames while the reader decodes: the
+ * reader stops too, and what was decoded was decoded once. */
+static void stop_early(int swapped)
+{
+    write_capture(swapped);
+    atomic_store(&decode_calls, 0);
+    decode_spin_ns = 50000;
+    pcap_t *pc = open_capture();
+    ps_readahead *r = start(pc);
+    ps_frame f;
+    for (uint32_t i = 0; i < 10; i++) {
+        assert_int_equal(readahead_next(r, &f), 1);
+        assert_int_equal(f.ts_ns, (int64_t)i * 1000000000 + (int64_t)i * 1000);
+    }
+    readahead_stop(r);
+    pcap_close(pc);
+    unlink(path);
+    assert_true(atomic_load(&decode_calls) <= FRAMES);
+}
+
+static void test_consumer_late_raw(void **state)
+{
+    (void)state;
+    consumer_late(0);
+}
+
+static void test_consumer_late_records(void **state)
+{
+    (void)state;
+    consumer_late(1);
+}
+
+static void test_decoder_slow_raw(void **state)
+{
+    (void)state;
+    decoder_slow(0);
+}
+
+static void test_decoder_slow_records(void **state)
+{
+    (void)state;
+    decoder_slow(1);
+}
+
+static void test_stop_early_raw(void **state)
+{
+    (void)state;
+    stop_early(0);
+}
+
+static void test_stop_early_records(void **state)
+{
+    (void)state;
+    stop_early(1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_consumer_late_raw),
+        cmocka_unit_test(test_consumer_late_records),
+        cmocka_unit_test(test_decoder_slow_raw),
+        cmocka_unit_test(test_decoder_slow_records),
+        cmocka_unit_test(test_stop_early_raw),
+        cmocka_unit_test(test_stop_early_records),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
