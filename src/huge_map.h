@@ -13,7 +13,10 @@
 /* Advises [p, p + len) for huge pages: only advice, which the kernel may
  * refuse; the memory works the same. Whole 2 MiB-aligned parts benefit. */
 void huge_advise(void *p, size_t len);
-/* bytes of zeroed memory at a HUGE_MAP_ALIGN boundary, advised, or NULL. */
+/* bytes of zeroed memory at a HUGE_MAP_ALIGN boundary, advised, or NULL.
+ * The mapping is rounded up to whole huge pages (a huge page needs all of
+ * its 2 MiB in the mapping); as with any huge page, touching a byte of one
+ * makes all of it resident. */
 void *huge_map(size_t bytes);
 /* Gives back what huge_map(bytes) returned; NULL is ignored. */
 void huge_unmap(void *p, size_t bytes);

@@ -14,6 +14,7 @@
 #include "portsniff/csv.h"
 #include "portsniff/packet.h"
 #include "portsniff/registry.h"
+#include "huge_map.h"
 #include "registry_impl.h"
 
 #define NO_LINK UINT32_MAX
@@ -77,6 +78,10 @@ struct ps_registry {
     char newest_row[11];        /* latest Registration/Modification Date of an IANA CSV row */
     ps_reg_format format;
 
+    /* The index's arrays below (links to ranges) are carved from one
+     * mapping advised for huge pages (see alloc_index). */
+    void *index_map;
+    size_t index_map_bytes;
     reg_link *links;
     size_t nlinks;
     port_node *port_pool;
@@ -158,14 +163,7 @@ static void free_index(ps_registry *reg)
 {
     HASH_CLEAR(hh, reg->by_port);
     HASH_CLEAR(hh, reg->by_name);
-    free(reg->links);
-    free(reg->port_pool);
-    free(reg->name_pool);
-    free(reg->lower_names);
-    for (int t = 0; t < PS_TRANSPORT_COUNT; t++) {
-        free(reg->ranges[t].v);
-        free(reg->ranges[t].max_hi);
-    }
+    huge_unmap(reg->index_map, reg->index_map_bytes);
 }
 
 void registry_free(ps_registry *reg)
@@ -180,7 +178,7 @@ void registry_free(ps_registry *reg)
     }
     free(reg->owned);
     free(reg->source);
-    free(reg->port_best);
+    huge_unmap(reg->port_best, PORT_SLOTS * sizeof *reg->port_best);
     free(reg->multi_named);
     free(reg->also_at);
     free(reg->also_rows);
@@ -277,46 +275,76 @@ static int range_cmp(const void *a, const void *b)
     return x->entry < y->entry ? -1 : x->entry > y->entry;
 }
 
-static int finish_ranges(range_list *rl)
+static void finish_ranges(range_list *rl)
 {
     if (rl->n == 0)
-        return 1;
+        return;
     qsort(rl->v, rl->n, sizeof *rl->v, range_cmp);
-    rl->max_hi = malloc(rl->n * sizeof *rl->max_hi);
-    if (!rl->max_hi)
-        return 0;
     uint16_t m = 0;
     for (size_t i = 0; i < rl->n; i++) {
         if (rl->v[i].hi > m)
             m = rl->v[i].hi;
         rl->max_hi[i] = m;
     }
-    return 1;
 }
 
+/* Takes `bytes` (rounded up to a line) from the index's mapping. */
+static void *carve(ps_registry *reg, size_t *used, size_t bytes)
+{
+    void *p = (char *)reg->index_map + *used;
+    *used += (bytes + 63u) & ~(size_t)63u;
+    return p;
+}
+
+/* Counts what the index will hold and maps room for exactly that, in one
+ * mapping advised for huge pages: the index is written all over once, at
+ * start-up, and small pages cost a fault each (about 12 us on the
+ * benchmark's virtual machine: some 500 of them for IANA's registry, most of
+ * a run's start-up), a huge page one fault for 2 MiB. */
 static int alloc_index(ps_registry *reg, size_t *name_bytes)
 {
     size_t nrange[PS_TRANSPORT_COUNT] = {0};
+    size_t nnames = 0, nsingle = 0;   /* rows with a name; (row, transport)s of one port */
     *name_bytes = 1;
     for (size_t i = 0; i < reg->count; i++) {
         const ps_reg_entry *e = &reg->entries[i];
-        if (e->name)
+        if (e->name) {
             *name_bytes += strlen(e->name) + 1;
+            nnames++;
+        }
+        if (!e->has_port)
+            continue;
         int ts[PS_TRANSPORT_COUNT];
         int nt = transports_of(e, ts);
-        for (int k = 0; e->has_port && e->port_lo != e->port_hi && k < nt; k++)
-            nrange[ts[k]]++;
+        for (int k = 0; k < nt; k++) {
+            if (e->port_lo == e->port_hi)
+                nsingle++;
+            else
+                nrange[ts[k]]++;
+        }
     }
-    size_t n = reg->count ? reg->count : 1;
-    reg->links = malloc(n * (PS_TRANSPORT_COUNT + 1) * sizeof *reg->links);
-    reg->port_pool = malloc(n * PS_TRANSPORT_COUNT * sizeof *reg->port_pool);
-    reg->name_pool = malloc(n * sizeof *reg->name_pool);
-    reg->lower_names = malloc(*name_bytes);
-    if (!reg->links || !reg->port_pool || !reg->name_pool || !reg->lower_names)
+    /* Each name and each (row, transport) of one port appends one link. */
+    const size_t sizes[] = {
+        (nnames + nsingle) * sizeof *reg->links, nsingle * sizeof *reg->port_pool,
+        nnames * sizeof *reg->name_pool, *name_bytes,
+    };
+    size_t bytes = 0;
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        bytes += (sizes[k] + 63u) & ~(size_t)63u;
+    for (int t = 0; t < PS_TRANSPORT_COUNT; t++)
+        bytes += ((nrange[t] * sizeof(reg_range) + 63u) & ~(size_t)63u) +
+                 ((nrange[t] * sizeof(uint16_t) + 63u) & ~(size_t)63u);
+    if (!(reg->index_map = huge_map(bytes)))
         return 0;
+    reg->index_map_bytes = bytes;
+    size_t used = 0;
+    reg->links = carve(reg, &used, sizes[0]);
+    reg->port_pool = carve(reg, &used, sizes[1]);
+    reg->name_pool = carve(reg, &used, sizes[2]);
+    reg->lower_names = carve(reg, &used, sizes[3]);
     for (int t = 0; t < PS_TRANSPORT_COUNT; t++) {
-        if (nrange[t] && !(reg->ranges[t].v = malloc(nrange[t] * sizeof(reg_range))))
-            return 0;
+        reg->ranges[t].v = carve(reg, &used, nrange[t] * sizeof(reg_range));
+        reg->ranges[t].max_hi = carve(reg, &used, nrange[t] * sizeof(uint16_t));
     }
     return 1;
 }
@@ -366,7 +394,8 @@ static uint32_t next_open_port(uint32_t *next, uint32_t p)
  * table, lookups work the answer out per call. */
 static void fill_port_best(ps_registry *reg)
 {
-    uint32_t *best = calloc(PORT_SLOTS, sizeof *best);
+    /* 1.3 MB written nearly all over: in huge pages (see alloc_index). */
+    uint32_t *best = huge_map(PORT_SLOTS * sizeof *best);
     uint32_t *order = malloc((reg->count ? reg->count : 1) * sizeof *order);
     uint8_t *tmask = malloc(reg->count ? reg->count : 1);   /* bit t: row covers transport t */
     uint32_t *next = NULL;
@@ -425,7 +454,7 @@ static void fill_port_best(ps_registry *reg)
     reg->port_best = best;
     return;
 fail:
-    free(best);
+    huge_unmap(best, PORT_SLOTS * sizeof *best);
     free(order);
     free(tmask);
     free(next);
@@ -553,8 +582,7 @@ static int build_index(ps_registry *reg)
     for (size_t i = 0; i < reg->count; i++)
         index_entry(reg, (uint32_t)i, &lower_next);
     for (int t = 0; t < PS_TRANSPORT_COUNT; t++)
-        if (!finish_ranges(&reg->ranges[t]))
-            return 0;
+        finish_ranges(&reg->ranges[t]);
     fill_port_best(reg);
     if (reg->port_best)
         fill_multi_named(reg);
