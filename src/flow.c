@@ -556,20 +556,28 @@ static void ring_compact(const ps_flow_table *t, timer_queue *q)
     q->n = kept;
 }
 
-/* The ring is a mapping of its own, grown with mremap: its pages move to
- * the larger ring instead of being copied into new ones, so a ring that grew
- * to N bytes has made N bytes resident, not 2N (each first touch of a page
- * is a fault, and growing by copying made two thirds of a flood's). From
- * RING_HUGE_FROM bytes on, the grown ring is 2 MiB-aligned and advised for
- * huge pages, the old pages moved to its start: its new half then becomes
- * resident 2 MiB at a time (a million flows' ring is 16 MiB, 4,096 small
- * pages). */
-#define RING_HUGE_FROM ((size_t)4 << 20)
+/* The ring is a mapping of its own. Below RING_HUGE_FROM bytes it is grown
+ * with mremap: its pages move to the larger ring instead of being copied
+ * into new ones, so a ring that grew to N bytes has made N bytes resident,
+ * not 2N (each first touch of a page is a fault, about 12 us on the
+ * benchmark's virtual machine). From RING_HUGE_FROM bytes on, the ring is a
+ * mapping of whole huge pages (huge_map): it is copied once into its first
+ * 2 MiB, grows within that in place up to 2 MiB, and beyond that moves its
+ * huge pages to the start of a mapping twice as large, whose new half then
+ * becomes resident 2 MiB at a time. 200,000 flows' rings (1 MiB each) took
+ * 512 small pages; a million flows' (16 MiB) would take 4,096. */
+#define RING_HUGE_FROM ((size_t)256 << 10)
+
+/* The bytes mapped for a ring of `bytes`. */
+static size_t ring_mapped(size_t bytes)
+{
+    return bytes < RING_HUGE_FROM ? bytes : (bytes + HUGE_MAP_ALIGN - 1) & ~(HUGE_MAP_ALIGN - 1);
+}
 
 static void ring_unmap(timer_queue *q)
 {
     if (q->ring)
-        munmap(q->ring, q->cap * sizeof(*q->ring));
+        munmap(q->ring, ring_mapped(q->cap * sizeof(*q->ring)));
 }
 
 static void *ring_map(void *old, size_t old_bytes, size_t bytes)
@@ -577,14 +585,18 @@ static void *ring_map(void *old, size_t old_bytes, size_t bytes)
     if (bytes < RING_HUGE_FROM)
         return old ? mremap(old, old_bytes, bytes, MREMAP_MAYMOVE)
                    : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (old && ring_mapped(old_bytes) >= bytes)
+        return old;               /* room in its huge page already */
     char *at = huge_map(bytes);
     if (!at)
         return MAP_FAILED;
-    /* Moved where it can be (the old ring is one mapping, and so is the
-     * grown one once the moved part takes the advice too), else copied. */
-    if (mremap(old, old_bytes, old_bytes, MREMAP_MAYMOVE | MREMAP_FIXED, at) == MAP_FAILED) {
+    /* Whole huge pages move where they can (the old ring is one mapping);
+     * small pages are copied, as moving them into the new mapping's first
+     * 2 MiB would keep that from becoming a huge page. */
+    if (old_bytes < RING_HUGE_FROM ||
+        mremap(old, old_bytes, old_bytes, MREMAP_MAYMOVE | MREMAP_FIXED, at) == MAP_FAILED) {
         memcpy(at, old, old_bytes);
-        munmap(old, old_bytes);
+        munmap(old, ring_mapped(old_bytes));
     }
     huge_advise(at, old_bytes);
     return at;
