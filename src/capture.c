@@ -635,7 +635,7 @@ static int run_file(struct file_run *f, const char *path)
         rc = PS_EXIT_INPUT;
     const ps_readahead_decoder dec = {
         .fn = f->sink->decode, .ctx = f->w, .size = f->sink->decoded_size,
-        .hot = f->sink->decoded_hot, .dlt = f->dlt,
+        .cold = f->sink->decoded_cold, .dlt = f->dlt,
     };
     ps_readahead *ra = rc == PS_EXIT_OK && read_ahead_pays(pc)
                            ? readahead_start(pc, f->nano, f->opts->filter != NULL, dec.fn ? &dec : NULL)
@@ -649,7 +649,7 @@ static int run_file(struct file_run *f, const char *path)
             if (f->interval_ns && f->on_interval)
                 file_interval(f, fr.ts_ns);
             if (fr.decoded)
-                f->sink->decoded(f->w, f->dlt, fr.decoded);
+                f->sink->decoded(f->w, f->dlt, fr.decoded, fr.decoded_cold);
             else
                 f->sink->frame(f->w, f->dlt, fr.data, fr.caplen, fr.len, fr.ts_ns);
         } else if (n == 0) {

@@ -353,19 +353,17 @@ static void sink_frame(void *w, int dlt, const uint8_t *data, uint32_t caplen, u
 
 /* A frame decoded ahead (the read-ahead thread's part): the packet's fields
  * before its layers (beginning with its capture time, as the read-ahead
- * wants), its flow hint and its layers. The first two of its eight cache
- * lines are all that most packets need: those two are fetched ahead, and
- * only they and the layers a tunnelled packet has are written. */
+ * wants) and its flow hint, two cache lines, fetched ahead; the layers a
+ * tunnelled packet has go to the frame's cold part (decoded_cold), which
+ * only such packets write and read. */
 typedef struct decoded_frame {
     /* A ps_packet's fields before layer[], which is all flow_table_queue_hinted
      * and run_stats_add read of it. */
     _Alignas(64) unsigned char head[PS_PACKET_CLEAR_LEN];
     ps_flow_hint hint;
-    _Alignas(64) ps_encap_layer layer[PS_ENCAP_MAX];
 } decoded_frame;
 _Static_assert(offsetof(ps_packet, ts_ns) == 0, "a decoded frame begins with its time");
-_Static_assert(offsetof(decoded_frame, layer) == 128 && sizeof(decoded_frame) == 512,
-               "a decoded frame's first two lines are its head and hint");
+_Static_assert(sizeof(decoded_frame) == 128, "a decoded frame is two lines: head and hint");
 
 /* Stores n bytes (a multiple of 16) from src at dst (16-byte aligned)
  * around the cache: dst's lines were last read on the other core, and
@@ -383,7 +381,7 @@ static void store_around_cache(void *dst, const void *src, size_t n)
 }
 
 static void sink_decode(const void *w, int dlt, const uint8_t *data, uint32_t caplen,
-                        uint32_t wire_len, int64_t ts_ns, void *out)
+                        uint32_t wire_len, int64_t ts_ns, void *out, void *out_cold)
 {
     const ps_pipeline *p = w;
     decoded_frame *d = out;
@@ -391,7 +389,8 @@ static void sink_decode(const void *w, int dlt, const uint8_t *data, uint32_t ca
     ps_flow_hint hint;
     _Static_assert(PS_PACKET_CLEAR_LEN % 16 == 0 &&
                    offsetof(decoded_frame, hint) == PS_PACKET_CLEAR_LEN &&
-                   offsetof(decoded_frame, layer) - PS_PACKET_CLEAR_LEN == 16,
+                   sizeof(decoded_frame) - PS_PACKET_CLEAR_LEN == 16 &&
+                   sizeof(pkt.layer) % 16 == 0,
                    "a decoded frame is stored in 16-byte pieces");
 
     dissect_frame_with(p->dissect, dlt, data, caplen, wire_len, ts_ns, &pkt);
@@ -406,17 +405,17 @@ static void sink_decode(const void *w, int dlt, const uint8_t *data, uint32_t ca
     d->hint = hint;
 #endif
     unsigned depth = pkt.encap_depth < PS_ENCAP_MAX ? pkt.encap_depth : PS_ENCAP_MAX;
-    store_around_cache(d->layer, pkt.layer, (depth * sizeof(pkt.layer[0]) + 15u) & ~(size_t)15u);
+    store_around_cache(out_cold, pkt.layer, (depth * sizeof(pkt.layer[0]) + 15u) & ~(size_t)15u);
 }
 
-static void sink_decoded(void *w, int dlt, const void *in)
+static void sink_decoded(void *w, int dlt, const void *in, const void *in_cold)
 {
     ps_pipeline *p = w;
     const decoded_frame *d = in;
     const ps_packet *pkt = (const ps_packet *)(const void *)d->head;
 
     count_frame(p, pkt, dlt);
-    flow_table_queue_hinted(p->flows, pkt, d->layer, &d->hint);
+    flow_table_queue_hinted(p->flows, pkt, in_cold, &d->hint);
 }
 
 static void sink_tick(void *w, int64_t now_ns, const ps_kernel_counts *k)
@@ -482,7 +481,7 @@ const ps_capture_sink pipeline_capture_sink = {
     .decode = sink_decode,
     .decoded = sink_decoded,
     .decoded_size = sizeof(decoded_frame),
-    .decoded_hot = offsetof(decoded_frame, layer),
+    .decoded_cold = sizeof(((ps_packet *)0)->layer),
     .tick = sink_tick,
     .snapshot = sink_snapshot,
     .finish = sink_finish,

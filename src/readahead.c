@@ -77,6 +77,7 @@ typedef struct chunk {
     uint32_t *idx;        /* each record's offset, noted as the reader writes or walks them */
     size_t nrec, idx_cap;
     uint8_t *dec;         /* room for DECODE_MAX outputs */
+    uint8_t *dec_cold;    /* and their cold parts */
     /* Shared by both threads once the chunk is handed over, on a line of
      * their own: frames [0, claim) are the reader's to decode (CLAIM_TAKEN:
      * the consumer has taken what the reader had not claimed), and frames
@@ -107,6 +108,7 @@ struct ps_readahead {
     chunk c[NCHUNKS];
     uint8_t *map;         /* the chunks' buffers and decoded arrays, in one mapping */
     size_t map_bytes;
+    uint8_t *cold;        /* the decoded arrays' cold parts */
     /* the reader's own */
     uint64_t handed;      /* chunks handed over */
     uint64_t dec_next;    /* the first of them not yet decoded */
@@ -126,6 +128,7 @@ struct ps_readahead {
     const uint32_t *idx;  /* its records' offsets */
     size_t k, nrec;       /* the next record's number; how many */
     const uint8_t *dec_at;   /* the decoded frames */
+    const uint8_t *cold_at;  /* their cold parts */
     size_t dec_lim;       /* frames [0, dec_lim) are decoded by the reader... */
     size_t ready;         /* ...of which [0, ready) are known to be done */
 };
@@ -182,7 +185,7 @@ static void decode_chunk(ps_readahead *r, chunk *c)
             ps_frame f;
             chunk_frame(r, c, k, &f);
             r->dec.fn(r->dec.ctx, r->dec.dlt, f.data, f.caplen, f.len, f.ts_ns,
-                      c->dec + k * r->dec.size);
+                      c->dec + k * r->dec.size, c->dec_cold ? c->dec_cold + k * r->dec.cold : NULL);
         }
 #ifdef __SSE2__
         /* The decoder may have stored around the cache: those stores are
@@ -244,6 +247,7 @@ static void free_readahead(ps_readahead *r)
         free(r->c[i].idx);
     }
     huge_unmap(r->map, r->map_bytes);
+    free(r->cold);
     free(r);
 }
 
@@ -535,20 +539,26 @@ ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered, const ps_reada
     r->snaplen = (uint32_t)pcap_snapshot(pc);
     if (dec)
         r->dec = *dec;
-    /* The chunks' buffers (2 MiB in all), then their decoded arrays, in one
-     * mapping advised for huge pages: they are reused chunk after chunk, so
-     * a huge page's one fault replaces 512 small ones (and each small one
-     * cost about 12 us on the benchmark's virtual machine). Only the parts
-     * used become resident: 2 MiB at a time. */
+    /* The chunks' buffers (2 MiB in all), then their decoded arrays (2 MiB
+     * for 128 bytes a frame), in one mapping advised for huge pages: they
+     * are reused chunk after chunk, so a huge page's one fault replaces 512
+     * small ones (and each small one cost about 12 us on the benchmark's
+     * virtual machine). The cold parts, which only some frames have, are
+     * apart, in small pages that become resident as they are written. */
     size_t dec_bytes = r->dec.fn ? (DECODE_MAX * r->dec.size + 63u) & ~(size_t)63u : 0;
+    size_t cold_bytes = r->dec.fn ? (DECODE_MAX * r->dec.cold + 63u) & ~(size_t)63u : 0;
     r->map_bytes = NCHUNKS * (CHUNK_BYTES + dec_bytes);
     if (!(r->map = huge_map(r->map_bytes)))
+        goto fail;
+    if (cold_bytes && !(r->cold = aligned_alloc(64, NCHUNKS * cold_bytes)))
         goto fail;
     for (unsigned i = 0; i < NCHUNKS; i++) {
         r->c[i].buf = r->map + (size_t)i * CHUNK_BYTES;
         r->c[i].cap = CHUNK_BYTES;
-        if (r->dec.fn)
+        if (r->dec.fn) {
             r->c[i].dec = r->map + NCHUNKS * CHUNK_BYTES + (size_t)i * dec_bytes;
+            r->c[i].dec_cold = r->cold ? r->cold + (size_t)i * cold_bytes : NULL;
+        }
     }
     if (pthread_mutex_init(&r->lock, NULL) != 0)
         goto fail;
@@ -612,10 +622,11 @@ int readahead_next(ps_readahead *r, ps_frame *f)
                 /* Decoded: the frame's own bytes are not read at all. */
                 if (k + FETCH_AHEAD < r->ready) {
                     const uint8_t *ahead = r->dec_at + (k + FETCH_AHEAD) * r->dec.size;
-                    for (size_t b = 0; b < r->dec.hot; b += 64)
+                    for (size_t b = 0; b < r->dec.size; b += 64)
                         __builtin_prefetch(ahead + b);
                 }
                 f->decoded = r->dec_at + k * r->dec.size;
+                f->decoded_cold = r->cold_at ? r->cold_at + k * r->dec.cold : NULL;
                 memcpy(&f->ts_ns, f->decoded, sizeof f->ts_ns);
                 return 1;
             }
@@ -652,6 +663,7 @@ int readahead_next(ps_readahead *r, ps_frame *f)
             r->idx = c->idx;
             r->nrec = c->nrec;
             r->dec_at = c->dec;
+            r->cold_at = c->dec_cold;
             r->dec_lim = !r->dec.fn ? 0 : c->nrec < DECODE_MAX ? c->nrec : DECODE_MAX;
         }
         pthread_mutex_unlock(&r->lock);

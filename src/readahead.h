@@ -16,28 +16,33 @@ typedef struct ps_frame {
     uint32_t caplen, len;
     int64_t ts_ns;
     const void *decoded;   /* the decoder's output for this frame (valid until
-                              the next readahead_next): then only ts_ns is set
-                              besides; NULL when it was not decoded ahead */
+                              the next readahead_next): then only ts_ns and
+                              decoded_cold are set besides; NULL when it was
+                              not decoded ahead */
+    const void *decoded_cold;
 } ps_frame;
 
 /* Frames may also be decoded in the reader thread, once their chunk is
  * handed over, so that decoding runs beside the consumer's work on the
  * frames before them; frames the reader has not reached when the consumer
  * does come undecoded (the consumer decodes them itself, and the reader
- * moves on to reading): fn writes size bytes at out for each frame
- * (ctx and dlt as given), beginning with ts_ns as an int64_t. It runs while
+ * moves on to reading): fn writes size bytes at out for each frame (ctx and
+ * dlt as given), beginning with ts_ns as an int64_t, and may write up to
+ * cold bytes at out_cold, what only some frames need: the consumer fetches
+ * each frame's `size` bytes ahead, its cold bytes only if it reads them
+ * (the two are kept in separate arrays). It runs while
  * the consumer works, so it may read only what does not change during the
  * run. It may store around the cache (non-temporal stores): each batch of
  * frames is fenced before it is published. */
 typedef void (*ps_decode_fn)(const void *ctx, int dlt, const uint8_t *data, uint32_t caplen,
-                             uint32_t len, int64_t ts_ns, void *out);
+                             uint32_t len, int64_t ts_ns, void *out, void *out_cold);
 typedef struct ps_readahead_decoder {
     ps_decode_fn fn;
     const void *ctx;
     size_t size;           /* bytes of output a frame (a multiple of 64 keeps each
-                              frame's on lines of its own) */
-    size_t hot;            /* its first bytes, which the consumer reads: fetched
-                              into cache a few frames ahead */
+                              frame's on lines of its own): fetched into cache
+                              a few frames ahead */
+    size_t cold;           /* bytes of cold output a frame (a multiple of 16) */
     int dlt;
 } ps_readahead_decoder;
 

@@ -86,7 +86,7 @@ static void write_capture(int swapped)
 }
 
 static void decode(const void *ctx, int dlt, const uint8_t *data, uint32_t caplen, uint32_t len,
-                   int64_t ts_ns, void *out)
+                   int64_t ts_ns, void *out, void *out_cold)
 {
     (void)ctx;
     if (dlt != 1)   /* this runs in the reader thread: checked by the consumer */
@@ -101,6 +101,7 @@ static void decode(const void *ctx, int dlt, const uint8_t *data, uint32_t caple
     decoded d = {ts_ns, caplen, len, 0};
     memcpy(&d.index, data + 14, sizeof d.index);
     memcpy(out, &d, sizeof d);
+    memcpy(out_cold, &d.index, sizeof d.index);   /* the cold part: the index again */
     atomic_fetch_add(&decode_calls, 1);
 }
 
@@ -115,7 +116,7 @@ static pcap_t *open_capture(void)
 static ps_readahead *start(pcap_t *pc)
 {
     const ps_readahead_decoder dec = {
-        .fn = decode, .ctx = NULL, .size = 64, .hot = 64, .dlt = 1,
+        .fn = decode, .ctx = NULL, .size = 64, .cold = 16, .dlt = 1,
     };
     ps_readahead *r = readahead_start(pc, 0, 0, &dec);
     assert_non_null(r);
@@ -140,6 +141,9 @@ static void read_all(ps_readahead *r, size_t *got_decoded, size_t *got_raw)
             assert_int_equal(d.caplen, FRAME_BYTES);
             assert_int_equal(d.len, FRAME_BYTES);
             assert_int_equal(d.index, i);
+            uint32_t cold;
+            memcpy(&cold, f.decoded_cold, sizeof cold);
+            assert_int_equal(cold, i);
             (*got_decoded)++;
         } else {
             uint32_t at;

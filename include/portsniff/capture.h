@@ -51,16 +51,18 @@ typedef struct ps_capture_sink {
                   int64_t ts_ns);
     /* Optional (NULL for none): a saved file's frames decoded ahead, in the
      * read-ahead thread. decode writes decoded_size bytes at out for a
-     * frame, beginning with ts_ns (an int64_t); it runs while frame and
+     * frame, beginning with ts_ns (an int64_t), and up to decoded_cold bytes
+     * at out_cold, what only some frames need (kept apart, so that the
+     * frames' hot parts lie close together); it runs while frame and
      * decoded run in the capture thread, so it may read only what does not
      * change during the run. decoded then takes the result, in file order,
      * in place of frame (which still comes for frames that were not decoded
-     * ahead). The first decoded_hot bytes of each result are fetched into
-     * cache ahead of decoded. */
+     * ahead). Each result's decoded_size bytes are fetched into cache ahead
+     * of decoded. */
     void (*decode)(const void *w, int dlt, const uint8_t *data, uint32_t caplen,
-                   uint32_t wire_len, int64_t ts_ns, void *out);
-    void (*decoded)(void *w, int dlt, const void *in);
-    size_t decoded_size, decoded_hot;
+                   uint32_t wire_len, int64_t ts_ns, void *out, void *out_cold);
+    void (*decoded)(void *w, int dlt, const void *in, const void *in_cold);
+    size_t decoded_size, decoded_cold;
     /* Live only, after each batch and at least every 0.1 s: the wall clock
      * (flows time out by it), and this handle's kernel counters when they
      * were read (at most every 0.1 s), else NULL. */
