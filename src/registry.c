@@ -82,6 +82,10 @@ struct ps_registry {
      * mapping advised for huge pages (see alloc_index). */
     void *index_map;
     size_t index_map_bytes;
+    /* The name and port hashes' tables (uthash's own, malloc'd), referenced
+     * here as well as from their nodes in the mapping: leak checkers
+     * (LeakSanitizer) do not look inside mappings for pointers. */
+    const void *hash_tables[2];
     reg_link *links;
     size_t nlinks;
     port_node *port_pool;
@@ -588,6 +592,8 @@ static int build_index(ps_registry *reg)
         fill_multi_named(reg);
     if (reg->multi_named)
         precompute_also(reg);
+    reg->hash_tables[0] = reg->by_name ? reg->by_name->hh.tbl : NULL;
+    reg->hash_tables[1] = reg->by_port ? reg->by_port->hh.tbl : NULL;
     return index_service_codes(reg);
 }
 
