@@ -355,17 +355,24 @@ static ps_flow *hash_find(const ps_flow_table *t, const ps_flow_key *key, uint32
     return NULL;
 }
 
+/* From this size on the buckets are a huge-page mapping (huge_map): they are
+ * written all over when the table grows, and small pages would cost a fault
+ * each (a million flows' growth took about 500 before 2 MiB). */
+#define BUCKETS_HUGE_FROM ((size_t)256 << 10)
+
 static flow_ref *buckets_alloc(uint32_t n)
 {
     size_t len = (size_t)n * sizeof(flow_ref);
-    if (len < SLAB_BYTES)
-        return calloc(n, sizeof(flow_ref));
-    flow_ref *b = aligned_alloc(SLAB_BYTES, len);
-    if (b) {
-        huge_advise(b, len);
-        memset(b, 0, len);
-    }
-    return b;
+    return len < BUCKETS_HUGE_FROM ? calloc(n, sizeof(flow_ref)) : huge_map(len);
+}
+
+static void buckets_free(flow_ref *b, uint32_t n)
+{
+    size_t len = (size_t)n * sizeof(flow_ref);
+    if (len < BUCKETS_HUGE_FROM)
+        free(b);
+    else
+        huge_unmap(b, len);
 }
 
 static int flow_is_live(const ps_flow *f);
@@ -399,7 +406,7 @@ static void hash_grow(ps_flow_table *t)
             *head = ref_of(f);
         }
     }
-    free(t->buckets);
+    buckets_free(t->buckets, t->mask + 1);
     t->buckets = b;
     t->mask = nbuckets - 1;
 }
@@ -767,7 +774,7 @@ void flow_table_destroy(ps_flow_table *t)
     free(t->idle.late.v);
     ring_unmap(&t->closing);
     free(t->closing.late.v);
-    free(t->buckets);
+    buckets_free(t->buckets, t->mask + 1);
     free(t);
 }
 
