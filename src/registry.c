@@ -9,6 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
+/* The name and port hashes hold thousands of keys: begin at 4,096 buckets
+ * rather than grow there from 32, re-linking every key at each doubling. */
+#define HASH_INITIAL_NUM_BUCKETS_LOG2 12u
+#define HASH_INITIAL_NUM_BUCKETS (1u << HASH_INITIAL_NUM_BUCKETS_LOG2)
 #include <uthash.h>
 
 #include "portsniff/csv.h"
@@ -86,6 +90,9 @@ struct ps_registry {
      * here as well as from their nodes in the mapping: leak checkers
      * (LeakSanitizer) do not look inside mappings for pointers. */
     const void *hash_tables[2];
+    /* Room for next_open_port's array while the index is built (in the
+     * mapping, whose huge pages are resident by then). */
+    uint32_t *scratch_next;
     reg_link *links;
     size_t nlinks;
     port_node *port_pool;
@@ -338,6 +345,7 @@ static int alloc_index(ps_registry *reg, size_t *name_bytes)
     for (int t = 0; t < PS_TRANSPORT_COUNT; t++)
         bytes += ((nrange[t] * sizeof(reg_range) + 63u) & ~(size_t)63u) +
                  ((nrange[t] * sizeof(uint16_t) + 63u) & ~(size_t)63u);
+    bytes += (65537 * sizeof(uint32_t) + 63u) & ~(size_t)63u;   /* scratch_next */
     if (!(reg->index_map = huge_map(bytes)))
         return 0;
     reg->index_map_bytes = bytes;
@@ -350,6 +358,7 @@ static int alloc_index(ps_registry *reg, size_t *name_bytes)
         reg->ranges[t].v = carve(reg, &used, nrange[t] * sizeof(reg_range));
         reg->ranges[t].max_hi = carve(reg, &used, nrange[t] * sizeof(uint16_t));
     }
+    reg->scratch_next = carve(reg, &used, 65537 * sizeof(uint32_t));
     return 1;
 }
 
@@ -402,7 +411,7 @@ static void fill_port_best(ps_registry *reg)
     uint32_t *best = huge_map(PORT_SLOTS * sizeof *best);
     uint32_t *order = malloc((reg->count ? reg->count : 1) * sizeof *order);
     uint8_t *tmask = malloc(reg->count ? reg->count : 1);   /* bit t: row covers transport t */
-    uint32_t *next = NULL;
+    uint32_t *next = reg->scratch_next;
     if (!best || !order || !tmask)
         goto fail;
     size_t at[RANKS + 1] = {0};
@@ -430,8 +439,6 @@ static void fill_port_best(ps_registry *reg)
         uint32_t *row = &best[(size_t)t * 65536u];
         int skip = cells[t] > 4 * 65536u;
         if (skip) {
-            if (!next && !(next = malloc(65537 * sizeof *next)))
-                goto fail;
             for (uint32_t p = 0; p <= 65536; p++)
                 next[p] = p;
         }
@@ -454,14 +461,12 @@ static void fill_port_best(ps_registry *reg)
     }
     free(order);
     free(tmask);
-    free(next);
     reg->port_best = best;
     return;
 fail:
     huge_unmap(best, PORT_SLOTS * sizeof *best);
     free(order);
     free(tmask);
-    free(next);
 }
 
 /* Marks the ports that two or more named rows cover. Each transport's named
@@ -474,11 +479,10 @@ static void fill_multi_named(ps_registry *reg)
     const size_t words = 65536 / 64;
     uint64_t *multi = calloc(PS_TRANSPORT_COUNT * words, sizeof *multi);
     uint64_t *seen = malloc(words * sizeof *seen);
-    uint32_t *next = malloc(65537 * sizeof *next);
-    if (!multi || !seen || !next) {
+    uint32_t *next = reg->scratch_next;
+    if (!multi || !seen) {
         free(multi);
         free(seen);
-        free(next);
         return;
     }
     for (int t = PS_TRANSPORT_NONE + 1; t < PS_TRANSPORT_COUNT; t++) {
@@ -504,7 +508,6 @@ static void fill_multi_named(ps_registry *reg)
         }
     }
     free(seen);
-    free(next);
     reg->multi_named = multi;
 }
 
