@@ -161,16 +161,37 @@ static void read_all(ps_readahead *r, size_t *got_decoded, size_t *got_raw)
     assert_int_equal(atomic_load(&decode_wrong_link), 0);
 }
 
+/* A case's read-ahead: the capture written (swapped: in the other byte
+ * order), the decoder reset to spin_ns a frame, the reading started. */
+typedef struct run {
+    pcap_t *pc;
+    ps_readahead *r;
+} run;
+
+static run begin(void **state, long spin_ns)
+{
+    write_capture(*(const int *)*state);
+    atomic_store(&decode_calls, 0);
+    decode_spin_ns = spin_ns;
+    run c;
+    c.pc = open_capture();
+    c.r = start(c.pc);
+    return c;
+}
+
+static void end(run *c)
+{
+    readahead_stop(c->r);
+    pcap_close(c->pc);
+    unlink(path);
+}
+
 /* A consumer that comes only once the reader has decoded every frame (the
  * file fits in the chunks, so the reader reads it all and then decodes it
  * all) gets every frame decoded, each decoded once. */
-static void consumer_late(int swapped)
+static void test_consumer_late(void **state)
 {
-    write_capture(swapped);
-    atomic_store(&decode_calls, 0);
-    decode_spin_ns = 0;
-    pcap_t *pc = open_capture();
-    ps_readahead *r = start(pc);
+    run c = begin(state, 0);
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     while (atomic_load(&decode_calls) < FRAMES) {
@@ -179,10 +200,8 @@ static void consumer_late(int swapped)
         sched_yield();
     }
     size_t dec, raw;
-    read_all(r, &dec, &raw);
-    readahead_stop(r);
-    pcap_close(pc);
-    unlink(path);
+    read_all(c.r, &dec, &raw);
+    end(&c);
     assert_int_equal(dec, FRAMES);
     assert_int_equal(raw, 0);
     assert_int_equal(atomic_load(&decode_calls), FRAMES);
@@ -191,18 +210,12 @@ static void consumer_late(int swapped)
 /* A decoder far slower than the consumer (200 us a frame: the reader would
  * need 0.2 s for the file): the consumer takes over the frames the reader
  * has not claimed, and what each decoded adds up to the file, none twice. */
-static void decoder_slow(int swapped)
+static void test_decoder_slow(void **state)
 {
-    write_capture(swapped);
-    atomic_store(&decode_calls, 0);
-    decode_spin_ns = 200000;
-    pcap_t *pc = open_capture();
-    ps_readahead *r = start(pc);
+    run c = begin(state, 200000);
     size_t dec, raw;
-    read_all(r, &dec, &raw);
-    readahead_stop(r);
-    pcap_close(pc);
-    unlink(path);
+    read_all(c.r, &dec, &raw);
+    end(&c);
     assert_true(raw > 0);
     assert_int_equal(dec + raw, FRAMES);
     assert_int_equal(atomic_load(&decode_calls), dec);
@@ -210,69 +223,31 @@ static void decoder_slow(int swapped)
 
 /* A consumer that stops after a few frames while the reader decodes: the
  * reader stops too, and what was decoded was decoded once. */
-static void stop_early(int swapped)
+static void test_stop_early(void **state)
 {
-    write_capture(swapped);
-    atomic_store(&decode_calls, 0);
-    decode_spin_ns = 50000;
-    pcap_t *pc = open_capture();
-    ps_readahead *r = start(pc);
+    run c = begin(state, 50000);
     ps_frame f;
     for (uint32_t i = 0; i < 10; i++) {
-        assert_int_equal(readahead_next(r, &f), 1);
+        assert_int_equal(readahead_next(c.r, &f), 1);
         assert_int_equal(f.ts_ns, (int64_t)i * 1000000000 + (int64_t)i * 1000);
     }
-    readahead_stop(r);
-    pcap_close(pc);
-    unlink(path);
+    end(&c);
     assert_true(atomic_load(&decode_calls) <= FRAMES);
 }
 
-static void test_consumer_late_raw(void **state)
-{
-    (void)state;
-    consumer_late(0);
-}
-
-static void test_consumer_late_records(void **state)
-{
-    (void)state;
-    consumer_late(1);
-}
-
-static void test_decoder_slow_raw(void **state)
-{
-    (void)state;
-    decoder_slow(0);
-}
-
-static void test_decoder_slow_records(void **state)
-{
-    (void)state;
-    decoder_slow(1);
-}
-
-static void test_stop_early_raw(void **state)
-{
-    (void)state;
-    stop_early(0);
-}
-
-static void test_stop_early_records(void **state)
-{
-    (void)state;
-    stop_early(1);
-}
+/* Each case's state: the file in this host's byte order (raw chunks) or
+ * the other (record chunks). */
+static int in_host_order = 0, in_other_order = 1;
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_consumer_late_raw),
-        cmocka_unit_test(test_consumer_late_records),
-        cmocka_unit_test(test_decoder_slow_raw),
-        cmocka_unit_test(test_decoder_slow_records),
-        cmocka_unit_test(test_stop_early_raw),
-        cmocka_unit_test(test_stop_early_records),
+        cmocka_unit_test_prestate(test_consumer_late, &in_host_order),
+        cmocka_unit_test_prestate(test_consumer_late, &in_other_order),
+        cmocka_unit_test_prestate(test_decoder_slow, &in_host_order),
+        cmocka_unit_test_prestate(test_decoder_slow, &in_other_order),
+        cmocka_unit_test_prestate(test_stop_early, &in_host_order),
+        cmocka_unit_test_prestate(test_stop_early, &in_other_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
