@@ -355,21 +355,19 @@ static ps_flow *hash_find(const ps_flow_table *t, const ps_flow_key *key, uint32
     return NULL;
 }
 
-/* From this size on the buckets are a huge-page mapping (huge_map): they are
+/* From HUGE_MAP_FROM bytes on the buckets are a huge-page mapping: they are
  * written all over when the table grows, and small pages would cost a fault
  * each (a million flows' growth took about 500 before 2 MiB). */
-#define BUCKETS_HUGE_FROM ((size_t)256 << 10)
-
 static flow_ref *buckets_alloc(uint32_t n)
 {
     size_t len = (size_t)n * sizeof(flow_ref);
-    return len < BUCKETS_HUGE_FROM ? calloc(n, sizeof(flow_ref)) : huge_map(len);
+    return len < HUGE_MAP_FROM ? calloc(n, sizeof(flow_ref)) : huge_map(len);
 }
 
 static void buckets_free(flow_ref *b, uint32_t n)
 {
     size_t len = (size_t)n * sizeof(flow_ref);
-    if (len < BUCKETS_HUGE_FROM)
+    if (len < HUGE_MAP_FROM)
         free(b);
     else
         huge_unmap(b, len);
@@ -563,22 +561,21 @@ static void ring_compact(const ps_flow_table *t, timer_queue *q)
     q->n = kept;
 }
 
-/* The ring is a mapping of its own. Below RING_HUGE_FROM bytes it is grown
+/* The ring is a mapping of its own. Below HUGE_MAP_FROM bytes it is grown
  * with mremap: its pages move to the larger ring instead of being copied
  * into new ones, so a ring that grew to N bytes has made N bytes resident,
  * not 2N (each first touch of a page is a fault, about 12 us on the
- * benchmark's virtual machine). From RING_HUGE_FROM bytes on, the ring is a
+ * benchmark's virtual machine). From HUGE_MAP_FROM bytes on, the ring is a
  * mapping of whole huge pages (huge_map): it is copied once into its first
  * 2 MiB, grows within that in place up to 2 MiB, and beyond that moves its
  * huge pages to the start of a mapping twice as large, whose new half then
  * becomes resident 2 MiB at a time. 200,000 flows' rings (1 MiB each) took
  * 512 small pages; a million flows' (16 MiB) would take 4,096. */
-#define RING_HUGE_FROM ((size_t)256 << 10)
 
 /* The bytes mapped for a ring of `bytes`. */
 static size_t ring_mapped(size_t bytes)
 {
-    return bytes < RING_HUGE_FROM ? bytes : (bytes + HUGE_MAP_ALIGN - 1) & ~(HUGE_MAP_ALIGN - 1);
+    return bytes < HUGE_MAP_FROM ? bytes : huge_map_bytes(bytes);
 }
 
 static void ring_unmap(timer_queue *q)
@@ -589,7 +586,7 @@ static void ring_unmap(timer_queue *q)
 
 static void *ring_map(void *old, size_t old_bytes, size_t bytes)
 {
-    if (bytes < RING_HUGE_FROM)
+    if (bytes < HUGE_MAP_FROM)
         return old ? mremap(old, old_bytes, bytes, MREMAP_MAYMOVE)
                    : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (old && ring_mapped(old_bytes) >= bytes)
@@ -600,7 +597,7 @@ static void *ring_map(void *old, size_t old_bytes, size_t bytes)
     /* Whole huge pages move where they can (the old ring is one mapping);
      * small pages are copied, as moving them into the new mapping's first
      * 2 MiB would keep that from becoming a huge page. */
-    if (old_bytes < RING_HUGE_FROM ||
+    if (old_bytes < HUGE_MAP_FROM ||
         mremap(old, old_bytes, old_bytes, MREMAP_MAYMOVE | MREMAP_FIXED, at) == MAP_FAILED) {
         memcpy(at, old, old_bytes);
         munmap(old, ring_mapped(old_bytes));

@@ -16,7 +16,7 @@ void huge_advise(void *p, size_t len)
 
 /* A huge page needs the whole 2 MiB-aligned range in the mapping: sizes
  * are rounded up to whole huge pages. */
-static size_t whole_huge_pages(size_t bytes)
+size_t huge_map_bytes(size_t bytes)
 {
     return (bytes + HUGE_MAP_ALIGN - 1) & ~(HUGE_MAP_ALIGN - 1);
 }
@@ -26,7 +26,7 @@ void *huge_map(size_t bytes)
     /* Over-map by one alignment and trim both ends to the aligned part. */
     if (bytes == 0 || bytes > SIZE_MAX - 2 * HUGE_MAP_ALIGN)
         return NULL;
-    bytes = whole_huge_pages(bytes);
+    bytes = huge_map_bytes(bytes);
     char *raw = mmap(NULL, bytes + HUGE_MAP_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                      -1, 0);
     if (raw == MAP_FAILED)
@@ -43,5 +43,5 @@ void *huge_map(size_t bytes)
 void huge_unmap(void *p, size_t bytes)
 {
     if (p)
-        munmap(p, whole_huge_pages(bytes));
+        munmap(p, huge_map_bytes(bytes));
 }

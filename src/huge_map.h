@@ -9,6 +9,11 @@
 #include <stddef.h>
 
 #define HUGE_MAP_ALIGN ((size_t)2 << 20)
+/* An area that is written all over and grows from small beginnings (a
+ * queue's ring, the flow table's buckets) is mapped with huge_map from this
+ * size on: below it, the 2 MiB a huge page makes resident would be mostly
+ * waste. */
+#define HUGE_MAP_FROM ((size_t)256 << 10)
 
 /* Advises [p, p + len) for huge pages: only advice, which the kernel may
  * refuse; the memory works the same. Whole 2 MiB-aligned parts benefit. */
@@ -18,6 +23,8 @@ void huge_advise(void *p, size_t len);
  * its 2 MiB in the mapping); as with any huge page, touching a byte of one
  * makes all of it resident. */
 void *huge_map(size_t bytes);
+/* The bytes huge_map(bytes) maps: bytes rounded up to whole huge pages. */
+size_t huge_map_bytes(size_t bytes);
 /* Gives back what huge_map(bytes) returned; NULL is ignored. */
 void huge_unmap(void *p, size_t bytes);
 

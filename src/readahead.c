@@ -35,9 +35,9 @@
  * atomic operations a batch, none a frame. At most DECODE_MAX frames a chunk
  * are decoded ahead (a chunk of tiny frames would otherwise hold thousands);
  * the consumer decodes any beyond them itself. Each chunk's array has
- * room for DECODE_MAX frames from the start (about 1 MiB of address space,
- * beside the chunks' buffers in one huge-page mapping: see readahead_start),
- * and becomes resident as frames are written into it. */
+ * room for DECODE_MAX frames from the start, beside the chunks' buffers in
+ * one huge-page mapping (see readahead_start); the frames' cold parts are
+ * apart. */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -123,9 +123,7 @@ struct ps_readahead {
     /* the consumer's own, on a cache line of its own */
     _Alignas(64) uint64_t cur;  /* the chunk being read, when holding */
     chunk *ch;            /* it */
-    const uint8_t *base;  /* its bytes */
     int holding;
-    const uint32_t *idx;  /* its records' offsets */
     size_t k, nrec;       /* the next record's number; how many */
     const uint8_t *dec_at;   /* the decoded frames */
     const uint8_t *cold_at;  /* their cold parts */
@@ -631,7 +629,7 @@ int readahead_next(ps_readahead *r, ps_frame *f)
                 return 1;
             }
             if (k + FETCH_AHEAD < r->nrec) {
-                const uint8_t *ahead = r->base + r->idx[k + FETCH_AHEAD];
+                const uint8_t *ahead = r->ch->buf + r->ch->idx[k + FETCH_AHEAD];
                 __builtin_prefetch(ahead);
                 __builtin_prefetch(ahead + 64);
             }
@@ -659,8 +657,6 @@ int readahead_next(ps_readahead *r, ps_frame *f)
         if (more) {
             chunk *c = &r->c[r->cur % NCHUNKS];
             r->ch = c;
-            r->base = c->buf;
-            r->idx = c->idx;
             r->nrec = c->nrec;
             r->dec_at = c->dec;
             r->cold_at = c->dec_cold;

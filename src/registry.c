@@ -9,10 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* The name and port hashes hold thousands of keys: begin at 4,096 buckets
- * rather than grow there from 32, re-linking every key at each doubling. */
-#define HASH_INITIAL_NUM_BUCKETS_LOG2 12u
-#define HASH_INITIAL_NUM_BUCKETS (1u << HASH_INITIAL_NUM_BUCKETS_LOG2)
 #include <uthash.h>
 
 #include "portsniff/csv.h"
@@ -299,12 +295,32 @@ static void finish_ranges(range_list *rl)
     }
 }
 
-/* Takes `bytes` (rounded up to a line) from the index's mapping. */
-static void *carve(ps_registry *reg, size_t *used, size_t bytes)
+/* What the index will hold: rows with a name, (row, transport)s of one
+ * port, names' bytes, ranges per transport. */
+typedef struct index_counts {
+    size_t nnames, nsingle, name_bytes;
+    size_t nrange[PS_TRANSPORT_COUNT];
+} index_counts;
+
+/* Lays the index's arrays out from `base`, each on lines of its own, and
+ * returns the bytes they take; base NULL only measures. Each name and each
+ * (row, transport) of one port appends one link. */
+static size_t lay_out_index(ps_registry *reg, char *base, const index_counts *n)
 {
-    void *p = (char *)reg->index_map + *used;
-    *used += (bytes + 63u) & ~(size_t)63u;
-    return p;
+    size_t used = 0;
+#define TAKE(dst, bytes) \
+    ((dst) = base ? (void *)(base + used) : NULL, used += ((bytes) + 63u) & ~(size_t)63u)
+    TAKE(reg->links, (n->nnames + n->nsingle) * sizeof *reg->links);
+    TAKE(reg->port_pool, n->nsingle * sizeof *reg->port_pool);
+    TAKE(reg->name_pool, n->nnames * sizeof *reg->name_pool);
+    TAKE(reg->lower_names, n->name_bytes);
+    for (int t = 0; t < PS_TRANSPORT_COUNT; t++) {
+        TAKE(reg->ranges[t].v, n->nrange[t] * sizeof(reg_range));
+        TAKE(reg->ranges[t].max_hi, n->nrange[t] * sizeof(uint16_t));
+    }
+    TAKE(reg->scratch_next, 65537 * sizeof(uint32_t));
+#undef TAKE
+    return used;
 }
 
 /* Counts what the index will hold and maps room for exactly that, in one
@@ -312,16 +328,14 @@ static void *carve(ps_registry *reg, size_t *used, size_t bytes)
  * start-up, and small pages cost a fault each (about 12 us on the
  * benchmark's virtual machine: some 500 of them for IANA's registry, most of
  * a run's start-up), a huge page one fault for 2 MiB. */
-static int alloc_index(ps_registry *reg, size_t *name_bytes)
+static int alloc_index(ps_registry *reg)
 {
-    size_t nrange[PS_TRANSPORT_COUNT] = {0};
-    size_t nnames = 0, nsingle = 0;   /* rows with a name; (row, transport)s of one port */
-    *name_bytes = 1;
+    index_counts n = {.name_bytes = 1};
     for (size_t i = 0; i < reg->count; i++) {
         const ps_reg_entry *e = &reg->entries[i];
         if (e->name) {
-            *name_bytes += strlen(e->name) + 1;
-            nnames++;
+            n.name_bytes += strlen(e->name) + 1;
+            n.nnames++;
         }
         if (!e->has_port)
             continue;
@@ -329,36 +343,16 @@ static int alloc_index(ps_registry *reg, size_t *name_bytes)
         int nt = transports_of(e, ts);
         for (int k = 0; k < nt; k++) {
             if (e->port_lo == e->port_hi)
-                nsingle++;
+                n.nsingle++;
             else
-                nrange[ts[k]]++;
+                n.nrange[ts[k]]++;
         }
     }
-    /* Each name and each (row, transport) of one port appends one link. */
-    const size_t sizes[] = {
-        (nnames + nsingle) * sizeof *reg->links, nsingle * sizeof *reg->port_pool,
-        nnames * sizeof *reg->name_pool, *name_bytes,
-    };
-    size_t bytes = 0;
-    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
-        bytes += (sizes[k] + 63u) & ~(size_t)63u;
-    for (int t = 0; t < PS_TRANSPORT_COUNT; t++)
-        bytes += ((nrange[t] * sizeof(reg_range) + 63u) & ~(size_t)63u) +
-                 ((nrange[t] * sizeof(uint16_t) + 63u) & ~(size_t)63u);
-    bytes += (65537 * sizeof(uint32_t) + 63u) & ~(size_t)63u;   /* scratch_next */
+    size_t bytes = lay_out_index(reg, NULL, &n);
     if (!(reg->index_map = huge_map(bytes)))
         return 0;
     reg->index_map_bytes = bytes;
-    size_t used = 0;
-    reg->links = carve(reg, &used, sizes[0]);
-    reg->port_pool = carve(reg, &used, sizes[1]);
-    reg->name_pool = carve(reg, &used, sizes[2]);
-    reg->lower_names = carve(reg, &used, sizes[3]);
-    for (int t = 0; t < PS_TRANSPORT_COUNT; t++) {
-        reg->ranges[t].v = carve(reg, &used, nrange[t] * sizeof(reg_range));
-        reg->ranges[t].max_hi = carve(reg, &used, nrange[t] * sizeof(uint16_t));
-    }
-    reg->scratch_next = carve(reg, &used, 65537 * sizeof(uint32_t));
+    lay_out_index(reg, reg->index_map, &n);
     return 1;
 }
 
@@ -582,8 +576,7 @@ static void precompute_also(ps_registry *reg)
 
 static int build_index(ps_registry *reg)
 {
-    size_t name_bytes;
-    if (!alloc_index(reg, &name_bytes))
+    if (!alloc_index(reg))
         return 0;
     char *lower_next = reg->lower_names;
     for (size_t i = 0; i < reg->count; i++)

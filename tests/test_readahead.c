@@ -207,12 +207,14 @@ static void test_consumer_late(void **state)
     assert_int_equal(atomic_load(&decode_calls), FRAMES);
 }
 
-/* A decoder far slower than the consumer (200 us a frame: the reader would
- * need 0.2 s for the file): the consumer takes over the frames the reader
+/* A decoder far slower than the consumer (1 ms a frame: the reader would
+ * need 1 s for the file, so the consumer would have to lose its CPU for
+ * most of a second to find every frame decoded, and the case ends after a
+ * few batches of 32 ms): the consumer takes over the frames the reader
  * has not claimed, and what each decoded adds up to the file, none twice. */
 static void test_decoder_slow(void **state)
 {
-    run c = begin(state, 200000);
+    run c = begin(state, 1000000);
     size_t dec, raw;
     read_all(c.r, &dec, &raw);
     end(&c);
