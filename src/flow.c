@@ -182,6 +182,9 @@ static inline flow_ref ref_of(const ps_flow *f)
 void flow_config_defaults(ps_flow_config *cfg)
 {
     const int64_t s = 1000000000;
+    /* Every field: a field added later defaults to 0, not to what the
+     * caller's stack held (zeek_state was left so). */
+    *cfg = (ps_flow_config){0};
     cfg->idle_timeout_ns = PS_DEFAULT_IDLE_TIMEOUT_S * s;
     cfg->active_timeout_ns = PS_DEFAULT_ACTIVE_TIMEOUT_S * s;
     cfg->close_linger_ns = PS_DEFAULT_CLOSE_LINGER_S * s;
