@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Two portsniff binaries side by side on one generated capture:
 #
-#   bench/compare.sh [--rounds N] [--packets N] [--flows N] [--records FMT] [--build-dir DIR] A B
+#   bench/compare.sh [--rounds N] [--packets N] [--flows N] [--records FMT]
+#                    [--flood N] [--build-dir DIR] A B
 #
 # Times `null-loop --buffered` (the floor reading files the way portsniff
 # does), `A -r CAPTURE -q` and `B -r CAPTURE -q` in rotation, N rounds
@@ -9,9 +10,12 @@
 # time above the floor per packet. A and B may be the same file: the
 # difference is then this machine's noise. With --records FMT, A and B write
 # their flow records (--flows=FMT --report=none, to /dev/null) instead of -q,
-# which times the record writers. The capture comes from gen-bench
-# (default 2,000,000 packets, 200,000 flows), which with null-loop is taken
-# from DIR/bench (default build-bench/, which bench/run.sh builds).
+# which times the record writers. With --flood N the capture is a flood of
+# N distinct flows (`gen-bench --flood N`), read with bench/run.sh's flood
+# flags (every flow open at once), which times a growing flow table. The
+# capture comes from gen-bench (default 2,000,000 packets, 200,000 flows),
+# which with null-loop is taken from DIR/bench (default build-bench/, which
+# bench/run.sh builds).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,9 +27,10 @@ packets=2000000
 flows=200000
 build_dir="$root/build-bench"
 records=""
+flood=0
 
 usage() {
-    sed -n '4,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '4,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 count_arg() {
@@ -41,6 +46,7 @@ while [ $# -gt 0 ]; do
         --flows) count_arg "$1" "${2:-}"; flows=$2; shift 2 ;;
         --records) [ -n "${2:-}" ] || { echo "compare.sh: --records needs a format" >&2; exit 2; }
                    records=$2; shift 2 ;;
+        --flood) count_arg "$1" "${2:-}"; flood=$2; shift 2 ;;
         --build-dir) [ -n "${2:-}" ] || { echo "compare.sh: --build-dir needs a value" >&2; exit 2; }
                      build_dir=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
@@ -65,22 +71,38 @@ fail() {
     failures=$((failures + 1))
 }
 
-work=$(mktemp -d "$(scratch_dir $((packets * 445 * 2 / 1024)))/portsniff-compare.XXXXXX") || exit 1
+need_kib=$((packets * 445 * 2 / 1024))
+[ "$flood" -gt 0 ] && need_kib=$((flood * 650 * 2 / 1024))
+work=$(mktemp -d "$(scratch_dir "$need_kib")/portsniff-compare.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 pcap="$work/bench.pcap"
-"$build_dir/bench/gen-bench" -o "$pcap" --packets "$packets" --flows "$flows" || exit 1
-"$build_dir/bench/null-loop" "$pcap" >/dev/null || exit 1   # into memory, untimed
+if [ "$flood" -gt 0 ]; then
+    "$build_dir/bench/gen-bench" -o "$pcap" --flood "$flood" || exit 1
+else
+    "$build_dir/bench/gen-bench" -o "$pcap" --packets "$packets" --flows "$flows" || exit 1
+fi
+packets=$("$build_dir/bench/null-loop" "$pcap" | awk '{print $1}')   # into memory, untimed
+[ -n "$packets" ] || exit 1
 
 group_add "floor, 256 KiB buffer" "null-loop --buffered" "$build_dir/bench/null-loop" --buffered "$pcap"
 what=(-q)
 [ -n "$records" ] && what=("--flows=$records" --report=none)
+if [ "$flood" -gt 0 ]; then
+    max=2000000
+    [ "$flood" -gt "$max" ] && max=$((flood * 2))
+    what+=(--max-flows "$max" --idle-timeout 3600 --active-timeout 7200)
+fi
 group_add "A" "$a ${what[*]}" "$a" -r "$pcap" "${what[@]}"
 group_add "B" "$b ${what[*]}" "$b" -r "$pcap" "${what[@]}"
 group_run "$rounds"
 
 floor=${row_wall[0]}
 echo
-echo "$packets packets, $flows flows; $rounds rounds in rotation"
+if [ "$flood" -gt 0 ]; then
+    echo "$packets packets, a flood of $flood flows; $rounds rounds in rotation"
+else
+    echo "$packets packets, $flows flows; $rounds rounds in rotation"
+fi
 echo
 echo "| | command | median wall (s) | above the floor, ns a packet |"
 echo "|---|---|---:|---:|"
