@@ -30,6 +30,7 @@
 #include "portsniff/capture.h"
 #include "portsniff/dissect.h"
 #include "readahead.h"
+#include "slab_reserve.h"
 
 #define DEFAULT_SNAPLEN 262144
 /* The kernel hands a partly filled block over this long after its first
@@ -1036,9 +1037,14 @@ int capture_run(ps_capture *c, const ps_capture_sink *sink, void *const *workers
                 ps_interval_fn on_interval, void *ctx)
 {
     deferred_error[0] = '\0';
-    if (c->nlive)
-        return run_live(c, sink, workers, on_interval, ctx);
-    return run_files(c, sink, workers[0], on_interval, ctx);
+    /* A flow table that grows past its first slab gets the next ones
+     * cleared by a helper thread (slab_reserve.h), live or from files; the
+     * helper is stopped once the workers have. */
+    slab_reserve_enable();
+    int rc = c->nlive ? run_live(c, sink, workers, on_interval, ctx)
+                      : run_files(c, sink, workers[0], on_interval, ctx);
+    slab_reserve_disable();
+    return rc;
 }
 
 int capture_list_interfaces(void)

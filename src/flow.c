@@ -799,7 +799,7 @@ static int slab_add(ps_flow_table *t)
         t->slab_mem = v;
         t->slab_cap = cap;
     }
-    /* Past the first, a slab may come ready from the read-ahead thread
+    /* Past the first, a slab may come ready from the slab helper thread
      * (slab_reserve.h). */
     char *mem = t->nslabs ? slab_reserve_take() : NULL;
     if (!mem) {

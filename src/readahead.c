@@ -51,7 +51,6 @@
 #include "portsniff/capture.h"
 #include "readahead.h"
 #include "huge_map.h"
-#include "slab_reserve.h"
 
 #define CHUNK_BYTES (256u * 1024u)
 #define NCHUNKS 8u
@@ -252,8 +251,6 @@ static void free_readahead(ps_readahead *r)
 /* Waits until chunk n is free; 0 when the consumer has stopped. */
 static int wait_free(ps_readahead *r, uint64_t n)
 {
-    /* Between chunks: the flow table's next slab, if it wants one. */
-    slab_reserve_serve();
     pthread_mutex_lock(&r->lock);
     if (n - r->taken >= NCHUNKS && r->dec_next < r->handed) {
         /* No room to read into: decode what is left instead of waiting. */
@@ -566,12 +563,10 @@ ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered, const ps_reada
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
-    slab_reserve_enable();
     int err = pthread_create(&r->thread, NULL, reader_main, r);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err == 0)
         return r;
-    slab_reserve_disable();
     pthread_cond_destroy(&r->filled_cv);
     pthread_cond_destroy(&r->freed_cv);
     pthread_mutex_destroy(&r->lock);
@@ -685,7 +680,6 @@ void readahead_stop(ps_readahead *r)
     pthread_cond_signal(&r->freed_cv);
     pthread_mutex_unlock(&r->lock);
     pthread_join(r->thread, NULL);
-    slab_reserve_disable();
     pthread_cond_destroy(&r->filled_cv);
     pthread_cond_destroy(&r->freed_cv);
     pthread_mutex_destroy(&r->lock);

@@ -1,5 +1,9 @@
-/* The spare flow slab (slab_reserve.h). A slab is handed from the helper to
- * the table through one atomic pointer; `wanted` is the table's request. */
+/* The spare flow slabs (slab_reserve.h). Ready slabs are handed from the
+ * helper to the tables through atomic pointers, so a table takes one
+ * without a lock; a table's request and the helper's start and stop go
+ * through one mutex, a few dozen times in a flood of a million flows. */
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,18 +12,105 @@
 #include "slab_reserve.h"
 
 static atomic_int enabled;
-static atomic_int wanted;
-static _Atomic(void *) ready;
+static _Atomic(void *) ready[SLAB_RESERVE_DEPTH];
+static atomic_ulong made, taken;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;   /* the helper waits */
+static pthread_cond_t idle_cv = PTHREAD_COND_INITIALIZER;   /* settle waits */
+static pthread_t helper;
+static int running;     /* a helper thread exists (to be joined) */
+static int start_failed;
+static int wanted;      /* a request not yet taken up by the helper */
+static int busy;        /* the helper is filling slots */
+static int quit;
 
 void *slab_reserve_take(void)
 {
-    return atomic_exchange(&ready, NULL);
+    for (unsigned i = 0; i < SLAB_RESERVE_DEPTH; i++) {
+        if (!atomic_load_explicit(&ready[i], memory_order_relaxed))
+            continue;
+        void *mem = atomic_exchange_explicit(&ready[i], NULL, memory_order_acquire);
+        if (mem) {
+            atomic_fetch_add_explicit(&taken, 1, memory_order_relaxed);
+            return mem;
+        }
+    }
+    return NULL;
+}
+
+/* Fills the empty slots; stops early when serving is switched off. Only the
+ * helper stores slabs, so an empty slot stays empty until it does. */
+static void fill(void)
+{
+    for (unsigned i = 0; i < SLAB_RESERVE_DEPTH; i++) {
+        if (!atomic_load_explicit(&enabled, memory_order_relaxed))
+            return;
+        if (atomic_load_explicit(&ready[i], memory_order_relaxed))
+            continue;
+        void *mem = aligned_alloc(SLAB_RESERVE_BYTES, SLAB_RESERVE_BYTES);
+        if (!mem)
+            return;
+        huge_advise(mem, SLAB_RESERVE_BYTES);
+        /* Faulted in and zeroed here, on this thread's time. */
+        memset(mem, 0, SLAB_RESERVE_BYTES);
+        atomic_fetch_add_explicit(&made, 1, memory_order_relaxed);
+        atomic_store_explicit(&ready[i], mem, memory_order_release);
+    }
+}
+
+static void *helper_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&lock);
+    for (;;) {
+        while (!wanted && !quit) {
+            busy = 0;
+            pthread_cond_broadcast(&idle_cv);
+            pthread_cond_wait(&work_cv, &lock);
+        }
+        if (quit)
+            break;
+        wanted = 0;
+        busy = 1;
+        pthread_mutex_unlock(&lock);
+        fill();
+        pthread_mutex_lock(&lock);
+    }
+    busy = 0;
+    pthread_cond_broadcast(&idle_cv);
+    pthread_mutex_unlock(&lock);
+    return NULL;
+}
+
+/* Under the lock. A helper that cannot be started is not tried again: the
+ * tables then clear their own slabs, as without a helper. */
+static void start_helper(void)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    /* Signals stay with the threads that handle them. */
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    if (pthread_create(&helper, NULL, helper_main, NULL) == 0)
+        running = 1;
+    else
+        start_failed = 1;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void slab_reserve_want(void)
 {
-    if (atomic_load_explicit(&enabled, memory_order_relaxed))
-        atomic_store_explicit(&wanted, 1, memory_order_relaxed);
+    if (!atomic_load_explicit(&enabled, memory_order_relaxed))
+        return;
+    pthread_mutex_lock(&lock);
+    if (atomic_load_explicit(&enabled, memory_order_relaxed) && !quit) {
+        wanted = 1;
+        if (running)
+            pthread_cond_signal(&work_cv);
+        else if (!start_failed)
+            start_helper();
+    }
+    pthread_mutex_unlock(&lock);
 }
 
 void slab_reserve_enable(void)
@@ -29,30 +120,50 @@ void slab_reserve_enable(void)
 
 void slab_reserve_disable(void)
 {
+    pthread_mutex_lock(&lock);
     atomic_store(&enabled, 0);
-    atomic_store(&wanted, 0);
-    free(atomic_exchange(&ready, NULL));
+    wanted = 0;
+    quit = 1;
+    pthread_cond_signal(&work_cv);
+    int join = running;
+    pthread_mutex_unlock(&lock);
+    if (join)
+        pthread_join(helper, NULL);
+    pthread_mutex_lock(&lock);
+    running = 0;
+    start_failed = 0;
+    quit = 0;
+    pthread_mutex_unlock(&lock);
+    for (unsigned i = 0; i < SLAB_RESERVE_DEPTH; i++)
+        free(atomic_exchange(&ready[i], NULL));
 }
 
-void slab_reserve_serve(void)
+void slab_reserve_settle(void)
 {
-    if (!atomic_load_explicit(&wanted, memory_order_relaxed))
-        return;
-    atomic_store_explicit(&wanted, 0, memory_order_relaxed);
-    if (atomic_load(&ready))
-        return;
-    void *mem = aligned_alloc(SLAB_RESERVE_BYTES, SLAB_RESERVE_BYTES);
-    if (!mem)
-        return;
-    huge_advise(mem, SLAB_RESERVE_BYTES);
-    /* Faulted in and zeroed here, on this thread's time. */
-    memset(mem, 0, SLAB_RESERVE_BYTES);
-    void *none = NULL;
-    if (!atomic_compare_exchange_strong(&ready, &none, mem))
-        free(mem);
+    pthread_mutex_lock(&lock);
+    while (running && (wanted || busy))
+        pthread_cond_wait(&idle_cv, &lock);
+    pthread_mutex_unlock(&lock);
 }
 
-int slab_reserve_ready(void)
+unsigned slab_reserve_ready(void)
 {
-    return atomic_load(&ready) != NULL;
+    unsigned n = 0;
+    for (unsigned i = 0; i < SLAB_RESERVE_DEPTH; i++)
+        n += atomic_load(&ready[i]) != NULL;
+    return n;
+}
+
+int slab_reserve_running(void)
+{
+    pthread_mutex_lock(&lock);
+    int r = running;
+    pthread_mutex_unlock(&lock);
+    return r;
+}
+
+void slab_reserve_counts(unsigned long *m, unsigned long *t)
+{
+    *m = atomic_load(&made);
+    *t = atomic_load(&taken);
 }

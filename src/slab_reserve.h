@@ -1,32 +1,42 @@
-/* A spare flow slab made ready by a thread with time to spare. A growing
- * flow table takes a new 2 MiB slab every 13,000 flows or so, and the
- * kernel's zeroing of its pages on their first touch was the largest single
- * cost of a flood of new flows (a fifth of the time, most of it in one huge
- * page's clearing at a time). While a file is read ahead, the read-ahead
- * thread, which mostly waits for the decoder, allocates and faults in the
- * next slab before the table needs it; the table takes it instead of
- * allocating. One slab at most is held ready, and only once a table has
- * asked for a second slab, so a small capture costs nothing. */
+/* Spare flow slabs made ready by a thread of their own. A growing flow
+ * table takes a new 2 MiB slab every 13,000 flows or so, and the kernel's
+ * zeroing of its pages on their first touch was the largest single cost of
+ * a flood of new flows: on the benchmark's virtual machine 0.2 to 5 ms a
+ * slab, depending on whether the host had backed that memory yet, most of
+ * the CPU a flood of a million flows takes. A helper thread allocates and
+ * faults in the next slabs before the table needs them; the table takes one
+ * instead of allocating. The helper starts only once a table has asked for
+ * a second slab while serving is on, so a small capture starts no thread,
+ * and it holds at most SLAB_RESERVE_DEPTH slabs ready. Any number of
+ * tables may take from it, from any thread. */
 #ifndef PORTSNIFF_SLAB_RESERVE_H
 #define PORTSNIFF_SLAB_RESERVE_H
 
 #include <stddef.h>
 
 #define SLAB_RESERVE_BYTES (2u << 20)
+#define SLAB_RESERVE_DEPTH 2
 
 /* The flow table's side (any thread): a ready slab of SLAB_RESERVE_BYTES,
  * aligned to its size and zeroed, or NULL (allocate one yourself). */
 void *slab_reserve_take(void);
-/* The table began a slab beyond its first: another will be wanted. */
+/* The table began a slab beyond its first: more will be wanted. Starts the
+ * helper on the first call while serving is on. */
 void slab_reserve_want(void);
 
-/* The helper thread's side: serving is switched on while the helper runs,
- * and off (freeing a slab left ready) after it has stopped. */
+/* Serving is switched on by the program's run and off after the tables'
+ * threads have stopped asking: off stops the helper (waiting for the slab
+ * it is clearing) and frees the slabs left ready. */
 void slab_reserve_enable(void);
 void slab_reserve_disable(void);
-/* Called by the helper now and then: makes the wanted slab ready. */
-void slab_reserve_serve(void);
-/* Whether a slab is ready now (for tests). */
-int slab_reserve_ready(void);
+
+/* For tests: waits until the helper has served every request made so far
+ * (returns at once when it has not started); then the number of slabs
+ * ready, whether a helper thread runs, and the slabs made and taken since
+ * the program began. */
+void slab_reserve_settle(void);
+unsigned slab_reserve_ready(void);
+int slab_reserve_running(void);
+void slab_reserve_counts(unsigned long *made, unsigned long *taken);
 
 #endif

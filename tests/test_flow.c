@@ -869,9 +869,12 @@ static void test_idle_ring_grows_wrapped_huge(void **state)
     ring_wrap_then_grow(300000, 100000, 200000, 200000, 200600);
 }
 
-/* A growing table asks for its next slab once it has a second; the helper's
- * ready slab is taken when the table starts its third, and asked for again.
- * Nothing is asked while no helper serves. Every flow still counts. */
+/* A growing table asks for more slabs once it begins its second. With
+ * serving off nothing is made and no thread starts; with it on, a table of
+ * one slab starts none either; the next slab a table begins starts the
+ * helper, which makes SLAB_RESERVE_DEPTH slabs ready; the table takes one
+ * for its next slab and the helper makes it again. Switching serving off
+ * stops the helper and frees what is ready. Every flow still counts. */
 static void test_slab_reserve(void **state)
 {
     (void)state;
@@ -880,28 +883,54 @@ static void test_slab_reserve(void **state)
     order_check c = {0, 0, 0};
     ps_flow_table *t = flow_table_create(&cfg, check_order, &c);
     const uint32_t per_slab = (2u << 20) / (uint32_t)flow_table_slot_size(t);
+    unsigned long made0, taken0, made, taken;
+    slab_reserve_counts(&made0, &taken0);
     uint32_t i = 0;
-    /* No helper: nothing is made ready. */
     for (; i < per_slab + 10; i++)
         add_flow_numbered(t, i);
-    slab_reserve_serve();
-    assert_false(slab_reserve_ready());
+    slab_reserve_settle();
+    assert_int_equal(slab_reserve_ready(), 0);
+    assert_false(slab_reserve_running());
+
     slab_reserve_enable();
-    /* The table's second slab began before the helper came: the third is
-     * wanted once another slab begins, which the helper then serves. */
+    order_check small_c = {0, 0, 0};
+    ps_flow_table *small = flow_table_create(&cfg, check_order, &small_c);
+    for (uint32_t k = 0; k < 1000; k++)
+        add_flow_numbered(small, k);
+    slab_reserve_settle();
+    assert_false(slab_reserve_running());
+    flow_table_flush(small, PS_END_EOF);
+    assert_int_equal(small_c.next, 1000);
+    flow_table_destroy(small);
+
+    /* The table's second slab began while serving was off: its third is
+     * the first request. */
     for (; i < 2 * per_slab + 10; i++)
         add_flow_numbered(t, i);
-    assert_false(slab_reserve_ready());
-    slab_reserve_serve();
-    assert_true(slab_reserve_ready());
-    slab_reserve_serve();                 /* one at most */
+    slab_reserve_settle();
+    assert_true(slab_reserve_running());
+    assert_int_equal(slab_reserve_ready(), SLAB_RESERVE_DEPTH);
+    slab_reserve_counts(&made, &taken);
+    assert_int_equal(made - made0, SLAB_RESERVE_DEPTH);
+    assert_int_equal(taken - taken0, 0);
+
     for (; i < 3 * per_slab + 10; i++)
         add_flow_numbered(t, i);
-    assert_false(slab_reserve_ready());   /* taken by the fourth slab */
-    slab_reserve_serve();
-    assert_true(slab_reserve_ready());    /* and asked for again */
+    slab_reserve_settle();
+    assert_int_equal(slab_reserve_ready(), SLAB_RESERVE_DEPTH);
+    slab_reserve_counts(&made, &taken);
+    assert_int_equal(taken - taken0, 1);
+    assert_int_equal(made - made0, SLAB_RESERVE_DEPTH + 1);
+
     slab_reserve_disable();
-    assert_false(slab_reserve_ready());
+    assert_int_equal(slab_reserve_ready(), 0);
+    assert_false(slab_reserve_running());
+    /* Off again: a table's next slab is its own. */
+    for (; i < 4 * per_slab + 10; i++)
+        add_flow_numbered(t, i);
+    slab_reserve_counts(&made, &taken);
+    assert_int_equal(taken - taken0, 1);
+    assert_false(slab_reserve_running());
     assert_int_equal(flow_table_count(t), i);
     flow_table_flush(t, PS_END_EOF);
     assert_int_equal(c.next, i);
