@@ -41,7 +41,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +50,7 @@
 #include "portsniff/capture.h"
 #include "readahead.h"
 #include "huge_map.h"
+#include "quiet_thread.h"
 
 #define CHUNK_BYTES (256u * 1024u)
 #define NCHUNKS 8u
@@ -559,13 +559,7 @@ ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered, const ps_reada
         goto fail;
     pthread_cond_init(&r->filled_cv, NULL);
     pthread_cond_init(&r->freed_cv, NULL);
-    /* Signals stay with the threads that handle them. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int err = pthread_create(&r->thread, NULL, reader_main, r);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (err == 0)
+    if (quiet_thread_start(&r->thread, reader_main, r) == 0)
         return r;
     pthread_cond_destroy(&r->filled_cv);
     pthread_cond_destroy(&r->freed_cv);

@@ -3,12 +3,12 @@
  * without a lock; a table's request and the helper's start and stop go
  * through one mutex, a few dozen times in a flood of a million flows. */
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "huge_map.h"
+#include "quiet_thread.h"
 #include "slab_reserve.h"
 
 static atomic_int enabled;
@@ -87,15 +87,10 @@ static void *helper_main(void *arg)
  * tables then clear their own slabs, as without a helper. */
 static void start_helper(void)
 {
-    sigset_t all, old;
-    sigfillset(&all);
-    /* Signals stay with the threads that handle them. */
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    if (pthread_create(&helper, NULL, helper_main, NULL) == 0)
+    if (quiet_thread_start(&helper, helper_main, NULL) == 0)
         running = 1;
     else
         start_failed = 1;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void slab_reserve_want(void)

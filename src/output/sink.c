@@ -2,7 +2,6 @@
  * the ring through which a sink's own thread formats the records
  * (PS_SINK_ASYNC). */
 #include <pthread.h>
-#include <signal.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <strings.h>
 
 #include "huge_map.h"
+#include "quiet_thread.h"
 #include "portsniff/output.h"
 
 extern const ps_flow_sink_ops ps_text_sink, ps_csv_sink, ps_json_sink, ps_zeek_sink;
@@ -161,13 +161,7 @@ static int async_start(ps_flow_sink *s)
     pthread_cond_init(&a->filled, NULL);
     pthread_cond_init(&a->freed, NULL);
     s->async = a;
-    /* Signals stay with the threads that handle them. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int err = pthread_create(&a->thread, NULL, async_main, s);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (err == 0)
+    if (quiet_thread_start(&a->thread, async_main, s) == 0)
         return 1;
     s->async = NULL;
     async_free(a);
