@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pcap/pcap.h>
@@ -861,6 +862,19 @@ static void install_signal_handlers(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* Whether every -r input is a regular file ("-" when standard input is
+ * one). */
+static int inputs_are_regular_files(const ps_capture_opts *c)
+{
+    for (int i = 0; i < c->nfiles; i++) {
+        struct stat st;
+        int got = strcmp(c->files[i], "-") == 0 ? fstat(STDIN_FILENO, &st) : stat(c->files[i], &st);
+        if (got != 0 || !S_ISREG(st.st_mode))
+            return 0;
+    }
+    return c->nfiles > 0;
+}
+
 static void free_workers(ps_pipeline *w, int n)
 {
     /* Worker 0 last: the others use its writers. */
@@ -943,13 +957,14 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
         capture_close(cap);
         return PS_EXIT_USAGE;
     }
-    /* Reading files on more than one CPU, the records are formatted by a
-     * thread of the sink's own (PS_SINK_ASYNC): on the benchmark that was a
-     * third of the accounting thread's time. Live, each worker writes its
-     * own: records come far slower there, and a live flush must not wait for
-     * another thread. */
+    /* Reading regular files on more than one CPU, the records are
+     * formatted by a thread of the sink's own (PS_SINK_ASYNC): on the
+     * benchmark that was a third of the accounting thread's time. Live, each
+     * worker writes its own: records come far slower there, and a live
+     * flush must not wait for another thread; so from a pipe or FIFO
+     * (tcpdump -w - | portsniff -r -), whose records trickle in. */
     unsigned sink_flags = o->sink_flags;
-    if (!live && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+    if (!live && inputs_are_regular_files(&o->cap) && sysconf(_SC_NPROCESSORS_ONLN) > 1)
         sink_flags |= PS_SINK_ASYNC;
     ps_flow_sink *sink = out.flows ? flow_sink_create(o->flow_fmt, out.flows, sink_flags) : NULL;
     if (sink)
