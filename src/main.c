@@ -961,8 +961,9 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
      * formatted by a thread of the sink's own (PS_SINK_ASYNC): on the
      * benchmark that was a third of the accounting thread's time. Live, each
      * worker writes its own: records come far slower there, and a live
-     * flush must not wait for another thread; so from a pipe or FIFO
-     * (tcpdump -w - | portsniff -r -), whose records trickle in. */
+     * flush must not wait for another thread. Nor from a pipe or FIFO
+     * (tcpdump -w - | portsniff -r -), whose records trickle in and would
+     * wait for a batch. */
     unsigned sink_flags = o->sink_flags;
     if (!live && inputs_are_regular_files(&o->cap) && sysconf(_SC_NPROCESSORS_ONLN) > 1)
         sink_flags |= PS_SINK_ASYNC;
