@@ -80,7 +80,6 @@ struct ps_sink_async {
     alignas(64) atomic_uint_fast64_t head;   /* next position to format (the thread's) */
     alignas(64) atomic_int thread_sleeps;
     atomic_int writer_sleeps;
-    int idle;                 /* under lock: the thread found the ring empty */
     int quit;                 /* under lock */
     uint64_t head_seen;       /* the writer's last look at head */
     pthread_mutex_t lock;
@@ -101,7 +100,6 @@ static void *async_main(void *arg)
         uint64_t t = atomic_load_explicit(&a->tail, memory_order_acquire);
         if (h == t) {
             pthread_mutex_lock(&a->lock);
-            a->idle = 1;
             pthread_cond_broadcast(&a->freed);   /* a drain waits for this */
             for (;;) {
                 atomic_store(&a->thread_sleeps, 1);
@@ -111,7 +109,6 @@ static void *async_main(void *arg)
                 pthread_cond_wait(&a->filled, &a->lock);
             }
             atomic_store(&a->thread_sleeps, 0);
-            a->idle = 0;
             int quit = a->quit && t == h;
             pthread_mutex_unlock(&a->lock);
             if (quit)
@@ -202,7 +199,10 @@ static void async_put(struct ps_sink_async *a, const ps_flow *flow, const ps_lab
     }
 }
 
-/* Waits until every record put is written to the output. */
+/* Waits until every record put is written to the output. The thread
+ * stores head after a record's write and, once the ring is empty, touches
+ * only the ring's own fields, so head at tail is enough: the output is the
+ * caller's again. */
 static void async_drain(struct ps_sink_async *a)
 {
     if (!a)
@@ -210,7 +210,7 @@ static void async_drain(struct ps_sink_async *a)
     uint64_t t = atomic_load(&a->tail);
     pthread_mutex_lock(&a->lock);
     pthread_cond_signal(&a->filled);
-    while (!(a->idle && atomic_load(&a->head) == t))
+    while (atomic_load(&a->head) != t)
         pthread_cond_wait(&a->freed, &a->lock);
     pthread_mutex_unlock(&a->lock);
     a->head_seen = t;
