@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pcap/pcap.h>
@@ -862,19 +861,6 @@ static void install_signal_handlers(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* Whether every -r input is a regular file ("-" when standard input is
- * one). */
-static int inputs_are_regular_files(const ps_capture_opts *c)
-{
-    for (int i = 0; i < c->nfiles; i++) {
-        struct stat st;
-        int got = strcmp(c->files[i], "-") == 0 ? fstat(STDIN_FILENO, &st) : stat(c->files[i], &st);
-        if (got != 0 || !S_ISREG(st.st_mode))
-            return 0;
-    }
-    return c->nfiles > 0;
-}
-
 static void free_workers(ps_pipeline *w, int n)
 {
     /* Worker 0 last: the others use its writers. */
@@ -965,7 +951,7 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
      * (tcpdump -w - | portsniff -r -), whose records trickle in and would
      * wait for a batch. */
     unsigned sink_flags = o->sink_flags;
-    if (!live && inputs_are_regular_files(&o->cap) && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+    if (capture_files_run_beside(&o->cap))
         sink_flags |= PS_SINK_ASYNC;
     ps_flow_sink *sink = out.flows ? flow_sink_create(o->flow_fmt, out.flows, sink_flags) : NULL;
     if (sink)
