@@ -86,12 +86,12 @@ packets=$("$build_dir/bench/null-loop" "$pcap" | awk '{print $1}')   # into memo
 
 group_add "floor, 256 KiB buffer" "null-loop --buffered" "$build_dir/bench/null-loop" --buffered "$pcap"
 what=(-q)
-[ -n "$records" ] && what=("--flows=$records" --report=none)
 if [ "$flood" -gt 0 ]; then
-    max=2000000
-    [ "$flood" -gt "$max" ] && max=$((flood * 2))
-    what+=(--max-flows "$max" --idle-timeout 3600 --active-timeout 7200)
+    flood_flags_for "$flood"
+    what=("${flood_flags[@]}")
 fi
+# --records writes the records instead of -q (the first flag).
+[ -n "$records" ] && what=("--flows=$records" --report=none "${what[@]:1}")
 group_add "A" "$a ${what[*]}" "$a" -r "$pcap" "${what[@]}"
 group_add "B" "$b ${what[*]}" "$b" -r "$pcap" "${what[@]}"
 group_run "$rounds"

@@ -194,10 +194,7 @@ fi
 # Flood: every flow open at once; memory per flow is measured against a
 # portsniff that read a tiny capture (the program, libpcap and the registry).
 G=$(basename "$flood_pcap")
-flood_flags=(-q --max-flows 2000000 --idle-timeout 3600 --active-timeout 7200)
-if [ "$flood" -gt 2000000 ]; then
-    flood_flags=(-q --max-flows $((flood * 2)) --idle-timeout 3600 --active-timeout 7200)
-fi
+flood_flags_for "$flood"
 echo "timing: portsniff on a 20-packet capture (memory baseline)" >&2
 measure 1 "$bin_portsniff" -r "$tiny_pcap" "${flood_flags[@]}"
 base_ok=$m_ok; base_rss=$m_rss

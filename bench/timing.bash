@@ -127,3 +127,12 @@ scratch_dir() {
         echo "${TMPDIR:-/tmp}"
     fi
 }
+
+# flood_flags_for N: sets the array flood_flags to what portsniff reads a flood
+# of N distinct flows with, so that every flow is open at once (no timeout,
+# a table limit above N): -q and the table and timeout flags.
+flood_flags_for() {
+    local max=2000000
+    [ "$1" -gt "$max" ] && max=$(($1 * 2))
+    flood_flags=(-q --max-flows "$max" --idle-timeout 3600 --active-timeout 7200)
+}
