@@ -601,28 +601,13 @@ static int next_frame(pcap_t *pc, int nano, ps_frame *fr)
  * (readahead.h). A pipe or terminal on standard input, or a FIFO, is read in
  * this thread: a reader blocked there could not be stopped, and what it
  * would save is the writer's to give. */
-static int runs_beside(const struct stat *st)
-{
-    return S_ISREG(st->st_mode) && sysconf(_SC_NPROCESSORS_ONLN) > 1;
-}
-
 static int read_ahead_pays(pcap_t *pc)
 {
     FILE *fp = pcap_file(pc);
     struct stat st;
 
-    return fp && fstat(fileno(fp), &st) == 0 && runs_beside(&st);
-}
-
-int capture_files_run_beside(const ps_capture_opts *o)
-{
-    for (int i = 0; i < o->nfiles; i++) {
-        struct stat st;
-        int got = strcmp(o->files[i], "-") == 0 ? fstat(STDIN_FILENO, &st) : stat(o->files[i], &st);
-        if (got != 0 || !runs_beside(&st))
-            return 0;
-    }
-    return o->nfiles > 0 && !o->iface;
+    return fp && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) &&
+           sysconf(_SC_NPROCESSORS_ONLN) > 1;
 }
 
 static int run_file(struct file_run *f, const char *path)

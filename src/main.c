@@ -943,17 +943,7 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
         capture_close(cap);
         return PS_EXIT_USAGE;
     }
-    /* Reading regular files on more than one CPU, the records are
-     * formatted by a thread of the sink's own (PS_SINK_ASYNC): on the
-     * benchmark that was a third of the accounting thread's time. Live, each
-     * worker writes its own: records come far slower there, and a live
-     * flush must not wait for another thread. Nor from a pipe or FIFO
-     * (tcpdump -w - | portsniff -r -), whose records trickle in and would
-     * wait for a batch. */
-    unsigned sink_flags = o->sink_flags;
-    if (capture_files_run_beside(&o->cap))
-        sink_flags |= PS_SINK_ASYNC;
-    ps_flow_sink *sink = out.flows ? flow_sink_create(o->flow_fmt, out.flows, sink_flags) : NULL;
+    ps_flow_sink *sink = out.flows ? flow_sink_create(o->flow_fmt, out.flows, o->sink_flags) : NULL;
     if (sink)
         sink->community_id_seed = o->community_id_seed;
     ctx.nworkers = capture_worker_count(cap);

@@ -1,7 +1,6 @@
 /* Flow record writers: the exact text, JSON and CSV for constructed flows,
  * and the escaping and formatting helpers they share. */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -637,140 +636,6 @@ static void test_long_records(void **state)
     free(out);
 }
 
-/* The times a Zeek log's #open and #close lines carry (the clock's, which
- * two renderings may straddle) overwritten with X. */
-static void mask_log_times(char *s)
-{
-    static const char *const tags[] = {"#open\t", "#close\t"};
-    for (int i = 0; i < 2; i++)
-        for (char *p = strstr(s, tags[i]); p; p = strstr(p, tags[i]))
-            for (p += strlen(tags[i]); *p && *p != '\n'; p++)
-                *p = 'X';
-}
-
-/* PS_SINK_ASYNC: records formatted by the sink's thread from copies come
- * out byte for byte as written in the calling thread, in every format, with
- * and without Zeek state: 3 records (fewer than wake the thread, so the end
- * drains them) and 10,000 (more than the ring holds, so the writer waits for
- * room), each written from a slot the next record overwrites. */
-static void test_async_same_bytes(void **state)
-{
-    (void)state;
-    enum { N = 10000 };
-    static ps_flow flows[N];
-    static ps_label labels[N];
-    static const ps_reg_entry ssh = {
-        .name = "ssh", .description = "The Secure Shell (SSH) Protocol", .reference = "",
-        .port_lo = 22, .port_hi = 22, .transport = PS_TRANSPORT_TCP, .status = PS_REG_NAMED, .has_port = 1,
-    };
-    for (int i = 0; i < N; i++) {
-        flows[i] = web_flow();
-        flows[i].key.port_a = (uint16_t)(1024 + i);
-        flows[i].dir[0].pkts = (uint64_t)i;
-        flows[i].dir[1].ip_bytes = (uint64_t)i * 7;
-        flows[i].first_ns += i * (S / 1000);
-        labels[i] = (ps_label){.entry = i % 3 ? &http_entry : &ssh, .service_port = 80,
-                               .basis = PS_BASIS_HANDSHAKE, .status = PS_REG_NAMED};
-    }
-    ps_zeek_state z = web_zeek();
-    static const char *const fmts[] = {"text", "csv", "json", "zeek"};
-    static const size_t counts[] = {3, N};
-    for (size_t f = 0; f < 4; f++) {
-        for (size_t c = 0; c < 2; c++) {
-            for (int zeek = 0; zeek < 2; zeek++) {
-                char *sync = render_zeek(fmts[f], PS_SINK_VERBOSE, 7, counts[c], flows, labels,
-                                         zeek ? &z : NULL);
-                char *async = render_zeek(fmts[f], PS_SINK_VERBOSE | PS_SINK_ASYNC, 7, counts[c],
-                                          flows, labels, zeek ? &z : NULL);
-                assert_true(strlen(sync) > counts[c] * 40);
-                mask_log_times(sync);
-                mask_log_times(async);
-                assert_string_equal(async, sync);
-                free(sync);
-                free(async);
-            }
-        }
-    }
-}
-
-/* The records (lines that are not a header) in the one file a directory
- * holds, an output's temporary before it is closed. */
-static int count_records_in_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    struct dirent *e;
-    int records = -1;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' && (e->d_name[1] == '\0' || (e->d_name[1] == '.' && e->d_name[2] == '\0')))
-            continue;
-        char path[512], line[2048];
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        FILE *in = fopen(path, "r");
-        assert_non_null(in);
-        assert_int_equal(records, -1);
-        records = 0;
-        while (fgets(line, sizeof(line), in))
-            records += line[0] != '#' && strncmp(line, "ts,", 3) != 0;
-        fclose(in);
-    }
-    closedir(d);
-    return records;
-}
-
-/* An asynchronous sink's flush waits for the records put before it: all of
- * them are in the file when it returns (2, fewer than wake its thread);
- * rotation to another output ends the first with its own records only. */
-static void test_async_flush_and_switch(void **state)
-{
-    (void)state;
-    char dir[] = "/tmp/test_output.XXXXXX", p1[64], p2[64];
-    assert_non_null(mkdtemp(dir));
-    snprintf(p1, sizeof(p1), "%s/a", dir);
-    snprintf(p2, sizeof(p2), "%s/b", dir);
-    ps_outfile *o1 = outfile_open(p1);
-    assert_non_null(o1);
-    ps_flow_sink *s = flow_sink_create(flow_sink_find("csv"), o1, PS_SINK_ASYNC);
-    assert_non_null(s);
-    assert_int_equal(flow_sink_begin(s), 0);
-    ps_flow f = web_flow();
-    ps_label l = {.entry = &http_entry, .service_port = 80, .basis = PS_BASIS_HANDSHAKE, .status = PS_REG_NAMED};
-    flow_sink_write(s, &f, &l, NULL);
-    f.key.port_a = 50001;
-    flow_sink_write(s, &f, &l, NULL);
-    assert_int_equal(flow_sink_flush(s), 0);
-    /* outfile_open writes into a temporary in the directory until close:
-     * the flushed records are there. */
-    assert_int_equal(count_records_in_dir(dir), 2);
-    assert_int_equal(s->records, 2);
-    ps_outfile *o2 = outfile_open(p2);
-    assert_non_null(o2);
-    assert_int_equal(flow_sink_switch(s, o2), 0);
-    f.key.port_a = 50002;
-    flow_sink_write(s, &f, &l, NULL);
-    assert_int_equal(flow_sink_end(s), 0);
-    flow_sink_free(s);
-    assert_int_equal(outfile_close(o1), 0);
-    assert_int_equal(outfile_close(o2), 0);
-    for (int k = 0; k < 2; k++) {
-        FILE *in = fopen(k ? p2 : p1, "r");
-        assert_non_null(in);
-        char line[2048];
-        int records = 0, ports = 0;
-        while (fgets(line, sizeof(line), in)) {
-            if (line[0] == '#' || strncmp(line, "ts,", 3) == 0)
-                continue;
-            records++;
-            ports += strstr(line, k ? ",50002," : ",50001,") != NULL;
-        }
-        fclose(in);
-        assert_int_equal(records, k ? 1 : 2);
-        assert_int_equal(ports, 1);
-        unlink(k ? p2 : p1);
-    }
-    rmdir(dir);
-}
-
 static void test_json_escaping(void **state)
 {
     (void)state;
@@ -836,8 +701,6 @@ static void test_formatting_helpers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_async_same_bytes),
-        cmocka_unit_test(test_async_flush_and_switch),
         cmocka_unit_test(test_text_record),
         cmocka_unit_test(test_text_description_stays_one_line),
         cmocka_unit_test(test_text_fixed_fields),

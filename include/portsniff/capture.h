@@ -110,11 +110,6 @@ void capture_close(ps_capture *c);
 
 /* How many sinks capture_run feeds: the live handles, else 1. */
 int capture_worker_count(const ps_capture *c);
-/* Whether every -r input is a regular file ("-" when standard input is
- * one) and a second CPU can work beside this thread: the same rule that
- * reads a file ahead on a thread of its own, for the flow records' thread
- * (PS_SINK_ASYNC). 0 for a live capture. */
-int capture_files_run_beside(const ps_capture_opts *o);
 
 /* Run every source into the sinks (workers[i] is worker i's context; a live
  * capture runs each worker in a thread of its own and waits for them all).

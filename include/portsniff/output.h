@@ -139,12 +139,6 @@ typedef struct ps_flow_sink ps_flow_sink;
 #define PS_SINK_TS_NONE    0x04   /* -t: the text line has no time field */
 #define PS_SINK_TS_EPOCH   0x08   /* -tt: seconds.microseconds since the epoch */
 #define PS_SINK_TS_DATE    0x10   /* -tttt: the date too (ISO 8601, UTC) */
-/* Records are formatted and written by a thread of the sink's own: the
- * writing thread copies each ended flow into a ring and goes on. Ignored
- * with PS_SINK_LINE_FLUSH (a record is then out before its write returns).
- * flow_sink_flush, _end, _switch and _free wait for the ring to empty first,
- * so the output holds the same bytes in the same order as without. */
-#define PS_SINK_ASYNC      0x20
 
 typedef struct ps_flow_sink_ops {
     const char *name;                                  /* --flows=NAME */
@@ -167,7 +161,6 @@ struct ps_flow_sink {
     uint64_t records;              /* written since the start */
     uint16_t community_id_seed;    /* the seed of the records' community_id (0 by default) */
     void *state;                   /* ops->state_size bytes for the format */
-    struct ps_sink_async *async;   /* PS_SINK_ASYNC: the ring and its thread, once started */
 };
 
 /* The formats --flows takes, in the order help lists them, NULL-terminated. */
