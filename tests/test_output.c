@@ -1,6 +1,7 @@
 /* Flow record writers: the exact text, JSON and CSV for constructed flows,
  * and the escaping and formatting helpers they share. */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "portsniff/output.h"
+#include "output/common.h"
 
 #define S INT64_C(1000000000)
 #define T0 (INT64_C(1786960800) * S)   /* 2026-08-17T10:00:00Z */
@@ -669,6 +671,61 @@ static void test_csv_field_quoting(void **state)
     free(c.buf);
 }
 
+/* ps_put_u64 and ps_put_ts against printf: each side of every power of ten,
+ * the extremes, and a sweep of values of every length. */
+static void check_u64_text(uint64_t v)
+{
+    char got[PS_PUT_U64_MAX + 1], want[32];
+    char *end = ps_put_u64(got, v);
+    *end = '\0';
+    snprintf(want, sizeof(want), "%" PRIu64, v);
+    assert_string_equal(got, want);
+}
+
+static void check_ts_text(int64_t ns)
+{
+    char got[PS_PUT_TS_MAX + 1], want[40];
+    char *end = ps_put_ts(got, ns);
+    *end = '\0';
+    uint64_t mag = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
+    snprintf(want, sizeof(want), "%s%" PRIu64 ".%06" PRIu64, ns < 0 ? "-" : "",
+             mag / 1000000000u, mag % 1000000000u / 1000u);
+    assert_string_equal(got, want);
+}
+
+static void test_number_text(void **state)
+{
+    (void)state;
+    uint64_t p = 1;
+    for (int k = 0; k < 20; k++, p *= 10) {
+        check_u64_text(p - 1);
+        check_u64_text(p);
+        check_u64_text(p + 1);
+        check_ts_text((int64_t)(p - 1));
+        check_ts_text((int64_t)p);
+        check_ts_text(-(int64_t)p);
+        if (k <= 18)
+            check_ts_text((int64_t)(p * 1000 % 9223372036854775807u));
+    }
+    check_u64_text(UINT64_MAX);
+    check_u64_text((uint64_t)1 << 63);
+    check_ts_text(INT64_MAX);
+    check_ts_text(INT64_MIN);
+    check_ts_text(0);
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 100000; i++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        uint64_t v = x >> (i % 64);
+        check_u64_text(v);
+        check_ts_text((int64_t)v);
+    }
+    char buf[8];
+    assert_int_equal(ps_put_u64(buf, 0) - buf, 1);
+    assert_int_equal(buf[0], '0');
+    assert_int_equal(ps_put_u64(buf, 1234567) - buf, 7);
+    assert_memory_equal(buf, "1234567", 7);
+}
+
 static void test_formatting_helpers(void **state)
 {
     (void)state;
@@ -717,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_json_escaping),
         cmocka_unit_test(test_csv_field_quoting),
         cmocka_unit_test(test_formatting_helpers),
+        cmocka_unit_test(test_number_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,14 +9,39 @@
 
 #define NS_PER_S INT64_C(1000000000)
 
-/* Decimal digits of v, written backwards ending at end; returns the start. */
-static char *u64_digits(char *end, uint64_t v)
+/* "00" to "99": numbers are written two digits at a time, from the right,
+ * straight into place (a division by 100 a pair instead of by 10 a digit). */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* How many decimal digits v has (1 for 0). */
+static unsigned dec_len(uint64_t v)
 {
-    do {
-        *--end = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return end;
+    static const uint64_t pow10[20] = {
+        1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+        100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+        10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+        100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
+    };
+    /* log10(2) ~ 1233/4096: a first guess from the bit length, one short at
+     * most. */
+    v |= 1;
+    unsigned t = (unsigned)(64 - __builtin_clzll(v)) * 1233u >> 12;
+    return t + (v >= pow10[t]);
+}
+
+/* The n lowest decimal digits of v (leading zeros included) ending at end. */
+static void put_digits(char *end, uint64_t v, unsigned n)
+{
+    for (; n >= 2; n -= 2) {
+        end -= 2;
+        memcpy(end, digit_pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (n)
+        end[-1] = (char)('0' + v % 10);
 }
 
 static char *put_u8_dec(char *p, unsigned v)
@@ -95,10 +120,8 @@ static char *put_ipv6(char *p, const uint8_t *a)
 
 char *ps_put_u64(char *p, uint64_t v)
 {
-    char tmp[PS_PUT_U64_MAX], *end = tmp + sizeof(tmp);
-    char *s = u64_digits(end, v);
-    size_t n = (size_t)(end - s);
-    memcpy(p, s, n);
+    unsigned n = dec_len(v);
+    put_digits(p + n, v, n);
     return p + n;
 }
 
@@ -128,21 +151,18 @@ void format_addr(char *buf, size_t len, int family, const uint8_t *addr)
  * and truncation keeps a record's start from rounding into the next second. */
 char *ps_put_ts(char *p, int64_t ts_ns)
 {
-    char tmp[32], *end = tmp + sizeof(tmp);
     uint64_t mag = (uint64_t)ts_ns;
-    if (ts_ns < 0)
+    if (ts_ns < 0) {
         mag = 0 - (uint64_t)ts_ns;
-    uint64_t us = mag % (uint64_t)NS_PER_S / 1000;
-    char *s = end;
-    for (int i = 0; i < 6; i++, us /= 10)
-        *--s = (char)('0' + us % 10);
-    *--s = '.';
-    s = u64_digits(s, mag / (uint64_t)NS_PER_S);
-    if (ts_ns < 0)
-        *--s = '-';
-    size_t n = (size_t)(end - s);
-    memcpy(p, s, n);
-    return p + n;
+        *p++ = '-';
+    }
+    uint64_t sec = mag / (uint64_t)NS_PER_S;
+    unsigned n = dec_len(sec);
+    put_digits(p + n, sec, n);
+    p += n;
+    *p++ = '.';
+    put_digits(p + 6, mag % (uint64_t)NS_PER_S / 1000, 6);
+    return p + 6;
 }
 
 void format_ts(char *buf, size_t len, int64_t ts_ns)
