@@ -777,6 +777,36 @@ static void add_flow_numbered(ps_flow_table *t, uint32_t i)
     add_flow_at(t, i, (int64_t)i * 1000);
 }
 
+/* The buckets a table starts with follow its flow limit, up to 2^20; a
+ * table with a limit does not grow them until its flows outnumber them. */
+static void test_buckets_sized_for_the_limit(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t max_flows, buckets;
+    } cases[] = {
+        {0, 256}, {1, 256}, {256, 256}, {257, 512}, {1000, 1024}, {10000, 16384},
+        {PS_DEFAULT_MAX_FLOWS, 1048576}, {1048576, 1048576}, {3000000, 1048576},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ps_flow_config cfg = config();
+        cfg.max_flows = cases[i].max_flows;
+        ps_flow_table *t = flow_table_create(&cfg, NULL, NULL);
+        assert_non_null(t);
+        assert_int_equal(flow_table_buckets(t), cases[i].buckets);
+        flow_table_destroy(t);
+    }
+    /* 1,000 flows under a limit of 1,000 fill 1,024 buckets without growing. */
+    ps_flow_config cfg = config();
+    cfg.max_flows = 1000;
+    ps_flow_table *t = flow_table_create(&cfg, NULL, NULL);
+    for (uint32_t i = 0; i < 1000; i++)
+        add_flow_numbered(t, i);
+    assert_int_equal(flow_table_count(t), 1000);
+    assert_int_equal(flow_table_buckets(t), 1024);
+    flow_table_destroy(t);
+}
+
 static void test_many_flows_across_slabs(void **state)
 {
     (void)state;
@@ -805,6 +835,8 @@ static void test_many_flows_across_slabs(void **state)
         assert_int_equal(flow_table_count(t), n);
     }
     assert_int_equal(flow_table_counters(t)->flows_created, n);
+    /* Without a limit the buckets began at 256 and doubled to hold n. */
+    assert_int_equal(flow_table_buckets(t), 65536);
     flow_table_flush(t, PS_END_EOF);
     assert_int_equal(c.next, n);
     assert_int_equal(c.bad, 0);
@@ -1364,6 +1396,7 @@ int main(void)
         cmocka_unit_test(test_eviction_stress),
         cmocka_unit_test(test_many_flows_across_slabs),
         cmocka_unit_test(test_slab_reserve),
+        cmocka_unit_test(test_buckets_sized_for_the_limit),
         cmocka_unit_test(test_idle_ring_grows_wrapped),
         cmocka_unit_test(test_idle_ring_grows_wrapped_huge),
         cmocka_unit_test(test_idle_order_follows_last_packet),

@@ -256,6 +256,10 @@ int flow_table_walk_step(ps_flow_table *t, size_t max, void (*fn)(const ps_flow 
 int flow_table_walk_missed(const ps_flow_table *t, const ps_flow *f);
 void flow_table_walk_cancel(ps_flow_table *t);
 size_t flow_table_count(const ps_flow_table *t);
+/* The hash table's buckets now: one per flow the limit allows (a power of
+ * two) from the start, at most 1,048,576; 256 without a limit; doubled
+ * whenever the flows outnumber them. */
+size_t flow_table_buckets(const ps_flow_table *t);
 const ps_flow_counters *flow_table_counters(const ps_flow_table *t);
 /* Bytes each flow takes in the table's slabs: sizeof(ps_flow) rounded up to
  * 16, plus a ps_zeek_state when the table keeps them. */
