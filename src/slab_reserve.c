@@ -2,10 +2,12 @@
  * helper to the tables through atomic pointers, so a table takes one
  * without a lock; a table's request and the helper's start and stop go
  * through one mutex, a few dozen times in a flood of a million flows. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "huge_map.h"
 #include "quiet_thread.h"
@@ -13,7 +15,7 @@
 
 static atomic_int enabled;
 static _Atomic(void *) ready[SLAB_RESERVE_DEPTH];
-static atomic_ulong made, taken;
+static atomic_ulong made, taken, populated;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;   /* the helper waits */
@@ -24,6 +26,11 @@ static int start_failed;
 static int wanted;      /* a request not yet taken up by the helper */
 static int busy;        /* the helper is filling slots */
 static int quit;
+static struct range {
+    char *p;
+    size_t len;
+} ranges[SLAB_RESERVE_RANGES];   /* populate requests waiting */
+static unsigned nranges;
 
 void *slab_reserve_take(void)
 {
@@ -59,6 +66,26 @@ static void fill(void)
     }
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* One huge page's worth at a time, so that switching serving off waits for
+ * 2 MiB at most. Parts that are not mapped (any more) are skipped. */
+static void populate(const struct range *r)
+{
+    const size_t step = SLAB_RESERVE_BYTES;
+    for (size_t off = 0; off < r->len; off += step) {
+        if (!atomic_load_explicit(&enabled, memory_order_relaxed))
+            return;
+        size_t n = r->len - off < step ? r->len - off : step;
+        if (madvise(r->p + off, n, MADV_POPULATE_WRITE) == 0)
+            atomic_fetch_add_explicit(&populated, n, memory_order_relaxed);
+        else if (errno == EINVAL)
+            return;     /* not on this kernel */
+    }
+}
+
 static void *helper_main(void *arg)
 {
     (void)arg;
@@ -73,8 +100,15 @@ static void *helper_main(void *arg)
             break;
         wanted = 0;
         busy = 1;
+        struct range todo[SLAB_RESERVE_RANGES];
+        unsigned ntodo = nranges;
+        memcpy(todo, ranges, sizeof(todo));
+        nranges = 0;
         pthread_mutex_unlock(&lock);
+        /* Slabs first: a table that finds none clears its own. */
         fill();
+        for (unsigned i = 0; i < ntodo; i++)
+            populate(&todo[i]);
         pthread_mutex_lock(&lock);
     }
     busy = 0;
@@ -93,17 +127,35 @@ static void start_helper(void)
         start_failed = 1;
 }
 
+/* Under the lock: work for the helper, started if it is not running. */
+static void wake_helper(void)
+{
+    wanted = 1;
+    if (running)
+        pthread_cond_signal(&work_cv);
+    else if (!start_failed)
+        start_helper();
+}
+
 void slab_reserve_want(void)
 {
     if (!atomic_load_explicit(&enabled, memory_order_relaxed))
         return;
     pthread_mutex_lock(&lock);
-    if (atomic_load_explicit(&enabled, memory_order_relaxed) && !quit) {
-        wanted = 1;
-        if (running)
-            pthread_cond_signal(&work_cv);
-        else if (!start_failed)
-            start_helper();
+    if (atomic_load_explicit(&enabled, memory_order_relaxed) && !quit)
+        wake_helper();
+    pthread_mutex_unlock(&lock);
+}
+
+void slab_reserve_populate(void *p, size_t len)
+{
+    if (!atomic_load_explicit(&enabled, memory_order_relaxed) || len == 0)
+        return;
+    pthread_mutex_lock(&lock);
+    if (atomic_load_explicit(&enabled, memory_order_relaxed) && !quit &&
+        nranges < SLAB_RESERVE_RANGES) {
+        ranges[nranges++] = (struct range){p, len};
+        wake_helper();
     }
     pthread_mutex_unlock(&lock);
 }
@@ -118,6 +170,7 @@ void slab_reserve_disable(void)
     pthread_mutex_lock(&lock);
     atomic_store(&enabled, 0);
     wanted = 0;
+    nranges = 0;
     quit = 1;
     pthread_cond_signal(&work_cv);
     int join = running;
@@ -161,4 +214,9 @@ void slab_reserve_counts(unsigned long *m, unsigned long *t)
 {
     *m = atomic_load(&made);
     *t = atomic_load(&taken);
+}
+
+unsigned long slab_reserve_populated(void)
+{
+    return atomic_load(&populated);
 }

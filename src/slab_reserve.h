@@ -8,7 +8,9 @@
  * instead of allocating. The helper starts only once a table has asked for
  * a second slab while serving is on, so a small capture starts no thread,
  * and it holds at most SLAB_RESERVE_DEPTH slabs ready. Any number of
- * tables may take from it, from any thread. */
+ * tables may take from it, from any thread. It also makes a growing area's
+ * fresh part resident before the table writes there (the timeout rings'
+ * new halves: slab_reserve_populate). */
 #ifndef PORTSNIFF_SLAB_RESERVE_H
 #define PORTSNIFF_SLAB_RESERVE_H
 
@@ -24,6 +26,18 @@ void *slab_reserve_take(void);
  * helper on the first call while serving is on. */
 void slab_reserve_want(void);
 
+/* Asks the helper to make [p, p + len) resident (MADV_POPULATE_WRITE),
+ * leaving what is there as it is: a growing area's fresh part, which the
+ * caller goes on writing meanwhile. Only while serving is on; starts the
+ * helper as slab_reserve_want does; at most SLAB_RESERVE_RANGES requests
+ * wait at once (more are dropped: the caller's first touches then pay, as
+ * without a helper). The range may be unmapped or moved before the helper
+ * gets to it: populating what is, or is no longer, mapped there changes no
+ * memory's contents. A kernel without MADV_POPULATE_WRITE (before 5.14)
+ * does nothing. */
+#define SLAB_RESERVE_RANGES 4
+void slab_reserve_populate(void *p, size_t len);
+
 /* Serving is switched on by the program's run and off after the tables'
  * threads have stopped asking: off stops the helper (waiting for the slab
  * it is clearing) and frees the slabs left ready. */
@@ -38,5 +52,7 @@ void slab_reserve_settle(void);
 unsigned slab_reserve_ready(void);
 int slab_reserve_running(void);
 void slab_reserve_counts(unsigned long *made, unsigned long *taken);
+/* Bytes the helper has made resident for slab_reserve_populate. */
+unsigned long slab_reserve_populated(void);
 
 #endif
