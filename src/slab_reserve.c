@@ -71,11 +71,14 @@ static void fill(void)
 #endif
 
 /* One huge page's worth at a time, so that switching serving off waits for
- * 2 MiB at most. Parts that are not mapped (any more) are skipped. */
+ * 2 MiB at most, and with the slabs filled again before each: a table that
+ * finds none clears its own. Parts that are not mapped (any more) are
+ * skipped. */
 static void populate(const struct range *r)
 {
     const size_t step = SLAB_RESERVE_BYTES;
     for (size_t off = 0; off < r->len; off += step) {
+        fill();
         if (!atomic_load_explicit(&enabled, memory_order_relaxed))
             return;
         size_t n = r->len - off < step ? r->len - off : step;
@@ -105,7 +108,6 @@ static void *helper_main(void *arg)
         memcpy(todo, ranges, sizeof(todo));
         nranges = 0;
         pthread_mutex_unlock(&lock);
-        /* Slabs first: a table that finds none clears its own. */
         fill();
         for (unsigned i = 0; i < ntodo; i++)
             populate(&todo[i]);
