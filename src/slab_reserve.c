@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "huge_map.h"
 #include "quiet_thread.h"
@@ -16,6 +19,7 @@
 static atomic_int enabled;
 static _Atomic(void *) ready[SLAB_RESERVE_DEPTH];
 static atomic_ulong made, taken, populated;
+static atomic_int helper_tid;   /* the running helper's thread id, 0 before it runs */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;   /* the helper waits */
@@ -92,6 +96,16 @@ static void populate(const struct range *r)
 static void *helper_main(void *arg)
 {
     (void)arg;
+    /* The helper's work can wait; the read-ahead and accounting threads'
+     * cannot. At nice 19 it gets a CPU the two leave idle and yields one
+     * they want (with two CPUs and three threads busy it took a third of the
+     * accounting thread's time). On a machine busy with other work it may
+     * fall behind: the tables then clear their own slabs, as without it.
+     * Linux nices a thread on its own; this thread cannot be nice 0 again
+     * unless privileged, and needs none of that. */
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    setpriority(PRIO_PROCESS, (id_t)tid, 19);
+    atomic_store(&helper_tid, (int)tid);
     pthread_mutex_lock(&lock);
     for (;;) {
         while (!wanted && !quit) {
@@ -181,6 +195,7 @@ void slab_reserve_disable(void)
         pthread_join(helper, NULL);
     pthread_mutex_lock(&lock);
     running = 0;
+    atomic_store(&helper_tid, 0);
     start_failed = 0;
     quit = 0;
     pthread_mutex_unlock(&lock);
@@ -221,4 +236,14 @@ void slab_reserve_counts(unsigned long *m, unsigned long *t)
 unsigned long slab_reserve_populated(void)
 {
     return atomic_load(&populated);
+}
+
+int slab_reserve_nice(void)
+{
+    int tid = atomic_load(&helper_tid);
+    if (!tid)
+        return -100;
+    errno = 0;
+    int n = getpriority(PRIO_PROCESS, (id_t)tid);
+    return errno ? -100 : n;
 }

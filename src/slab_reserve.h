@@ -54,5 +54,7 @@ int slab_reserve_running(void);
 void slab_reserve_counts(unsigned long *made, unsigned long *taken);
 /* Bytes the helper has made resident for slab_reserve_populate. */
 unsigned long slab_reserve_populated(void);
+/* The running helper's nice value (19), or -100 when none runs. */
+int slab_reserve_nice(void);
 
 #endif

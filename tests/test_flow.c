@@ -944,6 +944,8 @@ static void test_slab_reserve(void **state)
         add_flow_numbered(t, i);
     slab_reserve_settle();
     assert_true(slab_reserve_running());
+    /* Nice 19: it yields the CPUs the capture's own threads want. */
+    assert_int_equal(slab_reserve_nice(), 19);
     assert_int_equal(slab_reserve_ready(), SLAB_RESERVE_DEPTH);
     slab_reserve_counts(&made, &taken);
     assert_int_equal(made - made0, SLAB_RESERVE_DEPTH);
@@ -960,6 +962,7 @@ static void test_slab_reserve(void **state)
     slab_reserve_disable();
     assert_int_equal(slab_reserve_ready(), 0);
     assert_false(slab_reserve_running());
+    assert_int_equal(slab_reserve_nice(), -100);
     /* Off again: a table's next slab is its own. */
     for (; i < 4 * per_slab + 10; i++)
         add_flow_numbered(t, i);
