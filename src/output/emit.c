@@ -103,17 +103,6 @@ int emit_quoted_verbatim(ps_emit *e, const char *s, size_t n)
     return 1;
 }
 
-int emit_scalar(ps_emit *e, const ps_flow_field *f, const ps_value *v)
-{
-    switch (f->type) {
-    case PS_FT_TIME:
-    case PS_FT_INTERVAL: emit_ts(e, v->ns); return 1;
-    case PS_FT_COUNT:
-    case PS_FT_PORT: emit_u64(e, v->u); return 1;
-    default: return 0;
-    }
-}
-
 /* RFC 4180 section 2: a field holding a comma, quote or line break is quoted
  * and its quotes doubled. */
 void emit_csv_field(ps_emit *e, const char *s)
