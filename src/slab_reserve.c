@@ -28,7 +28,7 @@ static pthread_t helper;
 static int running;     /* a helper thread exists (to be joined) */
 static int start_failed;
 static int wanted;      /* a request not yet taken up by the helper */
-static int busy;        /* the helper is filling slots */
+static int busy;        /* the helper is filling slots or populating ranges */
 static int quit;
 static struct range {
     char *p;
