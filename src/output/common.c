@@ -44,22 +44,12 @@ static void put_digits(char *end, uint64_t v, unsigned n)
         end[-1] = (char)('0' + v % 10);
 }
 
-static char *put_u8_dec(char *p, unsigned v)
-{
-    if (v >= 100)
-        *p++ = (char)('0' + v / 100);
-    if (v >= 10)
-        *p++ = (char)('0' + v / 10 % 10);
-    *p++ = (char)('0' + v % 10);
-    return p;
-}
-
 static char *put_ipv4(char *p, const uint8_t *a)
 {
     for (int i = 0; i < 4; i++) {
         if (i)
             *p++ = '.';
-        p = put_u8_dec(p, a[i]);
+        p = ps_put_u64(p, a[i]);
     }
     return p;
 }
@@ -180,9 +170,8 @@ void format_ts(char *buf, size_t len, int64_t ts_ns)
 /* Two decimal digits, zero-padded. */
 static char *put_2d(char *p, unsigned v)
 {
-    *p++ = (char)('0' + v / 10 % 10);
-    *p++ = (char)('0' + v % 10);
-    return p;
+    put_digits(p + 2, v, 2);
+    return p + 2;
 }
 
 /* Days since 1970-01-01 to a proleptic Gregorian date (the algorithm of
@@ -225,9 +214,7 @@ char *ps_put_iso_ts(char *p, int64_t ts_ns)
         *p++ = ':';
         p = put_2d(p, sod % 60);
         *p++ = '.';
-        unsigned us = (unsigned)(rem / 1000);
-        for (int i = 5; i >= 0; i--, us /= 10)
-            p[i] = (char)('0' + us % 10);
+        put_digits(p + 6, (uint64_t)(rem / 1000), 6);
         p += 6;
         *p++ = 'Z';
         return p;
