@@ -75,14 +75,13 @@ static void fill(void)
 #endif
 
 /* One huge page's worth at a time, so that switching serving off waits for
- * 2 MiB at most, and with the slabs filled again before each: a table that
- * finds none clears its own. Parts that are not mapped (any more) are
- * skipped. */
+ * 2 MiB at most, and with the slabs filled again after each (the helper
+ * fills them before it begins): a table that finds none clears its own.
+ * Parts that are not mapped (any more) are skipped. */
 static void populate(const struct range *r)
 {
     const size_t step = SLAB_RESERVE_BYTES;
     for (size_t off = 0; off < r->len; off += step) {
-        fill();
         if (!atomic_load_explicit(&enabled, memory_order_relaxed))
             return;
         size_t n = r->len - off < step ? r->len - off : step;
@@ -90,6 +89,7 @@ static void populate(const struct range *r)
             atomic_fetch_add_explicit(&populated, n, memory_order_relaxed);
         else if (errno == EINVAL)
             return;     /* not on this kernel */
+        fill();
     }
 }
 
@@ -98,9 +98,10 @@ static void *helper_main(void *arg)
     (void)arg;
     /* The helper's work can wait; the read-ahead and accounting threads'
      * cannot. At nice 19 it gets a CPU the two leave idle and yields one
-     * they want (with two CPUs and three threads busy it took a third of the
-     * accounting thread's time). On a machine busy with other work it may
-     * fall behind: the tables then clear their own slabs, as without it.
+     * they want, instead of competing with them for two CPUs as three busy
+     * threads (README, "Saved files", has the figures). On a machine busy
+     * with other work it may fall behind: the tables then clear their own
+     * slabs, as without it.
      * Linux nices a thread on its own; this thread cannot be nice 0 again
      * unless privileged, and needs none of that. */
     pid_t tid = (pid_t)syscall(SYS_gettid);
