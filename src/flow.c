@@ -390,9 +390,9 @@ static inline ps_zeek_state *zeek_state_of(ps_flow *f)
 /* The buckets a new table starts with: one per flow its limit allows (a
  * power of two), up to INITIAL_BUCKETS_MAX; INITIAL_BUCKETS for a table
  * without a limit. Growing is dear: each doubling walks every flow again and
- * makes a new array resident, and a flood of a million new flows spent
- * about a fifth of its time there (bench/compare.sh --flood 1000000, 137
- * against 107 ns a packet above the floor). The array is a huge-page
+ * makes a new array resident (bench/compare.sh --flood 1000000: 137 ns a
+ * packet above the floor growing from 256, 98-107 with the array at its
+ * full size from the start). The array is a huge-page
  * mapping from 256 KiB on; the default limit's 4 MiB become resident as
  * flows hash all over it, whatever the capture's size. */
 static uint32_t initial_buckets(size_t max_flows)
