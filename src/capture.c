@@ -550,6 +550,7 @@ struct file_run {
     int64_t interval_ns;
     int64_t next_interval_ns;  /* 0 until the first frame */
     int64_t start_ns;          /* the first frame's time */
+    int deferring;             /* the sink leaves work to the read-ahead (sink->defer) */
 };
 
 static int file_count_reached(const struct file_run *f)
@@ -574,7 +575,11 @@ static void file_interval(struct file_run *f, int64_t ts_ns)
     int64_t next = next_deadline(f->next_interval_ns, f->interval_ns, ts_ns);
     while (!f->sink->snapshot(f->w))
         ;
+    if (f->deferring)
+        f->sink->defer(f->w, 0);
     f->on_interval(f->ctx, 0, f->start_ns, next - f->interval_ns);
+    if (f->deferring)
+        f->sink->defer(f->w, 1);
     f->next_interval_ns = next;
 }
 
@@ -638,9 +643,19 @@ static int run_file(struct file_run *f, const char *path)
         .fn = f->sink->decode, .ctx = f->w, .size = f->sink->decoded_size,
         .cold = f->sink->decoded_cold, .dlt = f->dlt,
     };
-    ps_readahead *ra = rc == PS_EXIT_OK && read_ahead_pays(pc)
-                           ? readahead_start(pc, f->nano, f->opts->filter != NULL, dec.fn ? &dec : NULL)
-                           : NULL;
+    const ps_readahead_spare spare = {.fn = f->sink->spare, .ctx = f->w};
+    ps_readahead *ra = NULL;
+    if (rc == PS_EXIT_OK && read_ahead_pays(pc)) {
+        f->deferring = f->sink->defer && f->sink->spare;
+        if (f->deferring)
+            f->sink->defer(f->w, 1);
+        ra = readahead_start(pc, f->nano, f->opts->filter != NULL, dec.fn ? &dec : NULL,
+                             f->deferring ? &spare : NULL);
+        if (!ra && f->deferring) {
+            f->sink->defer(f->w, 0);
+            f->deferring = 0;
+        }
+    }
     while (rc == PS_EXIT_OK && !stop_state() && !file_count_reached(f)) {
         ps_frame fr;
         int n = ra ? readahead_next(ra, &fr) : next_frame(pc, f->nano, &fr);
@@ -667,6 +682,9 @@ static int run_file(struct file_run *f, const char *path)
         }
     }
     readahead_stop(ra);
+    if (f->deferring)
+        f->sink->defer(f->w, 0);
+    f->deferring = 0;
     /* pcap_close closes the FILE (not stdin); the buffer outlives it. */
     pcap_close(pc);
     free(buffer);

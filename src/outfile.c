@@ -110,7 +110,7 @@ int outfile_flush(ps_outfile *o)
 {
     if (o->failed)
         return -1;
-    if (o->buf.len == 0)
+    if (o->buf.len == 0 || o->kind == PS_OUT_MEMORY)
         return 0;
     if (o->fd < 0) {
         /* Between units: nothing may be written until the next begins. */
@@ -122,9 +122,27 @@ int outfile_flush(ps_outfile *o)
     return write_all(o, o->buf.data, n);
 }
 
+/* An output in memory makes room for n more bytes; 0, or -1 (failed). */
+static int grow(ps_outfile *o, size_t n)
+{
+    size_t cap = o->buf.cap;
+    while (cap - o->buf.len < n)
+        cap *= 2;
+    char *data = realloc(o->buf.data, cap);
+    if (!data) {
+        fail(o, ENOMEM);
+        return -1;
+    }
+    o->buf.data = data;
+    o->buf.cap = cap;
+    return 0;
+}
+
 char *outfile_reserve(ps_outfile *o, size_t n)
 {
     if (o->buf.cap - o->buf.len < n) {
+        if (o->kind == PS_OUT_MEMORY && !o->failed && grow(o, n) == 0)
+            return o->buf.data + o->buf.len;
         outfile_flush(o);
         /* A failed output keeps accepting (and dropping) what it is given. */
         o->buf.len = 0;
@@ -137,9 +155,9 @@ int outfile_write(ps_outfile *o, const void *data, size_t n)
     if (o->failed)
         return -1;
     if (n > o->buf.cap - o->buf.len) {
-        if (outfile_flush(o) != 0)
+        if (o->kind == PS_OUT_MEMORY ? grow(o, n) != 0 : outfile_flush(o) != 0)
             return -1;
-        if (n > o->buf.cap)
+        if (n > o->buf.cap - o->buf.len)
             return write_all(o, data, n);
     }
     memcpy(o->buf.data + o->buf.len, data, n);
@@ -400,6 +418,36 @@ static int open_path(ps_outfile *o, const char *path, const char **why)
         free(base);
     }
     return 0;
+}
+
+ps_outfile *outfile_memory(const char *name)
+{
+    ps_outfile *o = calloc(1, sizeof(*o));
+    if (!o || !(o->buf.data = malloc(BUFFER_BYTES)) || !(o->name = strdup(name))) {
+        if (o)
+            free(o->buf.data);
+        free(o);
+        return NULL;
+    }
+    o->buf.cap = BUFFER_BYTES;
+    o->kind = PS_OUT_MEMORY;
+    o->fd = -1;
+    return o;
+}
+
+const char *outfile_memory_data(const ps_outfile *o, size_t *len)
+{
+    *len = o->buf.len;
+    return o->buf.data;
+}
+
+int outfile_move_to(ps_outfile *from, ps_outfile *to)
+{
+    if (from->failed)
+        return -1;
+    int rc = outfile_write(to, from->buf.data, from->buf.len);
+    from->buf.len = 0;
+    return rc;
 }
 
 ps_outfile *outfile_open(const char *path)

@@ -100,6 +100,7 @@ int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *
     p->lock = NULL;
     p->part = NULL;
     p->building = NULL;
+    p->deferred = 0;
     run_stats_init(&p->stats);
     p->report = report_cfg ? report_create_with(report_cfg) : report_create();
     p->flows = flows_create(p, cfg);
@@ -472,8 +473,38 @@ static void sink_finish(void *w, const ps_kernel_counts *k)
         report_free(p->building);
         p->building = NULL;
     }
+    /* The flows still open at the end of the files end now, each with its
+     * record: after a read-ahead they are formatted by a thread of the
+     * sink's own while this one ends the flows (the read-ahead thread, which
+     * formatted them before, is gone). */
+    int beside = p->deferred && flow_sink_defer(p->sink, 1) == 0;
+    if (beside && flow_sink_assist(p->sink, 1) != 0) {
+        flow_sink_defer(p->sink, 0);
+        beside = 0;
+    }
     flow_table_flush(p->flows, PS_END_EOF);
+    if (beside)
+        flow_sink_defer(p->sink, 0);
     pipeline_flush(p);
+}
+
+/* A saved file read ahead: the flow records are formatted by the
+ * read-ahead thread when it waits for chunks (flow_sink_defer), while this
+ * thread goes on accounting. Only a pipeline that writes its own records
+ * (files have one worker). */
+static void sink_defer(void *w, int on)
+{
+    ps_pipeline *p = w;
+
+    if (p->sink && p->writer == p && !p->lock && flow_sink_defer(p->sink, on) == 0 && on)
+        p->deferred = 1;
+}
+
+static int sink_spare(void *w)
+{
+    ps_pipeline *p = w;
+
+    return p->sink && p->writer == p && !p->lock && flow_sink_format_some(p->sink);
 }
 
 const ps_capture_sink pipeline_capture_sink = {
@@ -482,6 +513,8 @@ const ps_capture_sink pipeline_capture_sink = {
     .decoded = sink_decoded,
     .decoded_size = sizeof(decoded_frame),
     .decoded_cold = sizeof(((ps_packet *)0)->layer),
+    .defer = sink_defer,
+    .spare = sink_spare,
     .tick = sink_tick,
     .snapshot = sink_snapshot,
     .finish = sink_finish,

@@ -101,6 +101,7 @@ struct ps_readahead {
     int raw_nano;         /* its stamps are in ns */
     uint32_t snaplen;     /* libpcap's snapshot length for it */
     ps_readahead_decoder dec;   /* dec.fn NULL: frames are not decoded ahead */
+    ps_readahead_spare spare;   /* spare.fn NULL: none */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t filled_cv, freed_cv;
@@ -258,10 +259,18 @@ static int wait_free(ps_readahead *r, uint64_t n)
         decode_behind(r, 0);
         pthread_mutex_lock(&r->lock);
     }
-    /* A reader that has caught up waits for half the chunks to come back,
-     * not one: a wake-up (a system call and a switch on each side) every
-     * NCHUNKS / 2 chunks instead of every chunk. */
+    /* A reader that has caught up does the spare work there is, looking
+     * at the chunks between pieces of it, then waits for half the chunks
+     * to come back, not one: a wake-up (a system call and a switch on each
+     * side) every NCHUNKS / 2 chunks instead of every chunk. */
     while (n - r->taken >= NCHUNKS && !r->quit) {
+        if (r->spare.fn) {
+            pthread_mutex_unlock(&r->lock);
+            int did = r->spare.fn(r->spare.ctx);
+            pthread_mutex_lock(&r->lock);
+            if (did)
+                continue;
+        }
         r->wake_at = n - NCHUNKS / 2;
         pthread_cond_wait(&r->freed_cv, &r->lock);
     }
@@ -521,7 +530,8 @@ static int raw_readable(pcap_t *pc, int filtered, int *nano)
     return 1;
 }
 
-ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered, const ps_readahead_decoder *dec)
+ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered, const ps_readahead_decoder *dec,
+                              const ps_readahead_spare *spare)
 {
     size_t size = (sizeof(ps_readahead) + 63u) & ~(size_t)63u;
     ps_readahead *r = aligned_alloc(64, size);
@@ -534,6 +544,8 @@ ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered, const ps_reada
     r->snaplen = (uint32_t)pcap_snapshot(pc);
     if (dec)
         r->dec = *dec;
+    if (spare)
+        r->spare = *spare;
     /* The chunks' buffers (2 MiB in all), then their decoded arrays (2 MiB
      * for 128 bytes a frame), in one mapping advised for huge pages: they
      * are reused chunk after chunk, so a huge page's one fault replaces 512

@@ -46,11 +46,23 @@ typedef struct ps_readahead_decoder {
     int dlt;
 } ps_readahead_decoder;
 
+/* Work the reader thread may do when it has read and decoded as far ahead
+ * as it may and would wait for the consumer to give chunks back: fn does a
+ * little of it (tens of microseconds: the reader looks at the chunks
+ * between calls) and returns nonzero when it did any; the reader sleeps
+ * once it returns 0. fn must not wait for the consumer. */
+typedef struct ps_readahead_spare {
+    int (*fn)(void *ctx);
+    void *ctx;
+} ps_readahead_spare;
+
 /* Starts reading pc (whose filter, if any, is already set: filtered) ahead;
  * nano: libpcap gives its stamps in ns; dec, if not NULL, decodes the
- * frames ahead too. NULL when a thread or its memory cannot be had: the
- * caller then reads pc itself. */
-ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered, const ps_readahead_decoder *dec);
+ * frames ahead too; spare, if not NULL, is work for the reader's idle
+ * moments. NULL when a thread or its memory cannot be had: the caller then
+ * reads pc itself. */
+ps_readahead *readahead_start(pcap_t *pc, int nano, int filtered, const ps_readahead_decoder *dec,
+                              const ps_readahead_spare *spare);
 /* 1 with the next frame; 0 at the end of the file; -1 when libpcap failed
  * there (readahead_error says why). */
 int readahead_next(ps_readahead *r, ps_frame *f);

@@ -2,6 +2,9 @@
  * and the escaping and formatting helpers they share. */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <unistd.h>
@@ -73,6 +77,26 @@ static ps_zeek_state web_zeek(void)
  * output file, read back; free it. With zeek, each flow is written from a
  * slot that holds that Zeek state after it (as a table writing records
  * keeps); without, as a table that keeps none (-q) would hand it over. */
+/* How render_zeek's sink writes: as it comes (0), or deferred
+ * (flow_sink_defer) with another thread formatting beside the writer as
+ * the read-ahead thread does (1: flow_sink_format_some in a loop), or with
+ * the sink's own thread (2: flow_sink_assist). */
+static int render_mode;
+
+typedef struct spare_thread {
+    ps_flow_sink *s;
+    atomic_int stop;
+    size_t calls_that_formatted;
+} spare_thread;
+
+static void *spare_main(void *arg)
+{
+    spare_thread *t = arg;
+    while (!atomic_load(&t->stop))
+        t->calls_that_formatted += (size_t)flow_sink_format_some(t->s);
+    return NULL;
+}
+
 static char *render_zeek(const char *fmt, unsigned flags, uint16_t seed, size_t n, const ps_flow *flows,
                          const ps_label *labels, const ps_zeek_state *zeek)
 {
@@ -87,6 +111,15 @@ static char *render_zeek(const char *fmt, unsigned flags, uint16_t seed, size_t 
     assert_non_null(s);
     s->community_id_seed = seed;
     assert_int_equal(flow_sink_begin(s), 0);
+    spare_thread spare = {.s = s};
+    pthread_t thread;
+    if (render_mode) {
+        assert_int_equal(flow_sink_defer(s, 1), 0);
+        if (render_mode == 1)
+            assert_int_equal(pthread_create(&thread, NULL, spare_main, &spare), 0);
+        else
+            assert_int_equal(flow_sink_assist(s, 1), 0);
+    }
     for (size_t i = 0; i < n; i++) {
         flow_slot slot;
         memset(&slot, 0, sizeof(slot));
@@ -95,6 +128,10 @@ static char *render_zeek(const char *fmt, unsigned flags, uint16_t seed, size_t 
         if (zeek)
             slot.z = *zeek;
         flow_sink_write(s, &slot.f, &labels[i], NULL);
+    }
+    if (render_mode == 1) {
+        atomic_store(&spare.stop, 1);
+        assert_int_equal(pthread_join(thread, NULL), 0);
     }
     assert_int_equal(flow_sink_end(s), 0);
     assert_int_equal(s->records, n);
@@ -755,6 +792,252 @@ static void test_formatting_helpers(void **state)
 
 }
 
+/* The times a Zeek log's #open and #close lines carry (the clock's, which
+ * two renderings may straddle) overwritten with X. */
+static void mask_log_times(char *s)
+{
+    static const char *const tags[] = {"#open\t", "#close\t"};
+    for (int i = 0; i < 2; i++)
+        for (char *p = strstr(s, tags[i]); p; p = strstr(p, tags[i]))
+            for (p += strlen(tags[i]); *p && *p != '\n'; p++)
+                *p = 'X';
+}
+
+/* Deferred records (flow_sink_defer) come out byte for byte as written in
+ * the writing thread, in every format, with and without Zeek state, with
+ * another thread formatting beside the writer and with the sink's own: 3
+ * records (the end formats them) and 10,000 (more than the ring holds, so
+ * the writer formats some itself), each written from a slot the next
+ * record overwrites. */
+static void test_deferred_same_bytes(void **state)
+{
+    (void)state;
+    enum { N = 10000 };
+    static ps_flow flows[N];
+    static ps_label labels[N];
+    static const ps_reg_entry ssh = {
+        .name = "ssh", .description = "The Secure Shell (SSH) Protocol", .reference = "",
+        .port_lo = 22, .port_hi = 22, .transport = PS_TRANSPORT_TCP, .status = PS_REG_NAMED, .has_port = 1,
+    };
+    for (int i = 0; i < N; i++) {
+        flows[i] = web_flow();
+        flows[i].key.port_a = (uint16_t)(1024 + i);
+        flows[i].dir[0].pkts = (uint64_t)i;
+        flows[i].dir[1].ip_bytes = (uint64_t)i * 7;
+        flows[i].first_ns += i * (S / 1000);
+        labels[i] = (ps_label){.entry = i % 3 ? &http_entry : &ssh, .service_port = 80,
+                               .basis = PS_BASIS_HANDSHAKE, .status = PS_REG_NAMED};
+    }
+    ps_zeek_state z = web_zeek();
+    static const char *const fmts[] = {"text", "csv", "json", "zeek"};
+    static const size_t counts[] = {3, N};
+    for (size_t f = 0; f < 4; f++) {
+        for (size_t c = 0; c < 2; c++) {
+            for (int zeek = 0; zeek < 2; zeek++) {
+                render_mode = 0;
+                char *direct = render_zeek(fmts[f], PS_SINK_VERBOSE, 7, counts[c], flows, labels,
+                                           zeek ? &z : NULL);
+                assert_true(strlen(direct) > counts[c] * 40);
+                mask_log_times(direct);
+                for (render_mode = 1; render_mode <= 2; render_mode++) {
+                    char *deferred = render_zeek(fmts[f], PS_SINK_VERBOSE, 7, counts[c], flows,
+                                                 labels, zeek ? &z : NULL);
+                    mask_log_times(deferred);
+                    assert_string_equal(deferred, direct);
+                    free(deferred);
+                }
+                free(direct);
+            }
+        }
+    }
+    render_mode = 0;
+}
+
+/* A format for the test below: each record its originator's port on a
+ * line; the record of port 1000 first waits for the test's word. */
+static sem_t gate_entered, gate_go;
+static atomic_int gate_armed;
+
+static void gate_write(ps_flow_sink *s, const ps_flow_rec *r)
+{
+    uint16_t port = flow_orig_port(r->flow);
+    if (port == 1000 && atomic_exchange(&gate_armed, 0)) {
+        sem_post(&gate_entered);
+        sem_wait(&gate_go);
+    }
+    char line[16];
+    int n = snprintf(line, sizeof(line), "%u\n", (unsigned)port);
+    outfile_write(s->out, line, (size_t)n);
+}
+
+/* Waits for sem, at most a minute (a failure, not a hang, when the post
+ * never comes). */
+static void wait_post(sem_t *sem)
+{
+    struct timespec limit;
+    clock_gettime(CLOCK_REALTIME, &limit);
+    limit.tv_sec += 60;
+    assert_int_equal(sem_timedwait(sem, &limit), 0);
+}
+
+static const ps_flow_sink_ops gate_sink = {.name = "gate", .write = gate_write};
+
+static void *format_once(void *arg)
+{
+    return (void *)(intptr_t)flow_sink_format_some(arg);
+}
+
+/* The ports in what an outfile_memory holds, in order; how many. */
+static size_t ports_out(const ps_outfile *o, unsigned *ports, size_t max)
+{
+    size_t len, n = 0;
+    const char *p = outfile_memory_data(o, &len), *end = p + len;
+    while (p < end && n < max) {
+        char *next;
+        ports[n++] = (unsigned)strtoul(p, &next, 10);
+        assert_true(next < end && *next == '\n');
+        p = next + 1;
+    }
+    return n;
+}
+
+/* Two threads formatting at once keep the order: the first claim (ports
+ * 1000-1063, formatted straight into the output) is held at its first
+ * record while a second (1064-1127) is formatted into a buffer of its own;
+ * nothing is out until the first is done, and then both are, in order. The
+ * rest come out at the end. */
+static void test_deferred_commit_order(void **state)
+{
+    (void)state;
+    ps_outfile *o = outfile_memory("records");
+    assert_non_null(o);
+    ps_flow_sink *s = flow_sink_create(&gate_sink, o, 0);
+    assert_non_null(s);
+    assert_int_equal(flow_sink_begin(s), 0);
+    assert_int_equal(flow_sink_defer(s, 1), 0);
+    sem_init(&gate_entered, 0, 0);
+    sem_init(&gate_go, 0, 0);
+    atomic_store(&gate_armed, 1);
+    ps_flow f = web_flow();
+    ps_label l = web_label();
+    for (unsigned i = 0; i < 200; i++) {
+        f.key.port_a = (uint16_t)(1000 + i);
+        flow_sink_write(s, &f, &l, NULL);
+    }
+    unsigned ports[256];
+    assert_int_equal(ports_out(o, ports, 256), 0);   /* deferred: none yet */
+
+    pthread_t first;
+    assert_int_equal(pthread_create(&first, NULL, format_once, s), 0);
+    wait_post(&gate_entered);                         /* it holds 1000-1063 */
+    assert_int_equal(flow_sink_format_some(s), 1);    /* 1064-1127, aside */
+    assert_int_equal(ports_out(o, ports, 256), 0);
+    sem_post(&gate_go);
+    void *ret;
+    assert_int_equal(pthread_join(first, &ret), 0);
+    assert_int_equal((intptr_t)ret, 1);
+    assert_int_equal(ports_out(o, ports, 256), 128);
+    for (unsigned i = 0; i < 128; i++)
+        assert_int_equal(ports[i], 1000 + i);
+
+    assert_int_equal(flow_sink_defer(s, 0), 0);        /* the rest, 1128-1199 */
+    assert_int_equal(ports_out(o, ports, 256), 200);
+    for (unsigned i = 0; i < 200; i++)
+        assert_int_equal(ports[i], 1000 + i);
+    /* Not deferring any more: a record is out as it is written. */
+    f.key.port_a = 7;
+    flow_sink_write(s, &f, &l, NULL);
+    assert_int_equal(ports_out(o, ports, 256), 201);
+    assert_int_equal(ports[200], 7);
+    assert_int_equal(s->records, 201);
+    assert_int_equal(flow_sink_end(s), 0);
+    flow_sink_free(s);
+    assert_int_equal(outfile_close(o), 0);
+    sem_destroy(&gate_entered);
+    sem_destroy(&gate_go);
+}
+
+/* With nobody else formatting, the writer formats when the ring is full
+ * (4,096 records) and the end formats the rest; flow_sink_assist needs a
+ * deferring sink; a line-flushed sink (-l) refuses to defer, so each record
+ * is out when its write returns. */
+static void test_deferred_alone(void **state)
+{
+    (void)state;
+    ps_outfile *o = outfile_memory("records");
+    assert_non_null(o);
+    ps_flow_sink *s = flow_sink_create(&gate_sink, o, 0);
+    assert_non_null(s);
+    assert_int_equal(flow_sink_assist(s, 1), -1);
+    assert_int_equal(flow_sink_defer(s, 1), 0);
+    ps_flow f = web_flow();
+    ps_label l = web_label();
+    static unsigned ports[5000];
+    for (unsigned i = 0; i < 5000; i++) {
+        f.key.port_a = (uint16_t)(2000 + i);
+        flow_sink_write(s, &f, &l, NULL);
+        size_t out = ports_out(o, ports, 5000);
+        /* Room is made a batch of 64 at a time, once the ring is full. */
+        assert_int_equal(out, i < 4096 ? 0 : ((i - 4096) / 64 + 1) * 64);
+    }
+    assert_int_equal(flow_sink_flush(s), 0);
+    assert_int_equal(ports_out(o, ports, 5000), 5000);
+    for (unsigned i = 0; i < 5000; i++)
+        assert_int_equal(ports[i], 2000 + i);
+    flow_sink_free(s);
+    assert_int_equal(outfile_close(o), 0);
+
+    o = outfile_memory("records");
+    assert_non_null(o);
+    s = flow_sink_create(&gate_sink, o, PS_SINK_LINE_FLUSH);
+    assert_non_null(s);
+    assert_int_equal(flow_sink_defer(s, 1), -1);
+    f.key.port_a = 9;
+    flow_sink_write(s, &f, &l, NULL);
+    assert_int_equal(ports_out(o, ports, 5000), 1);
+    assert_int_equal(ports[0], 9);
+    flow_sink_free(s);
+    assert_int_equal(outfile_close(o), 0);
+}
+
+/* An output in memory grows to hold what is written (far beyond its first
+ * 64 KiB), keeps it through a flush, and hands it on whole. */
+static void test_memory_outfile(void **state)
+{
+    (void)state;
+    ps_outfile *m = outfile_memory("memory");
+    assert_non_null(m);
+    assert_int_equal(outfile_kind(m), PS_OUT_MEMORY);
+    static char block[1000];
+    for (int i = 0; i < 300; i++) {
+        memset(block, 'a' + i % 26, sizeof(block));
+        assert_int_equal(outfile_write(m, block, sizeof(block)), 0);
+        char *p = outfile_reserve(m, 500);
+        memset(p, 'A' + i % 26, 500);
+        outfile_commit_bytes(m, 500);
+    }
+    assert_int_equal(outfile_flush(m), 0);
+    size_t len;
+    const char *data = outfile_memory_data(m, &len);
+    assert_int_equal(len, 300 * 1500);
+    assert_int_equal(data[0], 'a');
+    assert_int_equal(data[1000], 'A');
+    assert_int_equal(data[299 * 1500], 'a' + 299 % 26);
+    assert_int_equal(data[299 * 1500 + 1499], 'A' + 299 % 26);
+    ps_outfile *to = outfile_memory("to");
+    assert_non_null(to);
+    assert_int_equal(outfile_write(to, "x", 1), 0);
+    assert_int_equal(outfile_move_to(m, to), 0);
+    outfile_memory_data(m, &len);
+    assert_int_equal(len, 0);
+    data = outfile_memory_data(to, &len);
+    assert_int_equal(len, 1 + 300 * 1500);
+    assert_int_equal(data[0], 'x');
+    assert_int_equal(data[1], 'a');
+    assert_int_equal(outfile_close(m), 0);
+    assert_int_equal(outfile_close(to), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -775,6 +1058,10 @@ int main(void)
         cmocka_unit_test(test_csv_field_quoting),
         cmocka_unit_test(test_formatting_helpers),
         cmocka_unit_test(test_number_text),
+        cmocka_unit_test(test_deferred_same_bytes),
+        cmocka_unit_test(test_deferred_commit_order),
+        cmocka_unit_test(test_deferred_alone),
+        cmocka_unit_test(test_memory_outfile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

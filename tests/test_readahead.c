@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,9 @@
 
 #define FRAMES 1000u
 #define FRAME_BYTES 1000u   /* about 260 to a 256 KiB chunk: 4 chunks, all decodable */
+#define MANY_FRAMES 4000u   /* 16 chunks: more than the reader may hold (8) */
+
+static uint32_t nframes = FRAMES;   /* in the capture a case writes */
 
 /* What the test decoder writes for a frame. */
 typedef struct decoded {
@@ -45,7 +49,7 @@ static uint16_t swap16(uint16_t v)
     return (uint16_t)(v << 8 | v >> 8);
 }
 
-/* Writes FRAMES Ethernet frames of FRAME_BYTES into a new file at `path`;
+/* Writes nframes Ethernet frames of FRAME_BYTES into a new file at `path`;
  * frame i holds i in its bytes 14-17 and is stamped i s + i us. swapped:
  * in the other byte order. */
 static void write_capture(int swapped)
@@ -71,7 +75,7 @@ static void write_capture(int swapped)
     }
     assert_int_equal(fwrite(&fh, sizeof fh, 1, fp), 1);
     uint8_t frame[FRAME_BYTES];
-    for (uint32_t i = 0; i < FRAMES; i++) {
+    for (uint32_t i = 0; i < nframes; i++) {
         uint32_t h[4] = {i, i, FRAME_BYTES, FRAME_BYTES};
         for (int k = 0; w32 && k < 4; k++)
             h[k] = w32(h[k]);
@@ -113,12 +117,12 @@ static pcap_t *open_capture(void)
     return pc;
 }
 
-static ps_readahead *start(pcap_t *pc)
+static ps_readahead *start(pcap_t *pc, const ps_readahead_spare *spare)
 {
     const ps_readahead_decoder dec = {
         .fn = decode, .ctx = NULL, .size = 64, .cold = 16, .dlt = 1,
     };
-    ps_readahead *r = readahead_start(pc, 0, 0, &dec);
+    ps_readahead *r = readahead_start(pc, 0, 0, &dec, spare);
     assert_non_null(r);
     return r;
 }
@@ -131,7 +135,7 @@ static void read_all(ps_readahead *r, size_t *got_decoded, size_t *got_raw)
     int n;
     *got_decoded = *got_raw = 0;
     while ((n = readahead_next(r, &f)) == 1) {
-        assert_true(i < FRAMES);
+        assert_true(i < nframes);
         int64_t ts = (int64_t)i * 1000000000 + (int64_t)i * 1000;
         assert_int_equal(f.ts_ns, ts);
         if (f.decoded) {
@@ -157,7 +161,7 @@ static void read_all(ps_readahead *r, size_t *got_decoded, size_t *got_raw)
         i++;
     }
     assert_int_equal(n, 0);
-    assert_int_equal(i, FRAMES);
+    assert_int_equal(i, nframes);
     assert_int_equal(atomic_load(&decode_wrong_link), 0);
 }
 
@@ -168,15 +172,21 @@ typedef struct run {
     ps_readahead *r;
 } run;
 
-static run begin(void **state, long spin_ns)
+static run begin_with(void **state, long spin_ns, uint32_t frames, const ps_readahead_spare *spare)
 {
+    nframes = frames;
     write_capture(*(const int *)*state);
     atomic_store(&decode_calls, 0);
     decode_spin_ns = spin_ns;
     run c;
     c.pc = open_capture();
-    c.r = start(c.pc);
+    c.r = start(c.pc, spare);
     return c;
+}
+
+static run begin(void **state, long spin_ns)
+{
+    return begin_with(state, spin_ns, FRAMES, NULL);
 }
 
 static void end(run *c)
@@ -237,6 +247,49 @@ static void test_stop_early(void **state)
     assert_true(atomic_load(&decode_calls) <= FRAMES);
 }
 
+/* The reader's spare work: the first 5 calls say they did some, the 6th
+ * says there was none and tells the test. */
+typedef struct spare_count {
+    atomic_int calls;
+    sem_t sixth;
+} spare_count;
+
+static int spare_fn(void *ctx)
+{
+    spare_count *c = ctx;
+    int n = atomic_fetch_add(&c->calls, 1) + 1;
+    if (n == 6)
+        sem_post(&c->sixth);
+    return n < 6;
+}
+
+/* A reader with every chunk full and a consumer that has taken none does
+ * its spare work, calling again while there was some (5 times), and sleeps
+ * once there is none: the 6th call is the last until the consumer gives
+ * chunks back. Then every frame comes out as without. */
+static void test_spare_work(void **state)
+{
+    spare_count count;
+    atomic_init(&count.calls, 0);
+    sem_init(&count.sixth, 0, 0);
+    const ps_readahead_spare spare = {.fn = spare_fn, .ctx = &count};
+    run c = begin_with(state, 0, MANY_FRAMES, &spare);
+    struct timespec limit;
+    clock_gettime(CLOCK_REALTIME, &limit);
+    limit.tv_sec += 60;   /* the reader never did its spare work */
+    assert_int_equal(sem_timedwait(&count.sixth, &limit), 0);
+    /* The reader is asleep now, or about to be: nothing calls again. */
+    assert_int_equal(atomic_load(&count.calls), 6);
+    size_t dec, raw;
+    read_all(c.r, &dec, &raw);
+    end(&c);
+    assert_int_equal(dec + raw, MANY_FRAMES);
+    assert_int_equal(atomic_load(&decode_calls), dec);
+    assert_true(atomic_load(&count.calls) >= 6);
+    sem_destroy(&count.sixth);
+    nframes = FRAMES;
+}
+
 /* Each case's state: the file in this host's byte order (raw chunks) or
  * the other (record chunks). */
 static int in_host_order = 0, in_other_order = 1;
@@ -250,6 +303,8 @@ int main(void)
         cmocka_unit_test_prestate(test_decoder_slow, &in_other_order),
         cmocka_unit_test_prestate(test_stop_early, &in_host_order),
         cmocka_unit_test_prestate(test_stop_early, &in_other_order),
+        cmocka_unit_test_prestate(test_spare_work, &in_host_order),
+        cmocka_unit_test_prestate(test_spare_work, &in_other_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,6 +63,15 @@ typedef struct ps_capture_sink {
                    uint32_t wire_len, int64_t ts_ns, void *out, void *out_cold);
     void (*decoded)(void *w, int dlt, const void *in, const void *in_cold);
     size_t decoded_size, decoded_cold;
+    /* Optional (NULL for none): while a saved file is read ahead, the sink
+     * may leave some of its work to the read-ahead thread. defer(w, 1) comes
+     * before that thread starts and defer(w, 0) before anything else is
+     * written (an interval report) and at the file's end, and it finishes
+     * what was left; in between, the read-ahead thread calls spare(w) when
+     * it would otherwise wait, which does a little of the work (tens of
+     * microseconds) and returns nonzero when there was any. */
+    void (*defer)(void *w, int on);
+    int (*spare)(void *w);
     /* Live only, after each batch and at least every 0.1 s: the wall clock
      * (flows time out by it), and this handle's kernel counters when they
      * were read (at most every 0.1 s), else NULL. */

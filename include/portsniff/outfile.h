@@ -37,7 +37,8 @@ typedef enum ps_outfile_kind {
     PS_OUT_STDOUT,    /* "-" */
     PS_OUT_REPLACE,   /* regular file or new path: temporary + rename */
     PS_OUT_INPLACE,   /* FIFO or character device */
-    PS_OUT_SOCKET     /* Unix stream socket */
+    PS_OUT_SOCKET,    /* Unix stream socket */
+    PS_OUT_MEMORY     /* outfile_memory: a buffer that grows, never written out */
 } ps_outfile_kind;
 
 /* Opens PATH by the rules above ("-" for standard output) and, for a file
@@ -46,6 +47,15 @@ typedef enum ps_outfile_kind {
  * the "cannot write" line) on failure. */
 ps_outfile *outfile_open(const char *path);
 
+/* An output in memory (named name, for messages): what is written stays
+ * in its buffer, which grows as needed, until outfile_move_to hands it on.
+ * Its flush and units do nothing. NULL when out of memory. */
+ps_outfile *outfile_memory(const char *name);
+/* What an outfile_memory holds (len bytes, not NUL-terminated). */
+const char *outfile_memory_data(const ps_outfile *o, size_t *len);
+/* Appends what `from` (an outfile_memory) holds to `to` and empties it. 0,
+ * or -1 when either has failed (`from` when it could not grow). */
+int outfile_move_to(ps_outfile *from, ps_outfile *to);
 /* Called once after the first write error of any output (not for EPIPE on
  * standard output, which calls it too: the reader is gone). */
 void outfile_set_error_hook(void (*hook)(void));

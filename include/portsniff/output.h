@@ -161,6 +161,7 @@ struct ps_flow_sink {
     uint64_t records;              /* written since the start */
     uint16_t community_id_seed;    /* the seed of the records' community_id (0 by default) */
     void *state;                   /* ops->state_size bytes for the format */
+    struct ps_sink_defer *defer;   /* flow_sink_defer's ring, once made */
 };
 
 /* The formats --flows takes, in the order help lists them, NULL-terminated. */
@@ -180,6 +181,27 @@ int flow_sink_end(ps_flow_sink *s);
 /* Ends the current output and begins anew on out (rotation). */
 int flow_sink_switch(ps_flow_sink *s, ps_outfile *out);
 void flow_sink_free(ps_flow_sink *s);
+
+/* Deferred records: after flow_sink_defer(s, 1), flow_sink_write copies
+ * each record into a ring instead of formatting it, and another thread
+ * formats them, oldest first, when it has nothing better to do
+ * (flow_sink_format_some); the writing thread formats them itself when the
+ * ring is full. flow_sink_defer(s, 0), _flush, _end, _switch and _free
+ * format what is left first, so the output holds the same bytes in the same
+ * order as without. 0, or -1 (records are then formatted as they come) with
+ * PS_SINK_LINE_FLUSH (a record is out before its write returns) or when the
+ * ring's memory cannot be had. Only the writing thread calls the others. */
+int flow_sink_defer(ps_flow_sink *s, int on);
+/* Any thread, while s lives: formats a few deferred records, unless
+ * another thread is formatting them. 1 when it formatted any. */
+int flow_sink_format_some(ps_flow_sink *s);
+/* While deferring: on, a thread of the sink's own formats the deferred
+ * records as they come, sleeping when there are none (for a burst of
+ * records while nothing else would format them: the flows still open at the
+ * end of a file); off stops it, and the records left are formatted. 0, or
+ * -1 when not deferring or no thread could be had (the records are then
+ * formatted as without). */
+int flow_sink_assist(ps_flow_sink *s, int on);
 
 /* ---- helpers shared by the flow and report writers ---------------------- */
 

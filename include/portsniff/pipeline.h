@@ -35,6 +35,8 @@ typedef struct ps_pipeline {
     pthread_mutex_t *lock;        /* worker 0's, once shared; else NULL */
     ps_report *part;              /* this worker's part of the interval report being made */
     ps_report *building;          /* that part while its open flows are walked in slices */
+    int deferred;                 /* a file was read ahead with its records deferred
+                                     (capture sink's defer): the end's records are too */
     const ps_dissect_config *dissect;  /* --decap, --tunnel-port; NULL: defaults */
 } ps_pipeline;
 
