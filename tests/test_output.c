@@ -901,6 +901,17 @@ static size_t ports_out(const ps_outfile *o, unsigned *ports, size_t max)
     return n;
 }
 
+/* A sink of the format above writing into memory (*o). */
+static ps_flow_sink *gate_sink_in_memory(unsigned flags, ps_outfile **o)
+{
+    *o = outfile_memory("records");
+    assert_non_null(*o);
+    ps_flow_sink *s = flow_sink_create(&gate_sink, *o, flags);
+    assert_non_null(s);
+    assert_int_equal(flow_sink_begin(s), 0);
+    return s;
+}
+
 /* Two threads formatting at once keep the order: the first claim (ports
  * 1000-1063, formatted straight into the output) is held at its first
  * record while a second (1064-1127) is formatted into a buffer of its own;
@@ -909,11 +920,8 @@ static size_t ports_out(const ps_outfile *o, unsigned *ports, size_t max)
 static void test_deferred_commit_order(void **state)
 {
     (void)state;
-    ps_outfile *o = outfile_memory("records");
-    assert_non_null(o);
-    ps_flow_sink *s = flow_sink_create(&gate_sink, o, 0);
-    assert_non_null(s);
-    assert_int_equal(flow_sink_begin(s), 0);
+    ps_outfile *o;
+    ps_flow_sink *s = gate_sink_in_memory(0, &o);
     assert_int_equal(flow_sink_defer(s, 1), 0);
     sem_init(&gate_entered, 0, 0);
     sem_init(&gate_go, 0, 0);
@@ -964,10 +972,8 @@ static void test_deferred_commit_order(void **state)
 static void test_deferred_alone(void **state)
 {
     (void)state;
-    ps_outfile *o = outfile_memory("records");
-    assert_non_null(o);
-    ps_flow_sink *s = flow_sink_create(&gate_sink, o, 0);
-    assert_non_null(s);
+    ps_outfile *o;
+    ps_flow_sink *s = gate_sink_in_memory(0, &o);
     assert_int_equal(flow_sink_assist(s, 1), -1);
     assert_int_equal(flow_sink_defer(s, 1), 0);
     ps_flow f = web_flow();
@@ -987,10 +993,7 @@ static void test_deferred_alone(void **state)
     flow_sink_free(s);
     assert_int_equal(outfile_close(o), 0);
 
-    o = outfile_memory("records");
-    assert_non_null(o);
-    s = flow_sink_create(&gate_sink, o, PS_SINK_LINE_FLUSH);
-    assert_non_null(s);
+    s = gate_sink_in_memory(PS_SINK_LINE_FLUSH, &o);
     assert_int_equal(flow_sink_defer(s, 1), -1);
     f.key.port_a = 9;
     flow_sink_write(s, &f, &l, NULL);
