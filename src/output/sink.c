@@ -136,16 +136,22 @@ static void commit(ps_flow_sink *s, struct ps_sink_defer *d)
         pthread_cond_broadcast(&d->committed);
 }
 
+/* A buffer no claim holds, or NULL; under the lock. */
+static fmt_buf *free_buf(struct ps_sink_defer *d)
+{
+    for (unsigned i = 0; i < FMT_BUFS; i++)
+        if (d->buf[i].state == BUF_FREE)
+            return &d->buf[i];
+    return NULL;
+}
+
 /* Claims up to max records, formats and commits them; how many (0 when
  * nothing was left to claim or every buffer is in use). */
 static size_t format_batch(ps_flow_sink *s, struct ps_sink_defer *d, size_t max)
 {
     pthread_mutex_lock(&d->lock);
     uint64_t from = d->claimed, t = atomic_load_explicit(&d->tail, memory_order_acquire);
-    fmt_buf *b = NULL;
-    for (unsigned i = 0; i < FMT_BUFS && !b; i++)
-        if (d->buf[i].state == BUF_FREE)
-            b = &d->buf[i];
+    fmt_buf *b = free_buf(d);
     if (from == t || !b) {
         pthread_mutex_unlock(&d->lock);
         return 0;
@@ -302,17 +308,22 @@ static void *assist_main(void *arg)
     for (;;) {
         if (format_batch(s, d, DEFER_BATCH))
             continue;
+        /* Nothing was left to claim, or every buffer was in use; either
+         * may have changed since (records put, a batch committed), and is
+         * looked at again under the lock before waiting for it. */
         pthread_mutex_lock(&d->lock);
-        if (d->claimed != atomic_load(&d->tail) && !d->assist_quit) {
-            /* Records left but every buffer in use: the next commit frees one. */
-            wait_commit(d);
-        } else {
+        int quit = d->assist_quit;
+        if (!quit && d->claimed == atomic_load(&d->tail)) {
             atomic_store(&d->assist_sleeps, 1);
             while (!d->assist_quit && d->claimed == atomic_load(&d->tail))
                 pthread_cond_wait(&d->wake, &d->lock);
             atomic_store(&d->assist_sleeps, 0);
+        } else if (!quit && !free_buf(d)) {
+            /* The next commit frees one (flow_sink_assist's stop wakes this
+             * wait too). */
+            wait_commit(d);
         }
-        int quit = d->assist_quit;
+        quit = d->assist_quit;
         pthread_mutex_unlock(&d->lock);
         if (quit)
             return NULL;
@@ -338,6 +349,7 @@ int flow_sink_assist(ps_flow_sink *s, int on)
     pthread_mutex_lock(&d->lock);
     d->assist_quit = 1;
     pthread_cond_signal(&d->wake);
+    pthread_cond_broadcast(&d->committed);
     pthread_mutex_unlock(&d->lock);
     pthread_join(d->assist, NULL);
     d->assisting = 0;
