@@ -1057,11 +1057,13 @@ int capture_run(ps_capture *c, const ps_capture_sink *sink, void *const *workers
     deferred_error[0] = '\0';
     /* A flow table that grows past its first slab gets the next ones
      * cleared by a helper thread (slab_reserve.h), live or from files; the
-     * helper is stopped once the workers have. */
+     * helper is told to stop once the workers have, and the caller waits
+     * for it (slab_reserve_disable) after the report, by when the slab it
+     * was clearing is done. */
     slab_reserve_enable();
     int rc = c->nlive ? run_live(c, sink, workers, on_interval, ctx)
                       : run_files(c, sink, workers[0], on_interval, ctx);
-    slab_reserve_disable();
+    slab_reserve_stop();
     return rc;
 }
 

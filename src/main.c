@@ -20,6 +20,7 @@
 #include "portsniff/registry.h"
 #include "portsniff/savefile.h"
 #include "portsniff/service_select.h"
+#include "slab_reserve.h"
 
 #define MAX_INPUTS 256
 
@@ -1020,6 +1021,8 @@ static int run_capture(const options *o, const ps_registry *reg, const ps_servic
     report_free(ctx.prev);
     flow_sink_free(sink);
     close_outputs(&out, reported, reported || read_some);
+    /* capture_run stopped the slab helper without waiting for it. */
+    slab_reserve_disable();
     if (savefile_close(save, reported || read_some) != 0 && rc == PS_EXIT_OK)
         rc = PS_EXIT_INPUT;
     if (outfile_any_failed() && rc != PS_EXIT_USAGE)

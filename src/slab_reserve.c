@@ -182,7 +182,7 @@ void slab_reserve_enable(void)
     atomic_store(&enabled, 1);
 }
 
-void slab_reserve_disable(void)
+void slab_reserve_stop(void)
 {
     pthread_mutex_lock(&lock);
     atomic_store(&enabled, 0);
@@ -190,6 +190,13 @@ void slab_reserve_disable(void)
     nranges = 0;
     quit = 1;
     pthread_cond_signal(&work_cv);
+    pthread_mutex_unlock(&lock);
+}
+
+void slab_reserve_disable(void)
+{
+    slab_reserve_stop();
+    pthread_mutex_lock(&lock);
     int join = running;
     pthread_mutex_unlock(&lock);
     if (join)

@@ -43,6 +43,11 @@ void slab_reserve_populate(void *p, size_t len);
  * it is clearing) and frees the slabs left ready. */
 void slab_reserve_enable(void);
 void slab_reserve_disable(void);
+/* Serving off and the helper told to stop, without waiting for it: the
+ * slab or step it is in the middle of (up to a few ms on a virtual machine)
+ * then ends while the caller does other work, and slab_reserve_disable,
+ * later, waits for what is left of it and frees the slabs. */
+void slab_reserve_stop(void);
 
 /* For tests: waits until the helper has served every request made so far
  * (returns at once when it has not started); then the number of slabs

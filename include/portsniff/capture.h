@@ -123,7 +123,10 @@ int capture_worker_count(const ps_capture *c);
 /* Run every source into the sinks (workers[i] is worker i's context; a live
  * capture runs each worker in a thread of its own and waits for them all).
  * Every worker's sink.finish is called at the end, whatever stopped it.
- * Returns a PS_EXIT_* status; errors are printed to stderr as one line. */
+ * The flow tables' slab helper (slab_reserve.h) is told to stop but not
+ * waited for: the caller calls slab_reserve_disable once its own end work
+ * (the report) is done. Returns a PS_EXIT_* status; errors are printed to
+ * stderr as one line. */
 int capture_run(ps_capture *c, const ps_capture_sink *sink, void *const *workers,
                 ps_interval_fn on_interval, void *ctx);
 
