@@ -478,10 +478,8 @@ static void sink_finish(void *w, const ps_kernel_counts *k)
      * sink's own while this one ends the flows (the read-ahead thread, which
      * formatted them before, is gone). */
     int beside = p->deferred && flow_sink_defer(p->sink, 1) == 0;
-    if (beside && flow_sink_assist(p->sink, 1) != 0) {
-        flow_sink_defer(p->sink, 0);
-        beside = 0;
-    }
+    if (beside)
+        flow_sink_assist(p->sink, 1);   /* without a thread, this one formats as the ring fills */
     flow_table_flush(p->flows, PS_END_EOF);
     if (beside)
         flow_sink_defer(p->sink, 0);
@@ -492,11 +490,16 @@ static void sink_finish(void *w, const ps_kernel_counts *k)
  * read-ahead thread when it waits for chunks (flow_sink_defer), while this
  * thread goes on accounting. Only a pipeline that writes its own records
  * (files have one worker). */
+static int writes_own_records(const ps_pipeline *p)
+{
+    return p->sink && p->writer == p && !p->lock;
+}
+
 static void sink_defer(void *w, int on)
 {
     ps_pipeline *p = w;
 
-    if (p->sink && p->writer == p && !p->lock && flow_sink_defer(p->sink, on) == 0 && on)
+    if (writes_own_records(p) && flow_sink_defer(p->sink, on) == 0 && on)
         p->deferred = 1;
 }
 
@@ -504,7 +507,7 @@ static int sink_spare(void *w)
 {
     ps_pipeline *p = w;
 
-    return p->sink && p->writer == p && !p->lock && flow_sink_format_some(p->sink);
+    return writes_own_records(p) && flow_sink_format_some(p->sink);
 }
 
 const ps_capture_sink pipeline_capture_sink = {

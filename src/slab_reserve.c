@@ -63,7 +63,8 @@ static void fill(void)
         if (!mem)
             return;
         huge_advise(mem, SLAB_RESERVE_BYTES);
-        /* Faulted in and zeroed here, on this thread's time. */
+        /* Faulted in and zeroed here, on this thread's time (written, not
+         * just populated: malloc may hand back memory it had before). */
         memset(mem, 0, SLAB_RESERVE_BYTES);
         atomic_fetch_add_explicit(&made, 1, memory_order_relaxed);
         atomic_store_explicit(&ready[i], mem, memory_order_release);

@@ -87,14 +87,13 @@ static int render_mode;
 typedef struct spare_thread {
     ps_flow_sink *s;
     atomic_int stop;
-    size_t calls_that_formatted;
 } spare_thread;
 
 static void *spare_main(void *arg)
 {
     spare_thread *t = arg;
     while (!atomic_load(&t->stop))
-        t->calls_that_formatted += (size_t)flow_sink_format_some(t->s);
+        flow_sink_format_some(t->s);
     return NULL;
 }
 
@@ -871,13 +870,19 @@ static void gate_write(ps_flow_sink *s, const ps_flow_rec *r)
     outfile_write(s->out, line, (size_t)n);
 }
 
-/* Waits for sem, at most a minute (a failure, not a hang, when the post
- * never comes). */
-static void wait_post(sem_t *sem)
+/* A minute from now on the realtime clock: how long the tests below wait
+ * for another thread (a failure, not a hang, when it never comes). */
+static struct timespec a_minute_on(void)
 {
     struct timespec limit;
     clock_gettime(CLOCK_REALTIME, &limit);
     limit.tv_sec += 60;
+    return limit;
+}
+
+static void wait_post(sem_t *sem)
+{
+    struct timespec limit = a_minute_on();
     assert_int_equal(sem_timedwait(sem, &limit), 0);
 }
 
@@ -1057,9 +1062,7 @@ static void test_assist_stops(void **state)
     assist_cycles c = {.cycles = 2000};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, assist_cycles_main, &c), 0);
-    struct timespec limit;
-    clock_gettime(CLOCK_REALTIME, &limit);
-    limit.tv_sec += 60;
+    struct timespec limit = a_minute_on();
     assert_int_equal(pthread_timedjoin_np(t, NULL, &limit), 0);   /* else: a stop hung */
     assert_int_equal(atomic_load(&c.done), 1);
     assert_int_equal(c.good, c.cycles);

@@ -92,7 +92,6 @@ typedef struct fmt_buf {
     ps_outfile *mem;
     uint64_t from, to;
     enum { BUF_FREE, BUF_BUSY, BUF_DONE } state;
-    int direct;             /* view.out is the sink's output */
 } fmt_buf;
 
 struct ps_sink_defer {
@@ -123,7 +122,7 @@ static void commit(ps_flow_sink *s, struct ps_sink_defer *d)
         fmt_buf *b = &d->buf[i];
         if (b->state != BUF_DONE || b->from != h)
             continue;
-        if (!b->direct)
+        if (b->view.out == b->mem)
             outfile_move_to(b->mem, s->out);
         h = b->to;
         b->state = BUF_FREE;
@@ -163,8 +162,7 @@ static size_t format_batch(ps_flow_sink *s, struct ps_sink_defer *d, size_t max)
     b->to = to;
     /* At head, nothing before it is left to write, and nothing after it
      * is written before it: the output is this claim's alone. */
-    b->direct = from == atomic_load_explicit(&d->head, memory_order_relaxed);
-    b->view.out = b->direct ? s->out : b->mem;
+    b->view.out = from == atomic_load_explicit(&d->head, memory_order_relaxed) ? s->out : b->mem;
     pthread_mutex_unlock(&d->lock);
 
     for (uint64_t h = from; h != to; h++) {
