@@ -262,17 +262,22 @@ static int wait_free(ps_readahead *r, uint64_t n)
     /* A reader that has caught up does the spare work there is, looking
      * at the chunks between pieces of it, then waits for half the chunks
      * to come back, not one: a wake-up (a system call and a switch on each
-     * side) every NCHUNKS / 2 chunks instead of every chunk. */
+     * side) every NCHUNKS / 2 chunks instead of every chunk. The spare work
+     * runs without the lock, so the chunks are looked at again after it,
+     * whatever it did: the consumer may have taken every chunk meanwhile,
+     * found nobody waiting and gone to sleep itself, and a reader that
+     * slept then would never be woken. */
+    int idle = !r->spare.fn;
     while (n - r->taken >= NCHUNKS && !r->quit) {
-        if (r->spare.fn) {
+        if (!idle) {
             pthread_mutex_unlock(&r->lock);
-            int did = r->spare.fn(r->spare.ctx);
+            idle = !r->spare.fn(r->spare.ctx);
             pthread_mutex_lock(&r->lock);
-            if (did)
-                continue;
+            continue;
         }
         r->wake_at = n - NCHUNKS / 2;
         pthread_cond_wait(&r->freed_cv, &r->lock);
+        idle = !r->spare.fn;
     }
     r->wake_at = 0;
     int go = !r->quit;

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <pthread.h>
 #include <semaphore.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -247,6 +249,15 @@ static void test_stop_early(void **state)
     assert_true(atomic_load(&decode_calls) <= FRAMES);
 }
 
+/* A deadline a minute from now, for sem_timedwait. */
+static struct timespec in_a_minute(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += 60;
+    return t;
+}
+
 /* The reader's spare work: the first 5 calls say they did some, the 6th
  * says there was none and tells the test. */
 typedef struct spare_count {
@@ -274,9 +285,7 @@ static void test_spare_work(void **state)
     sem_init(&count.sixth, 0, 0);
     const ps_readahead_spare spare = {.fn = spare_fn, .ctx = &count};
     run c = begin_with(state, 0, MANY_FRAMES, &spare);
-    struct timespec limit;
-    clock_gettime(CLOCK_REALTIME, &limit);
-    limit.tv_sec += 60;   /* the reader never did its spare work */
+    struct timespec limit = in_a_minute();   /* else the reader never did its spare work */
     assert_int_equal(sem_timedwait(&count.sixth, &limit), 0);
     /* The reader is asleep now, or about to be: nothing calls again. */
     assert_int_equal(atomic_load(&count.calls), 6);
@@ -287,6 +296,98 @@ static void test_spare_work(void **state)
     assert_int_equal(atomic_load(&decode_calls), dec);
     assert_true(atomic_load(&count.calls) >= 6);
     sem_destroy(&count.sixth);
+    nframes = FRAMES;
+}
+
+/* The state letter of thread tid of this process (R, S, D...), or 0. */
+static char thread_state(pid_t tid)
+{
+    char name[64], line[512];
+    snprintf(name, sizeof name, "/proc/self/task/%d/stat", (int)tid);
+    FILE *fp = fopen(name, "r");
+    if (!fp)
+        return 0;
+    size_t n = fread(line, 1, sizeof line - 1, fp);
+    fclose(fp);
+    line[n] = 0;
+    const char *paren = strrchr(line, ')');   /* the name may hold anything */
+    return paren && paren[1] == ' ' ? paren[2] : 0;
+}
+
+/* The consumer of test_spare_race, in a thread of its own. */
+typedef struct race {
+    ps_readahead *r;
+    sem_t full, started, finished;
+    _Atomic pid_t consumer;
+    atomic_int calls, slept;
+    size_t dec, raw;
+} race;
+
+static void *race_consumer(void *arg)
+{
+    race *c = arg;
+    sem_wait(&c->full);
+    atomic_store(&c->consumer, (pid_t)syscall(SYS_gettid));
+    sem_post(&c->started);
+    read_all(c->r, &c->dec, &c->raw);
+    sem_post(&c->finished);
+    return NULL;
+}
+
+/* The first call (every chunk full) lets the consumer go and returns only
+ * once it sleeps, having taken every chunk: it sleeps nowhere else. Any
+ * later call has nothing to do. */
+static int race_spare(void *ctx)
+{
+    race *c = ctx;
+    if (atomic_fetch_add(&c->calls, 1) != 0)
+        return 0;
+    sem_post(&c->full);
+    struct timespec limit = in_a_minute();
+    if (sem_timedwait(&c->started, &limit) != 0)
+        return 0;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        if (thread_state(atomic_load(&c->consumer)) == 'S') {
+            atomic_store(&c->slept, 1);
+            break;
+        }
+        sched_yield();
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    } while (t.tv_sec - t0.tv_sec < 60);
+    return 0;
+}
+
+/* The spare work runs without the lock. Here the consumer takes every
+ * chunk while it runs and goes to sleep waiting for the next, with nobody
+ * waiting to be told of the chunks it gave back. The reader must look at
+ * the chunks again after the spare work, not sleep at once: it would never
+ * be woken, and neither would the consumer (the read-ahead hung so, once
+ * in about 15 runs of test_spare_work under ASan). */
+static void test_spare_race(void **state)
+{
+    race c = {0};
+    sem_init(&c.full, 0, 0);
+    sem_init(&c.started, 0, 0);
+    sem_init(&c.finished, 0, 0);
+    const ps_readahead_spare spare = {.fn = race_spare, .ctx = &c};
+    pthread_t consumer;
+    run rc = begin_with(state, 0, MANY_FRAMES, &spare);
+    c.r = rc.r;
+    assert_int_equal(pthread_create(&consumer, NULL, race_consumer, &c), 0);
+    struct timespec limit = in_a_minute();
+    /* Without the second look, this is where the test stops: both asleep. */
+    assert_int_equal(sem_timedwait(&c.finished, &limit), 0);
+    pthread_join(consumer, NULL);
+    assert_int_equal(atomic_load(&c.slept), 1);   /* the race was run, not missed */
+    end(&rc);
+    assert_int_equal(c.dec + c.raw, MANY_FRAMES);
+    assert_int_equal(atomic_load(&decode_calls), c.dec);
+    assert_true(atomic_load(&c.calls) >= 1);
+    sem_destroy(&c.full);
+    sem_destroy(&c.started);
+    sem_destroy(&c.finished);
     nframes = FRAMES;
 }
 
@@ -305,6 +406,8 @@ int main(void)
         cmocka_unit_test_prestate(test_stop_early, &in_other_order),
         cmocka_unit_test_prestate(test_spare_work, &in_host_order),
         cmocka_unit_test_prestate(test_spare_work, &in_other_order),
+        cmocka_unit_test_prestate(test_spare_race, &in_host_order),
+        cmocka_unit_test_prestate(test_spare_race, &in_other_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
