@@ -197,10 +197,16 @@ static void drain(ps_flow_sink *s)
     for (;;) {
         if (format_batch(s, d, DEFER_SLOTS))
             continue;
+        /* Nothing to claim, or no buffer free, a moment ago; since then
+         * the other formatters may have committed all they held, and then
+         * no commit comes. One is waited for only where it must come: the
+         * claim at head is still being formatted when records are out of
+         * it yet everything is claimed, or no buffer is free. Otherwise
+         * the loop claims again. */
         pthread_mutex_lock(&d->lock);
-        int done = atomic_load_explicit(&d->head, memory_order_relaxed) ==
-                   atomic_load_explicit(&d->tail, memory_order_relaxed);
-        if (!done)
+        uint64_t t = atomic_load_explicit(&d->tail, memory_order_relaxed);
+        int done = atomic_load_explicit(&d->head, memory_order_relaxed) == t;
+        if (!done && (d->claimed == t || !free_buf(d)))
             wait_commit(d);
         pthread_mutex_unlock(&d->lock);
         if (done)
