@@ -26,12 +26,16 @@ build_gcc() {
         cmake --build "$root" -j"$(nproc)"
 }
 
-stage "sanitizers (ASan+UBSan)" bash "$src/tests/sanitize.sh" "$root-asan"
+# A test that has not ended after this many seconds fails (a hang is a
+# failure with a name, not a suite that never ends); the slowest take about
+# 25 s here, under the sanitizers too.
+test_timeout=${TEST_TIMEOUT:-600}
+stage "sanitizers (ASan+UBSan)" bash "$src/tests/sanitize.sh" "$root-asan" --timeout "$test_timeout"
 stage "fuzzing" bash "$src/tests/fuzz/run.sh" "$root-fuzz"
 stage "gcc build" build_gcc
 stage "valgrind" bash "$src/tests/valgrind_e2e.sh" "$root"
 # Last, so the suite's closing summary is the final line of the run.
-stage "test suite" ctest --test-dir "$root" --output-on-failure
+stage "test suite" ctest --test-dir "$root" --output-on-failure --timeout "$test_timeout"
 
 if [ ${#failed[@]} -gt 0 ]; then
     echo "failed stages: ${failed[*]}" >&2

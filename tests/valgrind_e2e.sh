@@ -30,8 +30,9 @@ runs=0 failed=0
 # and valgrind must report no error and no block in use at exit.
 check() {
     local want=0 got=0
-    "$ps" "$@" >/dev/null 2>&1 || want=$?
-    valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
+    # A run that hangs fails here (exit 124) instead of holding up the suite.
+    timeout 120 "$ps" "$@" >/dev/null 2>&1 || want=$?
+    timeout 600 valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
         --suppressions="$src/tests/valgrind-glib.supp" --error-exitcode=99 --log-file="$work/vg.log" "$ps" "$@" >/dev/null 2>"$work/err" || got=$?
     runs=$((runs + 1))
     if [ "$got" -ne "$want" ] || [ -s "$work/vg.log" ]; then
