@@ -15,9 +15,9 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
-
 #include <unistd.h>
 
+#include "deadline.h"
 #include "portsniff/output.h"
 #include "output/common.h"
 
@@ -868,16 +868,6 @@ static void gate_write(ps_flow_sink *s, const ps_flow_rec *r)
     char line[16];
     int n = snprintf(line, sizeof(line), "%u\n", (unsigned)port);
     outfile_write(s->out, line, (size_t)n);
-}
-
-/* A minute from now on the realtime clock: how long the tests below wait
- * for another thread (a failure, not a hang, when it never comes). */
-static struct timespec a_minute_on(void)
-{
-    struct timespec limit;
-    clock_gettime(CLOCK_REALTIME, &limit);
-    limit.tv_sec += 60;
-    return limit;
 }
 
 static void wait_post(sem_t *sem)

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <pcap/pcap.h>
 
+#include "deadline.h"
 #include "readahead.h"
 
 #define FRAMES 1000u
@@ -249,15 +250,6 @@ static void test_stop_early(void **state)
     assert_true(atomic_load(&decode_calls) <= FRAMES);
 }
 
-/* A deadline a minute from now, for sem_timedwait. */
-static struct timespec in_a_minute(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    t.tv_sec += 60;
-    return t;
-}
-
 /* The reader's spare work: the first 5 calls say they did some, the 6th
  * says there was none and tells the test. */
 typedef struct spare_count {
@@ -285,7 +277,7 @@ static void test_spare_work(void **state)
     sem_init(&count.sixth, 0, 0);
     const ps_readahead_spare spare = {.fn = spare_fn, .ctx = &count};
     run c = begin_with(state, 0, MANY_FRAMES, &spare);
-    struct timespec limit = in_a_minute();   /* else the reader never did its spare work */
+    struct timespec limit = a_minute_on();   /* else the reader never did its spare work */
     assert_int_equal(sem_timedwait(&count.sixth, &limit), 0);
     /* The reader is asleep now, or about to be: nothing calls again. */
     assert_int_equal(atomic_load(&count.calls), 6);
@@ -343,7 +335,7 @@ static int race_spare(void *ctx)
     if (atomic_fetch_add(&c->calls, 1) != 0)
         return 0;
     sem_post(&c->full);
-    struct timespec limit = in_a_minute();
+    struct timespec limit = a_minute_on();
     if (sem_timedwait(&c->started, &limit) != 0)
         return 0;
     struct timespec t0, t;
@@ -376,7 +368,7 @@ static void test_spare_race(void **state)
     run rc = begin_with(state, 0, MANY_FRAMES, &spare);
     c.r = rc.r;
     assert_int_equal(pthread_create(&consumer, NULL, race_consumer, &c), 0);
-    struct timespec limit = in_a_minute();
+    struct timespec limit = a_minute_on();
     /* Without the second look, this is where the test stops: both asleep. */
     assert_int_equal(sem_timedwait(&c.finished, &limit), 0);
     pthread_join(consumer, NULL);
