@@ -197,16 +197,16 @@ static void drain(ps_flow_sink *s)
     for (;;) {
         if (format_batch(s, d, DEFER_SLOTS))
             continue;
-        /* Nothing to claim, or no buffer free, a moment ago; since then
-         * the other formatters may have committed all they held, and then
-         * no commit comes. One is waited for only where it must come: the
-         * claim at head is still being formatted when records are out of
-         * it yet everything is claimed, or no buffer is free. Otherwise
-         * the loop claims again. */
+        /* Nothing to claim, or no buffer free, a moment ago; the other
+         * formatters may have committed all they held since, and then no
+         * commit comes. One is sure to come while records claimed are not
+         * all out (head short of claimed): commit() leaves no finished
+         * claim at head, so the claim there is still being formatted.
+         * Otherwise the loop claims again. */
         pthread_mutex_lock(&d->lock);
-        uint64_t t = atomic_load_explicit(&d->tail, memory_order_relaxed);
-        int done = atomic_load_explicit(&d->head, memory_order_relaxed) == t;
-        if (!done && (d->claimed == t || !free_buf(d)))
+        uint64_t h = atomic_load_explicit(&d->head, memory_order_relaxed);
+        int done = h == atomic_load_explicit(&d->tail, memory_order_relaxed);
+        if (!done && d->claimed != h)
             wait_commit(d);
         pthread_mutex_unlock(&d->lock);
         if (done)
