@@ -106,6 +106,17 @@ static uint32_t port_bin(uint16_t port)
     return UINT32_C(1) << ((uint32_t)port * UINT32_C(0x9E3779B1) >> 27);
 }
 
+/* The bins set in a way: a popcount without the builtin, which on a
+ * baseline x86-64 build (no POPCNT instruction) is a call into libgcc, once
+ * for every flow noted. */
+static unsigned bins_count(uint32_t v)
+{
+    v = v - ((v >> 1) & UINT32_C(0x55555555));
+    v = (v & UINT32_C(0x33333333)) + ((v >> 2) & UINT32_C(0x33333333));
+    v = (v + (v >> 4)) & UINT32_C(0x0f0f0f0f);
+    return (unsigned)((v * UINT32_C(0x01010101)) >> 24);
+}
+
 /* Notes e with peer_port and returns its count of peer ports. */
 static unsigned note(ps_fanin *f, const ps_endpoint *e, uint16_t peer_port)
 {
@@ -136,7 +147,7 @@ static unsigned note(ps_fanin *f, const ps_endpoint *e, uint16_t peer_port)
     for (i = at; i > 0; i--)
         s->way[i] = s->way[i - 1];
     s->way[0] = w;
-    return (unsigned)__builtin_popcount(w.bins);
+    return bins_count(w.bins);
 }
 
 void fanin_prefetch(const ps_fanin *f, const ps_endpoint *a, const ps_endpoint *b)
@@ -163,6 +174,6 @@ unsigned fanin_peer_ports(const ps_fanin *f, const ps_endpoint *e)
     uint32_t tag = tag_of(h);
     for (unsigned i = 0; i < PS_FANIN_WAYS; i++)
         if (s->way[i].tag == tag)
-            return (unsigned)__builtin_popcount(s->way[i].bins);
+            return bins_count(s->way[i].bins);
     return 0;
 }
