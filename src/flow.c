@@ -703,12 +703,12 @@ static void queue_pop_front(timer_queue *q, const timer_entry *front)
     }
 }
 
+#define SETTLE_AHEAD 4   /* entries ahead whose flows queue_settle fetches */
+
 /* Settle the front: drop stale entries and file busy flows again under
  * their latest packet, until the front is exact or its deadline (stamp +
  * timeout; NO_TIMEOUT: never) lies past `now`. Returns the exact front's
  * flow, or NULL with *when a lower bound of every deadline in the queue. */
-#define SETTLE_AHEAD 4
-
 static ps_flow *queue_settle(ps_flow_table *t, timer_queue *q, int64_t timeout, int64_t now,
                              int64_t *when)
 {
