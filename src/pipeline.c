@@ -9,6 +9,7 @@
 
 #include "portsniff/dissect.h"
 #include "portsniff/pipeline.h"
+#include "tally.h"
 
 /* The flow's endpoints as fan-in knows them. */
 static void flow_endpoints(const ps_flow *flow, ps_endpoint *a, ps_endpoint *b)
@@ -43,6 +44,13 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
     ps_endpoint a, b;
     ps_flow_fanin fan;
     flow_endpoints(flow, &a, &b);
+    if (p->tally) {
+        /* The flush's flows: naming and adding them is the tally's. */
+        fanin_note_flow(p->fanin, &a, &b, &fan.peers_a, &fan.peers_b);
+        tally_add(p->tally, flow, &fan, flow_table_tunnel(p->flows, flow, 0),
+                  flow_table_tunnel(p->flows, flow, 1));
+        return;
+    }
     writers_lock(o);
     fanin_note_flow(o->fanin, &a, &b, &fan.peers_a, &fan.peers_b);
     attribute_flow(p->registry, &fan, flow, &label);
@@ -101,6 +109,7 @@ int pipeline_init(ps_pipeline *p, const ps_registry *reg, const ps_flow_config *
     p->part = NULL;
     p->building = NULL;
     p->deferred = 0;
+    p->tally = NULL;
     run_stats_init(&p->stats);
     p->report = report_cfg ? report_create_with(report_cfg) : report_create();
     p->flows = flows_create(p, cfg);
@@ -461,6 +470,18 @@ static int sink_snapshot(void *w)
     return 1;
 }
 
+/* Whether the flows still open at the end are many enough to be named and
+ * added to the report on a second CPU (src/tally.h), and nothing but the
+ * report hears of them: a pipeline that writes no flow records and exports
+ * none, keeps every service and serves no other worker. */
+static int tally_pays(ps_pipeline *p)
+{
+    if (p->writer != p || p->lock || p->sink || p->ipfix || p->select || p->building)
+        return 0;
+    flow_table_sync(p->flows);
+    return flow_table_count(p->flows) >= TALLY_FROM;
+}
+
 static void sink_finish(void *w, const ps_kernel_counts *k)
 {
     ps_pipeline *p = w;
@@ -480,9 +501,13 @@ static void sink_finish(void *w, const ps_kernel_counts *k)
     int beside = p->deferred && flow_sink_defer(p->sink, 1) == 0;
     if (beside)
         flow_sink_assist(p->sink, 1);   /* without a thread, this one formats as the ring fills */
+    else if (tally_pays(p))
+        p->tally = tally_start(p->registry, p->report);
     flow_table_flush(p->flows, PS_END_EOF);
     if (beside)
         flow_sink_defer(p->sink, 0);
+    tally_finish(p->tally);
+    p->tally = NULL;
     pipeline_flush(p);
 }
 

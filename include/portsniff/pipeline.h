@@ -38,6 +38,8 @@ typedef struct ps_pipeline {
     int deferred;                 /* a file was read ahead with its records deferred
                                      (capture sink's defer): the end's records are too */
     const ps_dissect_config *dissect;  /* --decap, --tunnel-port; NULL: defaults */
+    struct ps_tally *tally;       /* while the end's flush runs: the flows it ends are named
+                                     and added to the report beside it (src/tally.h) */
 } ps_pipeline;
 
 /* 0 on success, -1 when out of memory. Each flow's record goes to sink (not
