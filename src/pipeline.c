@@ -44,15 +44,16 @@ static void on_flow_end(const ps_flow *flow, void *ctx)
     ps_endpoint a, b;
     ps_flow_fanin fan;
     flow_endpoints(flow, &a, &b);
+    writers_lock(o);
+    fanin_note_flow(o->fanin, &a, &b, &fan.peers_a, &fan.peers_b);
     if (p->tally) {
-        /* The flush's flows: naming and adding them is the tally's. */
-        fanin_note_flow(p->fanin, &a, &b, &fan.peers_a, &fan.peers_b);
+        /* The flush's flows: naming them and adding them to the report is
+         * the tally's (only where the report alone hears of them). */
+        writers_unlock(o);
         tally_add(p->tally, flow, &fan, flow_table_tunnel(p->flows, flow, 0),
                   flow_table_tunnel(p->flows, flow, 1));
         return;
     }
-    writers_lock(o);
-    fanin_note_flow(o->fanin, &a, &b, &fan.peers_a, &fan.peers_b);
     attribute_flow(p->registry, &fan, flow, &label);
     if (o->select && !service_select_match(o->select, &label)) {
         writers_unlock(o);
@@ -473,10 +474,12 @@ static int sink_snapshot(void *w)
 /* Whether the flows still open at the end are many enough to be named and
  * added to the report on a second CPU (src/tally.h), and nothing but the
  * report hears of them: a pipeline that writes no flow records and exports
- * none, keeps every service and serves no other worker. */
+ * none, keeps every service and serves no other worker. (A report part
+ * being made is dropped before the flush.) The count takes in the flows of
+ * packets still queued. */
 static int tally_pays(ps_pipeline *p)
 {
-    if (p->writer != p || p->lock || p->sink || p->ipfix || p->select || p->building)
+    if (p->writer != p || p->lock || p->sink || p->ipfix || p->select)
         return 0;
     flow_table_sync(p->flows);
     return flow_table_count(p->flows) >= TALLY_FROM;
