@@ -7,15 +7,19 @@
 # Times `null-loop --buffered` (the floor reading files the way portsniff
 # does), `A -r CAPTURE -q` and `B -r CAPTURE -q` in rotation, N rounds
 # (default 21), and prints each one's median wall time and, for A and B, the
-# time above the floor per packet. A and B may be the same file: the
-# difference is then this machine's noise. With --records FMT, A and B write
-# their flow records (--flows=FMT --report=none, to /dev/null) instead of -q,
-# which times the record writers. With --flood N the capture is a flood of
-# N distinct flows (`gen-bench --flood N`), read with bench/run.sh's flood
-# flags (every flow open at once), which times a growing flow table. The
-# capture comes from gen-bench (default 2,000,000 packets, 200,000 flows),
-# which with null-loop is taken from DIR/bench (default build-bench/, which
-# bench/run.sh builds).
+# time above the floor per packet. Every other round runs B before A; each
+# two rounds give one difference, B less A, the mean of the two rounds' (so
+# that a slow spell of the machine falls on both, and neither binary always
+# runs second), printed in ns a packet as the median and the middle half of
+# those differences. A and B may be the same file: the difference is then
+# this machine's noise. With --records
+# FMT, A and B write their flow records (--flows=FMT --report=none, to
+# /dev/null) instead of -q, which times the record writers. With --flood N
+# the capture is a flood of N distinct flows (`gen-bench --flood N`), read
+# with bench/run.sh's flood flags (every flow open at once), which times a
+# growing flow table. The capture comes from gen-bench (default 2,000,000
+# packets, 200,000 flows), which with null-loop is taken from DIR/bench
+# (default build-bench/, which bench/run.sh builds).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,7 +34,7 @@ records=""
 flood=0
 
 usage() {
-    sed -n '4,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '4,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 count_arg() {
@@ -94,6 +98,7 @@ fi
 [ -n "$records" ] && what=("--flows=$records" --report=none "${what[@]:1}")
 group_add "A" "$a ${what[*]}" "$a" -r "$pcap" "${what[@]}"
 group_add "B" "$b ${what[*]}" "$b" -r "$pcap" "${what[@]}"
+grp_alternate=1
 group_run "$rounds"
 
 floor=${row_wall[0]}
@@ -114,4 +119,18 @@ for i in "${!row_label[@]}"; do
     fi
     echo "| ${row_label[$i]} | \`${row_cmd[$i]}\` | $w | $above |"
 done
+# B less A, two rounds at a time (A first, then B first): the median and
+# the quartiles (by the nearest rank) of the differences.
+if [ "${#row_label[@]}" -eq 3 ] && [ -n "${row_rounds[1]:-}" ] && [ -n "${row_rounds[2]:-}" ]; then
+    echo
+    paste -d ' ' <(tr ' ' '\n' <<<"${row_rounds[1]}" | sed '/^$/d') \
+                 <(tr ' ' '\n' <<<"${row_rounds[2]}" | sed '/^$/d') |
+        awk -v n="$packets" 'NR % 2 { d = $2 - $1; next } { print (d + $2 - $1) / 2 * 1e9 / n }' |
+        sort -g | awk '{ v[NR] = $1 } END {
+            if (NR == 0) { print "B less A: fewer than two rounds, no difference"; exit }
+            q1 = v[int((NR + 3) / 4)]; q3 = v[NR + 1 - int((NR + 3) / 4)]
+            md = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "B less A, two rounds at a time (%d pairs): median %+.0f ns a packet, middle half %+.0f to %+.0f\n", NR, md, q1, q3
+        }'
+fi
 [ "$failures" -eq 0 ]

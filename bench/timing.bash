@@ -2,7 +2,8 @@
 # $work (scratch directory) and $time_bin (GNU time), and defines fail().
 # Rows of a result table accumulate in row_label, row_cmd, row_runs,
 # row_wall (median seconds), row_cpu (median user + system seconds, every
-# thread) and row_rss (largest peak RSS in KiB).
+# thread) and row_rss (largest peak RSS in KiB); group_run also keeps each
+# row's wall times round by round, in order, in row_rounds.
 
 # run_once CMD...: runs CMD once with stdout to /dev/null; sets o_ok, o_wall
 # (seconds), o_cpu (user + system seconds) and o_rss (peak RSS in KiB).
@@ -50,7 +51,7 @@ measure() {
 }
 
 # Rows of the main table: label, command shown, runs, wall, rss.
-declare -a row_label row_cmd row_runs row_wall row_cpu row_rss
+declare -a row_label row_cmd row_runs row_wall row_cpu row_rss row_rounds
 
 # bench LABEL RUNS SHOWN-COMMAND CMD...
 bench() {
@@ -75,8 +76,13 @@ bench() {
 # Commands timed side by side: group_add LABEL SHOWN-COMMAND CMD... collects
 # them, group_run RUNS runs them in rotation, RUNS rounds, so that a slow
 # spell of the machine (other guests on the host) falls on all of them alike,
-# and adds a row for each.
+# and adds a row for each. With grp_alternate=1, every other round runs the
+# commands after the first in reverse order (floor, A, B; then floor, B, A),
+# so that neither of A and B always runs straight after the other: a run
+# can find memory warm that the one before it gave back (README, "free page
+# reporting").
 declare -a grp_label=() grp_shown=()
+grp_alternate=0
 group_add() {
     local i=${#grp_label[@]}
     grp_label+=("$1"); grp_shown+=("$2"); shift 2
@@ -88,8 +94,14 @@ group_run() {
     local -a walls=() cpus=() rss=() ok=()
     for i in "${!grp_label[@]}"; do walls[i]=""; cpus[i]=""; rss[i]=0; ok[i]=1; done
     echo "timing, interleaved ($n round(s)): ${grp_label[*]}" >&2
+    local -a order
     for ((r = 0; r < n; r++)); do
-        for i in "${!grp_label[@]}"; do
+        order=("${!grp_label[@]}")
+        if [ "$grp_alternate" = 1 ] && ((r % 2)); then
+            order=(0)
+            for ((i = ${#grp_label[@]} - 1; i > 0; i--)); do order+=("$i"); done
+        fi
+        for i in "${order[@]}"; do
             [ "${ok[i]}" = 1 ] || continue
             eval "run_once \"\${grp_cmd_$i[@]}\""
             if [ "$o_ok" = 1 ]; then
@@ -103,6 +115,7 @@ group_run() {
     done
     for i in "${!grp_label[@]}"; do
         row_label+=("${grp_label[i]}"); row_cmd+=("${grp_shown[i]}"); row_runs+=("$n")
+        row_rounds[${#row_label[@]} - 1]=${walls[i]}
         if [ "${ok[i]}" = 1 ]; then
             row_wall+=("$(median <<<"${walls[i]}")"); row_cpu+=("$(median <<<"${cpus[i]}")")
             row_rss+=("${rss[i]}")
