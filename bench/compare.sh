@@ -12,14 +12,13 @@
 # that a slow spell of the machine falls on both, and neither binary always
 # runs second), printed in ns a packet as the median and the middle half of
 # those differences. A and B may be the same file: the difference is then
-# this machine's noise. With --records
-# FMT, A and B write their flow records (--flows=FMT --report=none, to
-# /dev/null) instead of -q, which times the record writers. With --flood N
-# the capture is a flood of N distinct flows (`gen-bench --flood N`), read
-# with bench/run.sh's flood flags (every flow open at once), which times a
-# growing flow table. The capture comes from gen-bench (default 2,000,000
-# packets, 200,000 flows), which with null-loop is taken from DIR/bench
-# (default build-bench/, which bench/run.sh builds).
+# this machine's noise. With --records FMT, A and B write their flow records
+# (--flows=FMT --report=none, to /dev/null) instead of -q, which times the
+# record writers. With --flood N the capture is a flood of N distinct flows
+# (`gen-bench --flood N`), read with bench/run.sh's flood flags (every flow
+# open at once), which times a growing flow table. The capture comes from
+# gen-bench (default 2,000,000 packets, 200,000 flows), which with null-loop
+# is taken from DIR/bench (default build-bench/, which bench/run.sh builds).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,7 +33,7 @@ records=""
 flood=0
 
 usage() {
-    sed -n '4,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '4,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 count_arg() {
@@ -120,8 +119,9 @@ for i in "${!row_label[@]}"; do
     echo "| ${row_label[$i]} | \`${row_cmd[$i]}\` | $w | $above |"
 done
 # B less A, two rounds at a time (A first, then B first): the median and
-# the quartiles (by the nearest rank) of the differences.
-if [ "${#row_label[@]}" -eq 3 ] && [ -n "${row_rounds[1]:-}" ] && [ -n "${row_rounds[2]:-}" ]; then
+# the quartiles (by the nearest rank) of the differences. Not when either
+# failed: its rounds stop where it did, and would pair with the wrong ones.
+if [[ ${row_wall[1]} =~ ^[0-9.]+$ ]] && [[ ${row_wall[2]} =~ ^[0-9.]+$ ]]; then
     echo
     paste -d ' ' <(tr ' ' '\n' <<<"${row_rounds[1]}" | sed '/^$/d') \
                  <(tr ' ' '\n' <<<"${row_rounds[2]}" | sed '/^$/d') |

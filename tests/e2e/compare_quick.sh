@@ -3,7 +3,8 @@
 # every round, A before B in even rounds and B before A in odd ones (each
 # binary here a wrapper that logs its turn, then runs this build's
 # portsniff), the table of medians and the difference B less A two rounds at
-# a time. Nothing about speed is asserted.
+# a time; with one round, no difference; with a B that fails, an error and
+# no difference. Nothing about speed is asserted.
 set -uo pipefail
 : "${PS_SOURCE_DIR:?}" "${PS_BUILD_DIR:?}" "${PORTSNIFF:?}"
 
@@ -64,6 +65,26 @@ TMPDIR=$work bash "$PS_SOURCE_DIR/bench/compare.sh" --rounds 1 --packets 2000 --
     { cat "$work/out" "$work/err"; fail "bench/compare.sh --rounds 1 failed"; }
 expect '^B less A: fewer than two rounds, no difference$'
 [ "$(tr '\n' ' ' <"$work/turns")" = "A B " ] || { echo "FAIL: one round ran '$(cat "$work/turns")'"; status=1; }
+
+# A B that fails in its second round: compare.sh fails, says so, and prints
+# no difference (A's rounds would pair with the wrong ones).
+printf '#!/bin/sh\necho B >>"%s/turns"\n[ "$(grep -c B "%s/turns")" -lt 2 ] || exit 3\nexec "%s" "$@"\n' \
+    "$work" "$work" "$PORTSNIFF" >"$work/B"
+: >"$work/turns"
+TMPDIR=$work bash "$PS_SOURCE_DIR/bench/compare.sh" --rounds 4 --packets 2000 --flows 200 \
+    --build-dir "$PS_BUILD_DIR" "$work/A" "$work/B" >"$work/out" 2>"$work/err"
+rc=$?
+[ "$rc" -ne 0 ] || { echo "FAIL: compare.sh exited 0 with a B that failed"; status=1; }
+grep -q 'compare.sh: B failed to run' "$work/err" ||
+    { echo "FAIL: no 'B failed to run' on stderr:"; cat "$work/err"; status=1; }
+expect "^\| B \| \`$work/B -q\` \| failed \| - \|$"
+if grep -q 'B less A' "$out"; then
+    echo "FAIL: a difference was printed with B failed"
+    status=1
+fi
+# A ran all four rounds, B only until it failed.
+[ "$(tr '\n' ' ' <"$work/turns")" = "A B B A A A " ] ||
+    { echo "FAIL: with B failing the turns were '$(tr '\n' ' ' <"$work/turns")'"; status=1; }
 
 if [ "$status" -ne 0 ]; then
     echo "--- output"
