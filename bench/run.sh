@@ -219,10 +219,11 @@ fi
 echo "timing: report pause" >&2
 pause_out=$("$bin_pause" "$flood_pcap" 2>&1) || fail "report-pause failed: $pause_out"
 
-# Registry load: the built-in registry's index build, timed in-process.
+# Registry load: the built-in registry's load, and the load with the hashes
+# a lookup by name builds (the target's figure), timed in-process.
 echo "timing: registry load" >&2
 reg_line=$("$bin_regload" 200 2>&1) || fail "registry-load failed: $reg_line"
-reg_ms=$(sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' <<<"$reg_line")
+reg_ms=$(sed -n 's/.*(the hashes built): first [0-9.]* ms, median \([0-9.]*\) ms.*/\1/p' <<<"$reg_line")
 # And the whole `portsniff --lookup` process for comparison with process start.
 measure "$runs" "$bin_portsniff" --lookup 80/tcp
 lookup_wall=$m_wall
@@ -317,7 +318,7 @@ target "portsniff -q, flood vs buffered floor" \
 target "tshark time / portsniff -q time" "$(x_of "$tshark_w" "$ps_q")" ">=" 10 "x"
 target "ndpiReader time / portsniff -q time" "$(x_of "$ndpi_w" "$ps_q")" ">=" 3 "x"
 target "peak RSS per concurrent flow ($peak_flows flows)" "$per_flow" "<=" 200 " B"
-target "built-in registry load (median)" "${reg_ms:--}" "<" 15 " ms"
+target "built-in registry load and first lookup by name (median)" "${reg_ms:--}" "<" 15 " ms"
 
 if [ "$keep" = 1 ]; then
     echo "captures kept in $work"

@@ -3,7 +3,9 @@
  * port) and by service name. */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,16 +54,6 @@ typedef struct range_list {
     size_t n;
 } range_list;
 
-typedef struct also_slot {
-    uint32_t slot;     /* transport * 65536 + port */
-    uint32_t first;    /* index into also_rows */
-    uint32_t n;
-} also_slot;
-
-typedef struct code_row {
-    uint32_t code, rank, row;
-} code_row;
-
 typedef struct str_block {
     struct str_block *next;
     size_t used, cap;
@@ -78,6 +70,16 @@ struct ps_registry {
     char newest_row[11];        /* latest Registration/Modification Date of an IANA CSV row */
     ps_reg_format format;
 
+    /* The name and port hashes and the ranges below (index_map to ranges)
+     * are built when the registry is loaded, or, for rows that come with
+     * their derived tables (registry_from_rows_tables: the built-in ones),
+     * by the first lookup that needs them (ensure_index); indexed is set
+     * once they are there. */
+    _Atomic int indexed;
+    pthread_mutex_t index_lock;
+    /* The derived tables (port_best to by_code) are static data, not ours
+     * to free. */
+    int tables_static;
     /* The index's arrays below (links to ranges) are carved from one
      * mapping advised for huge pages (see alloc_index). */
     void *index_map;
@@ -105,21 +107,21 @@ struct ps_registry {
      * out when the index is built: 0 when no row covers it, else the label
      * row's index + 1. NULL when memory was short (answers are then worked
      * out per call). */
-    uint32_t *port_best;
+    const uint32_t *port_best;
     /* Bit (transport, port) set when two or more named rows cover the
      * port, the only ports where services and aliases need telling apart;
      * once also_at is filled, only for ports with another service. NULL
      * with port_best. */
-    uint64_t *multi_named;
+    const uint64_t *multi_named;
     /* For those ports, when at most ALSO_PRECOMPUTED of them: each port's
      * other services, found by also_at[] (sorted by slot) in also_rows[].
      * NULL otherwise (registries of wide overlapping ranges): worked out
      * per call. */
-    also_slot *also_at;
-    uint32_t *also_rows;
-    size_t nalso_at;
+    const also_slot *also_at;
+    const uint32_t *also_rows;
+    size_t nalso_at, nalso_rows;
     /* Named rows carrying a DCCP Service Code, sorted by (code, rank, file order). */
-    code_row *by_code;
+    const code_row *by_code;
     size_t ncodes;
 };
 
@@ -168,6 +170,8 @@ static ps_reg_entry *append_entry(ps_registry *reg)
 
 static void free_index(ps_registry *reg)
 {
+    if (!atomic_load_explicit(&reg->indexed, memory_order_acquire))
+        return;
     HASH_CLEAR(hh, reg->by_port);
     HASH_CLEAR(hh, reg->by_name);
     huge_unmap(reg->index_map, reg->index_map_bytes);
@@ -185,11 +189,14 @@ void registry_free(ps_registry *reg)
     }
     free(reg->owned);
     free(reg->source);
-    huge_unmap(reg->port_best, PORT_SLOTS * sizeof *reg->port_best);
-    free(reg->multi_named);
-    free(reg->also_at);
-    free(reg->also_rows);
-    free(reg->by_code);
+    if (!reg->tables_static) {
+        huge_unmap((void *)reg->port_best, PORT_SLOTS * sizeof *reg->port_best);
+        free((void *)reg->multi_named);
+        free((void *)reg->also_at);
+        free((void *)reg->also_rows);
+        free((void *)reg->by_code);
+    }
+    pthread_mutex_destroy(&reg->index_lock);
     free(reg);
 }
 
@@ -468,7 +475,7 @@ fail:
  * skipped through next_open_port, so overlapping ranges cost rows + twice
  * the ports, as in fill_port_best. Without memory the bitmap stays NULL and
  * registry_port_also works every port out per call. */
-static void fill_multi_named(ps_registry *reg)
+static uint64_t *fill_multi_named(ps_registry *reg)
 {
     const size_t words = 65536 / 64;
     uint64_t *multi = calloc(PS_TRANSPORT_COUNT * words, sizeof *multi);
@@ -477,7 +484,7 @@ static void fill_multi_named(ps_registry *reg)
     if (!multi || !seen) {
         free(multi);
         free(seen);
-        return;
+        return NULL;
     }
     for (int t = PS_TRANSPORT_NONE + 1; t < PS_TRANSPORT_COUNT; t++) {
         uint64_t *mt = multi + (size_t)t * words;
@@ -502,7 +509,7 @@ static void fill_multi_named(ps_registry *reg)
         }
     }
     free(seen);
-    reg->multi_named = multi;
+    return multi;
 }
 
 static int code_cmp(const void *a, const void *b)
@@ -522,15 +529,17 @@ static int index_service_codes(ps_registry *reg)
         n += reg->entries[i].has_service_code && reg->entries[i].status == PS_REG_NAMED;
     if (n == 0)
         return 1;
-    if (!(reg->by_code = malloc(n * sizeof *reg->by_code)))
+    code_row *by_code = malloc(n * sizeof *by_code);
+    if (!by_code)
         return 0;
     for (size_t i = 0; i < reg->count; i++) {
         const ps_reg_entry *e = &reg->entries[i];
         if (e->has_service_code && e->status == PS_REG_NAMED)
-            reg->by_code[reg->ncodes++] =
+            by_code[reg->ncodes++] =
                 (code_row){e->service_code, (uint32_t)entry_rank(e), (uint32_t)i};
     }
-    qsort(reg->by_code, reg->ncodes, sizeof *reg->by_code, code_cmp);
+    qsort(by_code, reg->ncodes, sizeof *by_code, code_cmp);
+    reg->by_code = by_code;
     return 1;
 }
 
@@ -540,12 +549,12 @@ static size_t port_also_rows(const ps_registry *reg, int transport, uint16_t por
 /* Every flow on a port with several names asks for its other services
  * (80/tcp: http, www and www-http), so they are worked out once here, as
  * long as such ports are few; the real registry has about 230. */
-static void precompute_also(ps_registry *reg)
+static void precompute_also(ps_registry *reg, uint64_t *multi)
 {
     const size_t words = PORT_SLOTS / 64;
     size_t nslots = 0;
     for (size_t w = 0; w < words; w++)
-        nslots += (size_t)__builtin_popcountll(reg->multi_named[w]);
+        nslots += (size_t)__builtin_popcountll(multi[w]);
     if (nslots == 0 || nslots > ALSO_PRECOMPUTED)
         return;
     also_slot *at = malloc(nslots * sizeof *at);
@@ -557,11 +566,11 @@ static void precompute_also(ps_registry *reg)
     }
     size_t k = 0, used = 0;
     for (size_t w = 0; w < words; w++) {
-        for (uint64_t bits = reg->multi_named[w]; bits; bits &= bits - 1) {
+        for (uint64_t bits = multi[w]; bits; bits &= bits - 1) {
             uint32_t slot = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
             size_t n = port_also_rows(reg, (int)(slot >> 16), (uint16_t)slot, rows + used);
             if (n == 0) {   /* aliases only (80/tcp): no bit, no lookup */
-                reg->multi_named[w] &= ~(UINT64_C(1) << (slot % 64));
+                multi[w] &= ~(UINT64_C(1) << (slot % 64));
                 continue;
             }
             at[k++] = (also_slot){slot, (uint32_t)used, (uint32_t)n};
@@ -570,11 +579,14 @@ static void precompute_also(ps_registry *reg)
     }
     uint32_t *shrunk = realloc(rows, (used ? used : 1) * sizeof *rows);
     reg->also_rows = shrunk ? shrunk : rows;
+    reg->nalso_rows = used;
     reg->also_at = at;
     reg->nalso_at = k;
 }
 
-static int build_index(ps_registry *reg)
+/* The name and port hashes and the ranges: what lookups by name, listings
+ * of a port's rows and the derived tables are worked out from. */
+static int build_hashes(ps_registry *reg)
 {
     if (!alloc_index(reg))
         return 0;
@@ -583,13 +595,41 @@ static int build_index(ps_registry *reg)
         index_entry(reg, (uint32_t)i, &lower_next);
     for (int t = 0; t < PS_TRANSPORT_COUNT; t++)
         finish_ranges(&reg->ranges[t]);
-    fill_port_best(reg);
-    if (reg->port_best)
-        fill_multi_named(reg);
-    if (reg->multi_named)
-        precompute_also(reg);
     reg->hash_tables[0] = reg->by_name ? reg->by_name->hh.tbl : NULL;
     reg->hash_tables[1] = reg->by_port ? reg->by_port->hh.tbl : NULL;
+    atomic_store_explicit(&reg->indexed, 1, memory_order_release);
+    return 1;
+}
+
+/* The hashes for a lookup that needs them, built by the first such lookup
+ * of a registry loaded with its tables (the built-in one); a registry from a
+ * file has them from the start. The registry is shared read-only by the
+ * workers, hence the lock. Out of memory here, nothing the lookup answered
+ * would be right: the program stops, as it does when it cannot load the
+ * built-in registry at all. */
+static void ensure_index(const ps_registry *creg)
+{
+    ps_registry *reg = (ps_registry *)creg;   /* allocated by new_registry, never const */
+    if (atomic_load_explicit(&reg->indexed, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&reg->index_lock);
+    int ok = atomic_load_explicit(&reg->indexed, memory_order_relaxed) || build_hashes(reg);
+    pthread_mutex_unlock(&reg->index_lock);
+    if (!ok) {
+        fputs("portsniff: out of memory indexing the registry\n", stderr);
+        abort();
+    }
+}
+
+static int build_index(ps_registry *reg)
+{
+    if (!build_hashes(reg))
+        return 0;
+    fill_port_best(reg);
+    uint64_t *multi = reg->port_best ? fill_multi_named(reg) : NULL;
+    if (multi)
+        precompute_also(reg, multi);
+    reg->multi_named = multi;
     return index_service_codes(reg);
 }
 
@@ -600,7 +640,8 @@ static ps_registry *new_registry(const char *source, ps_reg_format format)
         return NULL;
     reg->source = strdup(source ? source : "");
     reg->format = format;
-    if (!reg->source) {
+    if (!reg->source || pthread_mutex_init(&reg->index_lock, NULL) != 0) {
+        free(reg->source);
         free(reg);
         return NULL;
     }
@@ -622,6 +663,41 @@ ps_registry *registry_from_rows(const ps_reg_entry *rows, size_t count, const ch
         return NULL;
     }
     return reg;
+}
+
+ps_registry *registry_from_rows_tables(const ps_reg_entry *rows, size_t count, const char *source,
+                                       const char *date, ps_reg_format format,
+                                       const ps_reg_tables *tables)
+{
+    ps_registry *reg = new_registry(source, format);
+    if (!reg)
+        return NULL;
+    reg->entries = rows;
+    reg->count = count;
+    if (date && strlen(date) < sizeof reg->date)
+        strcpy(reg->date, date);
+    reg->tables_static = 1;
+    reg->port_best = tables->port_best;
+    reg->multi_named = tables->multi_named;
+    reg->also_at = tables->also_at;
+    reg->nalso_at = tables->nalso_at;
+    reg->also_rows = tables->also_rows;
+    reg->nalso_rows = tables->nalso_rows;
+    reg->by_code = tables->by_code;
+    reg->ncodes = tables->ncodes;
+    return reg;
+}
+
+void registry_tables(const ps_registry *reg, ps_reg_tables *out)
+{
+    out->port_best = reg->port_best;
+    out->multi_named = reg->multi_named;
+    out->also_at = reg->also_at;
+    out->nalso_at = reg->nalso_at;
+    out->also_rows = reg->also_rows;
+    out->nalso_rows = reg->nalso_rows;
+    out->by_code = reg->by_code;
+    out->ncodes = reg->ncodes;
 }
 
 /* ---- dates ------------------------------------------------------------ */
@@ -1280,6 +1356,7 @@ static size_t covering_rows(const ps_registry *reg, int transport, uint16_t port
 {
     if (transport <= PS_TRANSPORT_NONE || transport >= PS_TRANSPORT_COUNT)
         return 0;
+    ensure_index(reg);
     size_t n = 0;
     uint32_t key = (uint32_t)transport << 16 | port;
     port_node *node;
@@ -1528,6 +1605,7 @@ size_t registry_find_name(const ps_registry *reg, const char *name, const ps_reg
         return 0;
     for (size_t i = 0; i < len; i++)
         lower[i] = (char)tolower((unsigned char)name[i]);
+    ensure_index(reg);
     name_node *node;
     HASH_FIND(hh, reg->by_name, lower, len, node);
     size_t n = 0;
@@ -1552,10 +1630,15 @@ ps_reg_format registry_format(const ps_registry *reg) { return reg->format; }
 
 size_t registry_entry_count(const ps_registry *reg) { return reg->count; }
 
-size_t registry_name_count(const ps_registry *reg) { return reg->nnames; }
+size_t registry_name_count(const ps_registry *reg)
+{
+    ensure_index(reg);
+    return reg->nnames;
+}
 
 const char *registry_name_at(const ps_registry *reg, size_t i)
 {
+    ensure_index(reg);
     return i < reg->nnames ? reg->name_pool[i].key : NULL;
 }
 

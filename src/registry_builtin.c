@@ -1,5 +1,7 @@
-/* The registry compiled in at build time: the rows are static data emitted
- * by ps-regcompile, so loading only builds the hash indexes over them. */
+/* The registry compiled in at build time: the rows and the tables derived
+ * from them are static data emitted by ps-regcompile, so loading builds
+ * nothing; the name and port hashes are built by the first lookup that
+ * needs them (registry_from_rows_tables). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -11,9 +13,9 @@ ps_registry *registry_load_builtin(void)
     char source[256];
     /* The date is reported on its own (registry_date). */
     snprintf(source, sizeof source, "built-in (%s)", registry_builtin_source);
-    ps_registry *reg = registry_from_rows(registry_builtin_rows, registry_builtin_row_count,
-                                          source, registry_builtin_date,
-                                          (ps_reg_format)registry_builtin_format);
+    ps_registry *reg = registry_from_rows_tables(
+        registry_builtin_rows, registry_builtin_row_count, source, registry_builtin_date,
+        (ps_reg_format)registry_builtin_format, &registry_builtin_tables);
     /* Only allocation can fail here, and without the registry nothing the
      * program prints would be labelled. */
     if (!reg) {

@@ -4,8 +4,36 @@
 #define PORTSNIFF_REGISTRY_IMPL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "portsniff/registry.h"
+
+/* A port with several named services: its other services are
+ * rows[first .. first + n) of the also rows. */
+typedef struct also_slot {
+    uint32_t slot;     /* transport * 65536 + port */
+    uint32_t first;    /* index into also_rows */
+    uint32_t n;
+} also_slot;
+
+/* A named row carrying a DCCP Service Code, with its label rank. */
+typedef struct code_row {
+    uint32_t code, rank, row;
+} code_row;
+
+/* The tables the registry derives from its rows for the per-flow lookups
+ * (see struct ps_registry in registry.c): each NULL where the registry works
+ * the answer out per call instead. */
+typedef struct ps_reg_tables {
+    const uint32_t *port_best;      /* PS_TRANSPORT_COUNT * 65536 entries */
+    const uint64_t *multi_named;    /* PS_TRANSPORT_COUNT * 65536 / 64 words */
+    const also_slot *also_at;
+    size_t nalso_at;
+    const uint32_t *also_rows;
+    size_t nalso_rows;
+    const code_row *by_code;
+    size_t ncodes;
+} ps_reg_tables;
 
 /* Emitted by ps-regcompile into registry_data.c. */
 extern const ps_reg_entry registry_builtin_rows[];
@@ -13,10 +41,23 @@ extern const size_t registry_builtin_row_count;
 extern const char registry_builtin_source[];   /* basename of the file compiled in */
 extern const char registry_builtin_date[];     /* "" when the build found no date */
 extern const int registry_builtin_format;      /* ps_reg_format */
+/* The built-in rows' derived tables, worked out at build time by the same
+ * code (registry_tables), so that loading builds none of them. */
+extern const ps_reg_tables registry_builtin_tables;
 
 /* Wraps rows that outlive the registry (static data) and indexes them. */
 ps_registry *registry_from_rows(const ps_reg_entry *rows, size_t count, const char *source,
                                 const char *date, ps_reg_format format);
+/* The same over rows whose derived tables were worked out before (by
+ * registry_tables on a registry of the same rows). Nothing is built then:
+ * the name and port hashes, which only lookups by name and listings of a
+ * port's rows use, are built on the first such lookup, under a lock, so
+ * threads may share the registry from the start. */
+ps_registry *registry_from_rows_tables(const ps_reg_entry *rows, size_t count, const char *source,
+                                       const char *date, ps_reg_format format,
+                                       const ps_reg_tables *tables);
+/* reg's derived tables, for ps-regcompile to write out; they stay reg's. */
+void registry_tables(const ps_registry *reg, ps_reg_tables *out);
 
 
 /* The registry's date for the IANA CSV at csv_path, from a file beside it

@@ -1,6 +1,7 @@
 /* The registry: IANA CSV and services(5) parsing, port and name lookups,
  * the built-in copy, errors, dates and what --lookup prints. Values are
  * those of the 2026-08-17 registry the build uses. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 
 #include "portsniff/packet.h"
 #include "portsniff/registry.h"
+#include "registry_impl.h"
 
 enum { TCP = PS_TRANSPORT_TCP, UDP = PS_TRANSPORT_UDP, SCTP = PS_TRANSPORT_SCTP,
        DCCP = PS_TRANSPORT_DCCP };
@@ -495,6 +497,93 @@ static void test_builtin_answers_match_file(void **state)
     assert_string_equal(rows[0]->alias_of, "whoispp");
 }
 
+/* The built-in registry takes its derived tables from the build (generated
+ * by ps-regcompile); loading the same CSV at run time works them out again:
+ * they must be the same, element for element. */
+static void test_builtin_tables_match_file(void **state)
+{
+    (void)state;
+    ps_reg_tables a, b;
+    registry_tables(file_reg, &a);
+    registry_tables(builtin_reg, &b);
+    const size_t slots = (size_t)PS_TRANSPORT_COUNT * 65536u;
+    assert_non_null(a.port_best);
+    assert_non_null(b.port_best);
+    assert_ptr_not_equal(a.port_best, b.port_best);
+    assert_memory_equal(a.port_best, b.port_best, slots * sizeof *a.port_best);
+    assert_non_null(a.multi_named);
+    assert_non_null(b.multi_named);
+    assert_memory_equal(a.multi_named, b.multi_named, slots / 64 * sizeof *a.multi_named);
+    /* The 2026-08-17 registry: ports with other services, and the named
+     * rows carrying a DCCP Service Code. */
+    assert_int_equal(a.nalso_at, b.nalso_at);
+    assert_int_equal(a.nalso_rows, b.nalso_rows);
+    assert_int_equal(a.nalso_at, 38);
+    assert_int_equal(a.nalso_rows, 42);
+    assert_memory_equal(a.also_at, b.also_at, a.nalso_at * sizeof *a.also_at);
+    assert_memory_equal(a.also_rows, b.also_rows, a.nalso_rows * sizeof *a.also_rows);
+    assert_int_equal(a.ncodes, b.ncodes);
+    assert_int_equal(a.ncodes, 4);
+    assert_memory_equal(a.by_code, b.by_code, a.ncodes * sizeof *a.by_code);
+}
+
+/* The name and port hashes of the built-in registry are built by the first
+ * lookup that needs them. Threads sharing a registry just loaded all ask at
+ * once, and all get the whole answer. */
+#define RACERS 4
+
+typedef struct racer {
+    const ps_registry *reg;
+    pthread_barrier_t *start;
+    size_t names, http_rows, port80_rows;
+    const ps_reg_entry *http;
+} racer;
+
+static void *race_lookups(void *arg)
+{
+    racer *r = arg;
+    pthread_barrier_wait(r->start);
+    const ps_reg_entry *rows[8];
+    r->http_rows = registry_find_name(r->reg, "HTTP", rows, 8);
+    r->http = r->http_rows ? rows[0] : NULL;
+    ps_reg_port_row prow[8];
+    r->port80_rows = registry_port_rows(r->reg, TCP, 80, prow, 8);
+    r->names = registry_name_count(r->reg);
+    return NULL;
+}
+
+static void test_builtin_hashes_built_on_first_lookup(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 20; round++) {
+        ps_registry *reg = registry_load_builtin();
+        assert_non_null(reg);
+        /* No lookup needs the hashes for a port's label. */
+        assert_string_equal(name_at(reg, TCP, 443, PS_REG_NAMED), "https");
+        pthread_barrier_t start;
+        assert_int_equal(pthread_barrier_init(&start, NULL, RACERS), 0);
+        racer r[RACERS];
+        pthread_t th[RACERS];
+        for (int i = 0; i < RACERS; i++) {
+            r[i] = (racer){.reg = reg, .start = &start};
+            assert_int_equal(pthread_create(&th[i], NULL, race_lookups, &r[i]), 0);
+        }
+        for (int i = 0; i < RACERS; i++)
+            assert_int_equal(pthread_join(th[i], NULL), 0);
+        pthread_barrier_destroy(&start);
+        for (int i = 0; i < RACERS; i++) {
+            assert_int_equal(r[i].names, registry_name_count(file_reg));
+            assert_int_equal(r[i].names, 7327);
+            assert_int_equal(r[i].http_rows, 3);   /* http on tcp, udp and sctp */
+            assert_string_equal(r[i].http->name, "http");
+            assert_int_equal(r[i].port80_rows, 3); /* http, www, www-http */
+        }
+        registry_free(reg);
+    }
+    /* A registry freed before any lookup built its hashes. */
+    registry_free(registry_load_builtin());
+}
+
 /* registry_find_port answers from a table filled when the index is built;
  * registry_port_entries works its canonical row out from the covering rows
  * on each call. Asserts that the two agree on every port of every transport
@@ -537,6 +626,11 @@ static void test_port_table_matches_covering_rows(void **state)
     /* The 2026-08-17 registry, over the four transports' 262,144 ports. */
     assert_int_equal(named, 12381);
     assert_int_equal(unregistered, 77881);
+    /* The built-in registry's tables from the build against the rows as
+     * its own hashes list them. */
+    long builtin[PS_REG_UNASSIGNED + 1] = {0};
+    port_table_census(builtin_reg, builtin);
+    assert_memory_equal(builtin, by_status, sizeof builtin);
 }
 
 /* ---- malformed input -------------------------------------------------- */
@@ -1209,6 +1303,8 @@ int main(void)
         cmocka_unit_test(test_source_date_and_counts),
         cmocka_unit_test(test_builtin_rows_match_file),
         cmocka_unit_test(test_builtin_answers_match_file),
+        cmocka_unit_test(test_builtin_tables_match_file),
+        cmocka_unit_test(test_builtin_hashes_built_on_first_lookup),
         cmocka_unit_test(test_port_table_matches_covering_rows),
         cmocka_unit_test(test_port_table_on_overlapping_rows),
         cmocka_unit_test(test_malformed_iana_rows),
