@@ -67,6 +67,34 @@ for target in 'portsniff -q vs buffered floor' 'portsniff --flows=json vs buffer
     expect "^\| $target.* \| (PASS|MISS) \|$"
 done
 
+# null-loop's walks without libpcap (--raw reads, --mapped maps) count what
+# libpcap counts on every plain pcap capture, and refuse the rest.
+floor="$PS_BUILD_DIR/bench/null-loop"
+plain=0
+for cap in "$PS_SOURCE_DIR"/captures/*.pcap; do
+    want=$("$floor" "$cap") || fail "null-loop $cap failed"
+    for mode in --raw --mapped; do
+        got=$("$floor" "$mode" "$cap" 2>&1)
+        if [ "$got" != "$want" ]; then
+            echo "FAIL: null-loop $mode $cap printed '$got', libpcap's walk '$want'"
+            status=1
+        fi
+    done
+    plain=$((plain + 1))
+done
+[ "$plain" -ge 10 ] || fail "only $plain plain pcap captures under captures/"
+head -c 300 "$PS_SOURCE_DIR/captures/tcp-http.pcap" >"$work/cut.pcap"
+for mode in --raw --mapped; do
+    got=$("$floor" "$mode" "$PS_SOURCE_DIR/captures/sample.pcapng" 2>&1)
+    rc=$?
+    [ "$rc" -eq 1 ] && [ "$got" = "null-loop: $PS_SOURCE_DIR/captures/sample.pcapng: not a plain pcap file in this host's byte order" ] ||
+        { echo "FAIL: null-loop $mode on a pcapng file: status $rc, '$got'"; status=1; }
+    got=$("$floor" "$mode" "$work/cut.pcap" 2>&1)
+    rc=$?
+    [ "$rc" -eq 1 ] && [ "$got" = "null-loop: $work/cut.pcap: 14 bytes after the last whole record" ] ||
+        { echo "FAIL: null-loop $mode on a file cut in a record: status $rc, '$got'"; status=1; }
+done
+
 if [ "$status" -ne 0 ]; then
     echo "--- output"
     cat "$out"
