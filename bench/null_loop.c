@@ -14,6 +14,7 @@
  *                               (MADV_SEQUENTIAL), to weigh mapping against
  *                               reading
  * --raw and --mapped take only such plain pcap files. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,78 +59,91 @@ static int plain_pcap(const uint8_t *head)
     return magic == 0xa1b2c3d4u || magic == 0xa1b23c4du;
 }
 
+static const char not_plain[] = "not a plain pcap file in this host's byte order";
+
+/* The walk over a mapping of the whole file; NULL, or the reason it failed. */
+static const char *walk_mapped(int fd, size_t size, size_t *end, unsigned long long *packets,
+                               unsigned long long *bytes)
+{
+    if (size < 24)
+        return not_plain;
+    const uint8_t *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED)
+        return strerror(errno);
+    madvise((void *)m, size, MADV_SEQUENTIAL);
+    const char *why = NULL;
+    if (plain_pcap(m))
+        *end += walk(m + 24, size - 24, packets, bytes);
+    else
+        why = not_plain;
+    munmap((void *)m, size);
+    return why;
+}
+
+/* The walk through 256 KiB reads into a buffer of two blocks, a record cut
+ * by a block's end carried over to the next. */
+static const char *walk_read(int fd, size_t *end, unsigned long long *packets,
+                             unsigned long long *bytes)
+{
+    uint8_t *buf = aligned_alloc(4096, 2 * BLOCK);
+    if (!buf)
+        return strerror(errno);
+    const char *why = NULL;
+    size_t have = 0;
+    off_t pos = 0;
+    int first = 1;
+    for (;;) {
+        ssize_t n = pread(fd, buf + have, BLOCK, pos);
+        if (n <= 0) {
+            if (n < 0)
+                why = strerror(errno);
+            break;
+        }
+        pos += n;
+        have += (size_t)n;
+        size_t skip = 0;
+        if (first) {
+            if (have < 24 || !plain_pcap(buf)) {
+                why = not_plain;
+                break;
+            }
+            skip = 24;
+            first = 0;
+        }
+        size_t used = skip + walk(buf + skip, have - skip, packets, bytes);
+        *end += used - skip;
+        memmove(buf, buf + used, have - used);
+        have -= used;
+        if (have > BLOCK) {
+            why = "a record longer than 256 KiB";
+            break;
+        }
+    }
+    if (!why && first)
+        why = not_plain;
+    free(buf);
+    return why;
+}
+
 static int raw_loop(const char *path, int mapped)
 {
     int fd = open(path, O_RDONLY);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
-        perror(path);
+        fprintf(stderr, "null-loop: %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return 1;
     }
     unsigned long long packets = 0, bytes = 0;
     size_t size = (size_t)st.st_size, end = 24;
-    if (mapped) {
-        if (size < 24) {
-            fprintf(stderr, "null-loop: %s: not a plain pcap file in this host's byte order\n", path);
-            return 1;
-        }
-        const uint8_t *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (m == MAP_FAILED) {
-            perror(path);
-            return 1;
-        }
-        madvise((void *)m, size, MADV_SEQUENTIAL);
-        if (!plain_pcap(m)) {
-            fprintf(stderr, "null-loop: %s: not a plain pcap file in this host's byte order\n", path);
-            return 1;
-        }
-        end += walk(m + 24, size - 24, &packets, &bytes);
-        munmap((void *)m, size);
-    } else {
-        uint8_t *buf = aligned_alloc(4096, 2 * BLOCK);
-        if (!buf) {
-            perror(path);
-            return 1;
-        }
-        size_t have = 0;
-        off_t pos = 0;
-        int first = 1;
-        for (;;) {
-            ssize_t n = pread(fd, buf + have, BLOCK, pos);
-            if (n < 0) {
-                perror(path);
-                return 1;
-            }
-            if (n == 0)
-                break;
-            pos += n;
-            have += (size_t)n;
-            size_t skip = 0;
-            if (first) {
-                if (have < 24 || !plain_pcap(buf)) {
-                    fprintf(stderr, "null-loop: %s: not a plain pcap file in this host's byte order\n",
-                            path);
-                    return 1;
-                }
-                skip = 24;
-                first = 0;
-            }
-            size_t used = skip + walk(buf + skip, have - skip, &packets, &bytes);
-            end += used - skip;
-            memmove(buf, buf + used, have - used);
-            have -= used;
-            if (have > BLOCK) {   /* a record longer than a block */
-                fprintf(stderr, "null-loop: %s: a record longer than %u bytes\n", path, BLOCK);
-                return 1;
-            }
-        }
-        free(buf);
-        if (first) {
-            fprintf(stderr, "null-loop: %s: not a plain pcap file in this host's byte order\n", path);
-            return 1;
-        }
-    }
+    const char *why = mapped ? walk_mapped(fd, size, &end, &packets, &bytes)
+                             : walk_read(fd, &end, &packets, &bytes);
     close(fd);
+    if (why) {
+        fprintf(stderr, "null-loop: %s: %s\n", path, why);
+        return 1;
+    }
     if (end != size) {
         fprintf(stderr, "null-loop: %s: %zu bytes after the last whole record\n", path, size - end);
         return 1;

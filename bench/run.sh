@@ -4,6 +4,7 @@
 #
 #   bench/run.sh [--packets N] [--flows N] [--flood N] [--runs N] [--slow-runs N]
 #                [--quick] [--build-dir DIR] [--no-build] [--work DIR] [--keep]
+#                [--huge-pages PAGES]
 #
 # Prints a markdown table: median wall time, packets per second, ratio to the
 # floor and to the floor reading through portsniff's 256 KiB buffer, CPU time
@@ -13,6 +14,12 @@
 # costs a live worker with the flood's flows open (bench/report_pause.c), the
 # built-in registry's load time, and each target with PASS or MISS. Timings never make it fail: the exit status is
 # non-zero only when something could not be built, generated or run.
+#
+# --huge-pages PAGES (root): also times the three portsniff commands with
+# --huge-pages in the same rotations, with the system's pool of 2 MiB huge
+# pages grown to PAGES free pages for the run (vm.nr_hugepages, put back as
+# it was at the end), and gives their targets too. Pool pages are not in a
+# process's RSS: those rows' peak RSS leaves them out.
 #
 # The captures go to /dev/shm when it is a tmpfs with room for them (else to
 # $TMPDIR or /tmp): files there stay in memory, while the page cache of a
@@ -33,9 +40,10 @@ build_dir="$root/build-bench"
 build=1
 work=""
 keep=0
+huge_pages=0
 
 usage() {
-    sed -n '4,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '4,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 need_value() {
@@ -67,6 +75,7 @@ while [ $# -gt 0 ]; do
         --no-build) build=0; shift ;;
         --work) need_value "$@"; work=$2; shift 2 ;;
         --keep) keep=1; shift ;;
+        --huge-pages) need_value "$@"; need_count "$1" "$2"; huge_pages=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -80,6 +89,35 @@ fail() {
     echo "run.sh: $*" >&2
     failures=$((failures + 1))
 }
+
+# What the run leaves behind: the scratch directory (unless kept) and the
+# huge page pool as it was.
+rm_work=0
+pool_file=/proc/sys/vm/nr_hugepages
+pool_old=""
+on_exit() {
+    if [ -n "$pool_old" ]; then
+        echo "$pool_old" >"$pool_file" 2>/dev/null ||
+            echo "run.sh: could not put $pool_file back to $pool_old" >&2
+    fi
+    if [ "$rm_work" = 1 ]; then
+        rm -rf "$work"
+    fi
+}
+trap on_exit EXIT
+pool_free() { awk '/^HugePages_Free:/ {print $2}' /proc/meminfo; }
+if [ "$huge_pages" -gt 0 ]; then
+    if [ ! -w "$pool_file" ]; then
+        echo "run.sh: --huge-pages needs root, to size the pool in $pool_file" >&2
+        exit 2
+    fi
+    pool_old=$(cat "$pool_file")
+    echo $((pool_old + huge_pages - $(pool_free))) >"$pool_file"
+    if [ "$(pool_free)" -lt "$huge_pages" ]; then
+        echo "run.sh: --huge-pages: the pool has $(pool_free) free pages, not the $huge_pages asked (memory too fragmented?)" >&2
+        exit 1
+    fi
+fi
 
 # ---- build ----
 
@@ -118,7 +156,7 @@ if [ -z "$work" ]; then
     # main capture ~445 bytes a packet, flood ~415 a flow; twice that as margin
     work=$(mktemp -d "$(scratch_dir $(( (packets * 445 + flood * 415) * 2 / 1024 )))/portsniff-bench.XXXXXX") ||
         exit 1
-    [ "$keep" = 1 ] || trap 'rm -rf "$work"' EXIT
+    [ "$keep" = 1 ] || rm_work=1
 else
     mkdir -p "$work" || exit 1
 fi
@@ -167,12 +205,41 @@ missing() {
     fail "$1: not installed (Debian package '$4')"
 }
 
+# The value of a row's column by its label ("-" when there is none).
+col_of() {
+    local label=$1 i
+    shift
+    local -n col=$1
+    for i in "${!row_label[@]}"; do
+        [ "${row_label[$i]}" = "$label" ] && { echo "${col[$i]}"; return; }
+    done
+    echo "-"
+}
+rss_of() { col_of "$1" row_rss; }
+
+# A command with --huge-pages run once: the pool must hold all it asks
+# (portsniff says on stderr when it did not).
+pool_check() {
+    local err
+    err=$("$@" 2>&1 >/dev/null)
+    if [ -n "$err" ]; then
+        fail "--huge-pages: $err (grow --huge-pages)"
+    fi
+}
+
 F=$(basename "$main_pcap")
 group_add "floor" "null-loop $F" "$bin_floor" "$main_pcap"
 group_add "floor, 256 KiB buffer" "null-loop --buffered $F" "$bin_floor" --buffered "$main_pcap"
 group_add "portsniff -q" "portsniff -r $F -q" "$bin_portsniff" -r "$main_pcap" -q
 group_add "portsniff --flows=json" "portsniff -r $F --flows=json" \
     "$bin_portsniff" -r "$main_pcap" --flows=json
+if [ "$huge_pages" -gt 0 ]; then
+    pool_check "$bin_portsniff" -r "$main_pcap" --flows=json --huge-pages
+    group_add "portsniff -q, huge pages" "portsniff -r $F -q --huge-pages" \
+        "$bin_portsniff" -r "$main_pcap" -q --huge-pages
+    group_add "portsniff --flows=json, huge pages" "portsniff -r $F --flows=json --huge-pages" \
+        "$bin_portsniff" -r "$main_pcap" --flows=json --huge-pages
+fi
 group_run "$runs"
 if have tcpdump; then
     bench "tcpdump" "$slow_runs" "tcpdump -nn -q -r $F" tcpdump -nn -q -r "$main_pcap"
@@ -203,8 +270,13 @@ group_add "floor, flood" "null-loop $G" "$bin_floor" "$flood_pcap"
 group_add "floor, flood, 256 KiB buffer" "null-loop --buffered $G" "$bin_floor" --buffered "$flood_pcap"
 group_add "portsniff -q, flood" "portsniff -r $G ${flood_flags[*]}" \
     "$bin_portsniff" -r "$flood_pcap" "${flood_flags[@]}"
+if [ "$huge_pages" -gt 0 ]; then
+    pool_check "$bin_portsniff" -r "$flood_pcap" "${flood_flags[@]}" --huge-pages
+    group_add "portsniff -q, flood, huge pages" "portsniff -r $G ${flood_flags[*]} --huge-pages" \
+        "$bin_portsniff" -r "$flood_pcap" "${flood_flags[@]}" --huge-pages
+fi
 group_run "$runs"
-flood_rss=${row_rss[${#row_rss[@]} - 1]}
+flood_rss=$(rss_of "portsniff -q, flood")
 # The flood's flows must all have been open at once for the figure to mean anything.
 "$bin_portsniff" -r "$flood_pcap" "${flood_flags[@]}" --report=json >"$work/flood.json" 2>/dev/null
 peak_flows=$(grep -o '"peak_flows":[0-9]*' "$work/flood.json" | head -n 1 | cut -d: -f2)
@@ -285,6 +357,9 @@ echo
 echo "flood: portsniff peak RSS $(awk -v k="${flood_rss:-0}" 'BEGIN { printf "%.1f", k / 1024 }') MiB with $peak_flows flows open at once" \
      "(${flood_evicted:-?} evicted), $(awk -v k="${base_rss:-0}" 'BEGIN { printf "%.1f", k / 1024 }') MiB on a 20-packet capture:" \
      "$per_flow bytes per concurrent flow"
+if [ "$huge_pages" -gt 0 ]; then
+    echo "huge pages: the rows marked so ran with --huge-pages and $huge_pages free pages in the system's pool; pool pages are not in their peak RSS"
+fi
 echo "registry: $reg_line"
 echo "$pause_out"
 echo "process: \`portsniff --lookup 80/tcp\` median $(awk -v w="$lookup_wall" 'BEGIN { printf "%.1f", w * 1000 }') ms" \
@@ -319,6 +394,14 @@ target "tshark time / portsniff -q time" "$(x_of "$tshark_w" "$ps_q")" ">=" 10 "
 target "ndpiReader time / portsniff -q time" "$(x_of "$ndpi_w" "$ps_q")" ">=" 3 "x"
 target "peak RSS per concurrent flow ($peak_flows flows)" "$per_flow" "<=" 200 " B"
 target "built-in registry load and first lookup by name (median)" "${reg_ms:--}" "<" 15 " ms"
+if [ "$huge_pages" -gt 0 ]; then
+    target "portsniff -q --huge-pages vs buffered floor" \
+        "$(x_of "$(wall_of "portsniff -q, huge pages")" "$bfloor")" "<=" 1.3 "x"
+    target "portsniff --flows=json --huge-pages vs buffered floor" \
+        "$(x_of "$(wall_of "portsniff --flows=json, huge pages")" "$bfloor")" "<=" 1.6 "x"
+    target "portsniff -q, flood, --huge-pages vs buffered floor" \
+        "$(x_of "$(wall_of "portsniff -q, flood, huge pages")" "$(wall_of "floor, flood, 256 KiB buffer")")" "<=" 2.0 "x"
+fi
 
 if [ "$keep" = 1 ]; then
     echo "captures kept in $work"

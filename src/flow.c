@@ -613,7 +613,7 @@ static void *ring_map(void *old, size_t old_bytes, size_t bytes)
                    : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (old && ring_mapped(old_bytes) >= bytes)
         return old;               /* room in its huge page already */
-    char *at = huge_map(bytes);
+    char *at = huge_map_thp(bytes);   /* moved with mremap: not from the pool */
     if (!at)
         return MAP_FAILED;
     /* Whole huge pages move where they can (the old ring is one mapping);
@@ -797,7 +797,7 @@ void flow_table_destroy(ps_flow_table *t)
     if (!t)
         return;
     for (uint32_t s = 1; s <= t->nslabs; s++)
-        free(t->slab_mem[s]);
+        huge_slab_free(t->slab_mem[s]);
     free(t->slab_mem);
     frag_cache_destroy(t->frags);
     tunnel_table_free(t->tunnels);
@@ -836,13 +836,13 @@ static int slab_add(ps_flow_table *t)
      * (slab_reserve.h). */
     char *mem = t->nslabs ? slab_reserve_take() : NULL;
     if (!mem) {
-        mem = aligned_alloc(SLAB_BYTES, SLAB_BYTES);
+        /* The first slab too in a huge page: one fault for its 2 MiB, where
+         * small pages took one per 4 KiB as flows filled it (about 13,000
+         * flows fill it); a short capture's resident size grows by 2 MiB at
+         * most. */
+        mem = huge_slab_alloc();
         if (!mem)
             return 0;
-        /* The first slab too: one fault for its 2 MiB, where small pages
-         * took one per 4 KiB as flows filled it (about 13,000 flows fill
-         * it); a short capture's resident size grows by 2 MiB at most. */
-        huge_advise(mem, SLAB_BYTES);
     }
     uint32_t n = ++t->nslabs;
     if (n >= 2)

@@ -21,8 +21,27 @@ void huge_advise(void *p, size_t len);
 /* bytes of zeroed memory at a HUGE_MAP_ALIGN boundary, advised, or NULL.
  * The mapping is rounded up to whole huge pages (a huge page needs all of
  * its 2 MiB in the mapping); as with any huge page, touching a byte of one
- * makes all of it resident. */
+ * makes all of it resident. With the pool switched on (huge_map_use_pool),
+ * the pages come from the system's pool of reserved huge pages while it has
+ * enough free, else as without it. */
 void *huge_map(size_t bytes);
+/* The same, never from the pool: for an area that is moved with mremap. */
+void *huge_map_thp(size_t bytes);
+/* Switches taking huge_map's pages from the system's pool of reserved 2 MiB
+ * huge pages (hugetlbfs, vm.nr_hugepages) on or off. The pool's pages stay
+ * with the system when a process gives them back, so a page taken from it
+ * is only cleared, where a transparent huge page may first have to be
+ * backed again by a virtual machine's host (README, "Benchmark"). Off by
+ * default: the pool may be reserved for other software. */
+void huge_map_use_pool(int on);
+/* Huge pages huge_map has taken from the pool since the program began, and
+ * those it asked the pool for in vain (then taken as without it). */
+size_t huge_map_pool_pages(void);
+size_t huge_map_pool_short(void);
+/* A flow slab: HUGE_MAP_ALIGN bytes at a HUGE_MAP_ALIGN boundary, zeroed,
+ * as huge_map gives them; NULL when memory is short. */
+void *huge_slab_alloc(void);
+void huge_slab_free(void *p);
 /* The bytes huge_map(bytes) maps: bytes rounded up to whole huge pages. */
 size_t huge_map_bytes(size_t bytes);
 /* Gives back what huge_map(bytes) returned; NULL is ignored. */

@@ -20,6 +20,7 @@
 #include "portsniff/registry.h"
 #include "portsniff/savefile.h"
 #include "portsniff/service_select.h"
+#include "huge_map.h"
 #include "slab_reserve.h"
 
 #define MAX_INPUTS 256
@@ -28,7 +29,7 @@ enum {
     OPT_FLOWS = 256, OPT_REPORT, OPT_REPORT_FILE, OPT_INTERVAL, OPT_REGISTRY, OPT_LOOKUP,
     OPT_REGISTRY_INFO, OPT_IDLE, OPT_ACTIVE, OPT_LINGER, OPT_MAX_FLOWS, OPT_MAX_FRAGS,
     OPT_IPFIX, OPT_IPFIX_DOMAIN, OPT_IPFIX_REFRESH, OPT_IPFIX_QUEUE,
-    OPT_FLOWS_FILE, OPT_SERVICE, OPT_INTERVAL_MODE, OPT_WORKERS, OPT_IMMEDIATE, OPT_CID_SEED,
+    OPT_FLOWS_FILE, OPT_SERVICE, OPT_INTERVAL_MODE, OPT_WORKERS, OPT_IMMEDIATE, OPT_HUGE_PAGES, OPT_CID_SEED,
     OPT_TOP, OPT_AGGREGATE, OPT_BUCKET, OPT_TOP_COUNTERS,
     OPT_DECAP, OPT_TUNNEL_PORT,
 };
@@ -59,6 +60,7 @@ typedef struct options {
     int list_link_types;          /* -L */
     int t_count;                  /* -t, -tt, -tttt */
     int immediate;                /* --immediate-mode */
+    int huge_pages;               /* --huge-pages */
     ps_flow_config flow;
     ps_ipfix_config ipfix;
     ps_dissect_config dissect;    /* --decap, --tunnel-port */
@@ -79,7 +81,7 @@ static void usage(FILE *out)
           "                 [--close-timeout S] [--max-flows N] [--max-fragments N]\n"
           "                 [--ipfix udp://HOST:PORT|tcp://HOST:PORT|file:PATH]...\n"
           "                 [--ipfix-domain N] [--ipfix-template-refresh S] [--ipfix-queue KIB]\n"
-          "                 [--workers N] [--immediate-mode]\n"
+          "                 [--workers N] [--immediate-mode] [--huge-pages]\n"
           "                 [--decap=all|none] [--tunnel-port TYPE=PORT]...\n"
           "                 [--registry FILE] [--service NAME[,NAME...]] [EXPRESSION]\n"
           "       portsniff [--registry FILE] --lookup PORT/PROTO|PORT|NAME\n"
@@ -96,6 +98,9 @@ static void usage(FILE *out)
           "  --workers N      capture live with N threads in a kernel fanout group\n"
           "  --immediate-mode deliver each live packet at once (default when flow\n"
           "                   records go to a terminal)\n"
+          "  --huge-pages     take the flow table's and read-ahead's memory from the\n"
+          "                   system's pool of 2 MiB huge pages (vm.nr_hugepages) while\n"
+          "                   it has free pages\n"
           "  -F FILE          read the BPF filter expression from FILE\n"
           "  -Z USER          drop privileges to USER after opening the capture\n"
           "  -D               list capture interfaces\n"
@@ -347,6 +352,7 @@ static const struct option long_options[] = {
     {"service", required_argument, NULL, OPT_SERVICE},
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"immediate-mode", no_argument, NULL, OPT_IMMEDIATE},
+    {"huge-pages", no_argument, NULL, OPT_HUGE_PAGES},
     {"community-id-seed", required_argument, NULL, OPT_CID_SEED},
     {"top", required_argument, NULL, OPT_TOP},
     {"top-counters", required_argument, NULL, OPT_TOP_COUNTERS},
@@ -495,6 +501,7 @@ static int apply_option(int c, const char *arg, options *o)
         o->cap.workers = (int)n;
         return PS_EXIT_OK;
     case OPT_IMMEDIATE: o->immediate = 1; return PS_EXIT_OK;
+    case OPT_HUGE_PAGES: o->huge_pages = 1; return PS_EXIT_OK;
     case 'h': usage(stdout); return -1;
     case 'V': printf("portsniff %s (%s)\n", PORTSNIFF_VERSION, pcap_lib_version()); return -1;
     default: return PS_EXIT_USAGE;
@@ -1063,6 +1070,18 @@ static int finish(int rc)
     return rc;
 }
 
+/* --huge-pages: says when the system's pool did not hold all the run asked
+ * of it (the rest came as transparent huge pages), so the pool can be sized. */
+static void huge_pages_notice(void)
+{
+    size_t taken = huge_map_pool_pages(), missed = huge_map_pool_short();
+    if (missed)
+        fprintf(stderr,
+                "portsniff: notice: --huge-pages: %zu of %zu 2 MiB pages came from the system's "
+                "pool (vm.nr_hugepages); the rest were transparent huge pages\n",
+                taken, taken + missed);
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -1091,6 +1110,7 @@ int main(int argc, char **argv)
         free(o.filter_buf);
         return finish(capture_list_link_types(&o.cap));
     }
+    huge_map_use_pool(o.huge_pages);
     reg = open_registry(&o);
     if (!reg) {
         free(o.filter_buf);
@@ -1109,6 +1129,8 @@ int main(int argc, char **argv)
         else
             rc = run_capture(&o, reg, sel);
         service_select_free(sel);
+        if (o.huge_pages)
+            huge_pages_notice();
     }
     registry_free(reg);
     free(o.filter_buf);

@@ -16,6 +16,8 @@
 #include "quiet_thread.h"
 #include "slab_reserve.h"
 
+_Static_assert(SLAB_RESERVE_BYTES == HUGE_MAP_ALIGN, "a slab is one huge page (huge_slab_alloc)");
+
 static atomic_int enabled;
 static _Atomic(void *) ready[SLAB_RESERVE_DEPTH];
 static atomic_ulong made, taken, populated;
@@ -59,12 +61,10 @@ static void fill(void)
             return;
         if (atomic_load_explicit(&ready[i], memory_order_relaxed))
             continue;
-        void *mem = aligned_alloc(SLAB_RESERVE_BYTES, SLAB_RESERVE_BYTES);
+        void *mem = huge_slab_alloc();
         if (!mem)
             return;
-        huge_advise(mem, SLAB_RESERVE_BYTES);
-        /* Faulted in and zeroed here, on this thread's time (written, not
-         * just populated: malloc may hand back memory it had before). */
+        /* Faulted in and zeroed here, on this thread's time. */
         memset(mem, 0, SLAB_RESERVE_BYTES);
         atomic_fetch_add_explicit(&made, 1, memory_order_relaxed);
         atomic_store_explicit(&ready[i], mem, memory_order_release);
@@ -209,7 +209,7 @@ void slab_reserve_disable(void)
     quit = 0;
     pthread_mutex_unlock(&lock);
     for (unsigned i = 0; i < SLAB_RESERVE_DEPTH; i++)
-        free(atomic_exchange(&ready[i], NULL));
+        huge_slab_free(atomic_exchange(&ready[i], NULL));
 }
 
 void slab_reserve_settle(void)
