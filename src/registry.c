@@ -103,26 +103,9 @@ struct ps_registry {
     name_node *last_name;
     char *lower_names;
     range_list ranges[PS_TRANSPORT_COUNT];
-    /* The answer of registry_find_port for every (transport, port), worked
-     * out when the index is built: 0 when no row covers it, else the label
-     * row's index + 1. NULL when memory was short (answers are then worked
-     * out per call). */
-    const uint32_t *port_best;
-    /* Bit (transport, port) set when two or more named rows cover the
-     * port, the only ports where services and aliases need telling apart;
-     * once also_at is filled, only for ports with another service. NULL
-     * with port_best. */
-    const uint64_t *multi_named;
-    /* For those ports, when at most ALSO_PRECOMPUTED of them: each port's
-     * other services, found by also_at[] (sorted by slot) in also_rows[].
-     * NULL otherwise (registries of wide overlapping ranges): worked out
-     * per call. */
-    const also_slot *also_at;
-    const uint32_t *also_rows;
-    size_t nalso_at, nalso_rows;
-    /* Named rows carrying a DCCP Service Code, sorted by (code, rank, file order). */
-    const code_row *by_code;
-    size_t ncodes;
+    /* The tables the per-flow lookups answer from (registry_impl.h): worked
+     * out when the index is built, or static data (tables_static). */
+    ps_reg_tables t;
 };
 
 #define PORT_SLOTS ((size_t)PS_TRANSPORT_COUNT * 65536u)
@@ -190,11 +173,11 @@ void registry_free(ps_registry *reg)
     free(reg->owned);
     free(reg->source);
     if (!reg->tables_static) {
-        huge_unmap((void *)reg->port_best, PORT_SLOTS * sizeof *reg->port_best);
-        free((void *)reg->multi_named);
-        free((void *)reg->also_at);
-        free((void *)reg->also_rows);
-        free((void *)reg->by_code);
+        huge_unmap((void *)reg->t.port_best, PORT_SLOTS * sizeof *reg->t.port_best);
+        free((void *)reg->t.multi_named);
+        free((void *)reg->t.also_at);
+        free((void *)reg->t.also_rows);
+        free((void *)reg->t.by_code);
     }
     pthread_mutex_destroy(&reg->index_lock);
     free(reg);
@@ -462,7 +445,7 @@ static void fill_port_best(ps_registry *reg)
     }
     free(order);
     free(tmask);
-    reg->port_best = best;
+    reg->t.port_best = best;
     return;
 fail:
     huge_unmap(best, PORT_SLOTS * sizeof *best);
@@ -535,11 +518,11 @@ static int index_service_codes(ps_registry *reg)
     for (size_t i = 0; i < reg->count; i++) {
         const ps_reg_entry *e = &reg->entries[i];
         if (e->has_service_code && e->status == PS_REG_NAMED)
-            by_code[reg->ncodes++] =
+            by_code[reg->t.ncodes++] =
                 (code_row){e->service_code, (uint32_t)entry_rank(e), (uint32_t)i};
     }
-    qsort(by_code, reg->ncodes, sizeof *by_code, code_cmp);
-    reg->by_code = by_code;
+    qsort(by_code, reg->t.ncodes, sizeof *by_code, code_cmp);
+    reg->t.by_code = by_code;
     return 1;
 }
 
@@ -578,10 +561,10 @@ static void precompute_also(ps_registry *reg, uint64_t *multi)
         }
     }
     uint32_t *shrunk = realloc(rows, (used ? used : 1) * sizeof *rows);
-    reg->also_rows = shrunk ? shrunk : rows;
-    reg->nalso_rows = used;
-    reg->also_at = at;
-    reg->nalso_at = k;
+    reg->t.also_rows = shrunk ? shrunk : rows;
+    reg->t.nalso_rows = used;
+    reg->t.also_at = at;
+    reg->t.nalso_at = k;
 }
 
 /* The name and port hashes and the ranges: what lookups by name, listings
@@ -626,10 +609,10 @@ static int build_index(ps_registry *reg)
     if (!build_hashes(reg))
         return 0;
     fill_port_best(reg);
-    uint64_t *multi = reg->port_best ? fill_multi_named(reg) : NULL;
+    uint64_t *multi = reg->t.port_best ? fill_multi_named(reg) : NULL;
     if (multi)
         precompute_also(reg, multi);
-    reg->multi_named = multi;
+    reg->t.multi_named = multi;
     return index_service_codes(reg);
 }
 
@@ -648,8 +631,9 @@ static ps_registry *new_registry(const char *source, ps_reg_format format)
     return reg;
 }
 
-ps_registry *registry_from_rows(const ps_reg_entry *rows, size_t count, const char *source,
-                                const char *date, ps_reg_format format)
+/* A registry over rows that outlive it, nothing indexed yet. */
+static ps_registry *over_rows(const ps_reg_entry *rows, size_t count, const char *source,
+                              const char *date, ps_reg_format format)
 {
     ps_registry *reg = new_registry(source, format);
     if (!reg)
@@ -658,6 +642,15 @@ ps_registry *registry_from_rows(const ps_reg_entry *rows, size_t count, const ch
     reg->count = count;
     if (date && strlen(date) < sizeof reg->date)
         strcpy(reg->date, date);
+    return reg;
+}
+
+ps_registry *registry_from_rows(const ps_reg_entry *rows, size_t count, const char *source,
+                                const char *date, ps_reg_format format)
+{
+    ps_registry *reg = over_rows(rows, count, source, date, format);
+    if (!reg)
+        return NULL;
     if (!build_index(reg)) {
         registry_free(reg);
         return NULL;
@@ -669,35 +662,17 @@ ps_registry *registry_from_rows_tables(const ps_reg_entry *rows, size_t count, c
                                        const char *date, ps_reg_format format,
                                        const ps_reg_tables *tables)
 {
-    ps_registry *reg = new_registry(source, format);
+    ps_registry *reg = over_rows(rows, count, source, date, format);
     if (!reg)
         return NULL;
-    reg->entries = rows;
-    reg->count = count;
-    if (date && strlen(date) < sizeof reg->date)
-        strcpy(reg->date, date);
     reg->tables_static = 1;
-    reg->port_best = tables->port_best;
-    reg->multi_named = tables->multi_named;
-    reg->also_at = tables->also_at;
-    reg->nalso_at = tables->nalso_at;
-    reg->also_rows = tables->also_rows;
-    reg->nalso_rows = tables->nalso_rows;
-    reg->by_code = tables->by_code;
-    reg->ncodes = tables->ncodes;
+    reg->t = *tables;
     return reg;
 }
 
 void registry_tables(const ps_registry *reg, ps_reg_tables *out)
 {
-    out->port_best = reg->port_best;
-    out->multi_named = reg->multi_named;
-    out->also_at = reg->also_at;
-    out->nalso_at = reg->nalso_at;
-    out->also_rows = reg->also_rows;
-    out->nalso_rows = reg->nalso_rows;
-    out->by_code = reg->by_code;
-    out->ncodes = reg->ncodes;
+    *out = reg->t;
 }
 
 /* ---- dates ------------------------------------------------------------ */
@@ -1368,8 +1343,8 @@ static size_t covering_rows(const ps_registry *reg, int transport, uint16_t port
     /* More rows than MAX_COVERING on one port (only a hostile or broken
      * file has them): the list is cut, but never without the label row
      * registry_find_port answers, so every list of the port starts with it. */
-    if (n == MAX_COVERING && reg->port_best) {
-        uint32_t best = reg->port_best[(size_t)transport * 65536u + port];
+    if (n == MAX_COVERING && reg->t.port_best) {
+        uint32_t best = reg->t.port_best[(size_t)transport * 65536u + port];
         size_t i = 0;
         while (best && i < n && out[i] != best - 1)
             i++;
@@ -1398,8 +1373,8 @@ const ps_reg_entry *registry_find_port(const ps_registry *reg, int transport, ui
         return NULL;
     }
     uint32_t row;
-    if (reg->port_best) {
-        uint32_t best = reg->port_best[(size_t)transport * 65536u + port];
+    if (reg->t.port_best) {
+        uint32_t best = reg->t.port_best[(size_t)transport * 65536u + port];
         if (best == 0) {
             *status = PS_REG_UNREGISTERED;
             return NULL;
@@ -1555,24 +1530,24 @@ size_t registry_port_also(const ps_registry *reg, int transport, uint16_t port,
     if (transport <= PS_TRANSPORT_NONE || transport >= PS_TRANSPORT_COUNT)
         return 0;
     uint32_t slot = (uint32_t)transport << 16 | port;
-    if (reg->multi_named && !(reg->multi_named[slot / 64] & (UINT64_C(1) << (slot % 64))))
+    if (reg->t.multi_named && !(reg->t.multi_named[slot / 64] & (UINT64_C(1) << (slot % 64))))
         return 0;
     uint32_t computed[MAX_COVERING];
     const uint32_t *rows = computed;
     size_t n;
-    if (reg->also_at) {
-        size_t lo = 0, hi = reg->nalso_at;
+    if (reg->t.also_at) {
+        size_t lo = 0, hi = reg->t.nalso_at;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if (reg->also_at[mid].slot < slot)
+            if (reg->t.also_at[mid].slot < slot)
                 lo = mid + 1;
             else
                 hi = mid;
         }
-        if (lo == reg->nalso_at || reg->also_at[lo].slot != slot)
+        if (lo == reg->t.nalso_at || reg->t.also_at[lo].slot != slot)
             return 0;
-        rows = reg->also_rows + reg->also_at[lo].first;
-        n = reg->also_at[lo].n;
+        rows = reg->t.also_rows + reg->t.also_at[lo].first;
+        n = reg->t.also_at[lo].n;
     } else {
         n = port_also_rows(reg, transport, port, computed);
     }
@@ -1583,17 +1558,17 @@ size_t registry_port_also(const ps_registry *reg, int transport, uint16_t port,
 
 const ps_reg_entry *registry_find_service_code(const ps_registry *reg, uint32_t code)
 {
-    size_t lo = 0, hi = reg->ncodes;
+    size_t lo = 0, hi = reg->t.ncodes;
     while (lo < hi) {   /* first row with code >= the one asked */
         size_t mid = lo + (hi - lo) / 2;
-        if (reg->by_code[mid].code < code)
+        if (reg->t.by_code[mid].code < code)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo == reg->ncodes || reg->by_code[lo].code != code)
+    if (lo == reg->t.ncodes || reg->t.by_code[lo].code != code)
         return NULL;
-    return &reg->entries[reg->by_code[lo].row];
+    return &reg->entries[reg->t.by_code[lo].row];
 }
 
 size_t registry_find_name(const ps_registry *reg, const char *name, const ps_reg_entry **out,

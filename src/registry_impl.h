@@ -21,16 +21,28 @@ typedef struct code_row {
     uint32_t code, rank, row;
 } code_row;
 
-/* The tables the registry derives from its rows for the per-flow lookups
- * (see struct ps_registry in registry.c): each NULL where the registry works
- * the answer out per call instead. */
+/* The tables the registry derives from its rows for the per-flow lookups;
+ * each NULL where the registry works the answer out per call instead (when
+ * memory was short, or for registries unlike IANA's). */
 typedef struct ps_reg_tables {
-    const uint32_t *port_best;      /* PS_TRANSPORT_COUNT * 65536 entries */
-    const uint64_t *multi_named;    /* PS_TRANSPORT_COUNT * 65536 / 64 words */
+    /* The answer of registry_find_port for every (transport, port), in
+     * PS_TRANSPORT_COUNT * 65536 entries: 0 when no row covers it, else the
+     * label row's index + 1. */
+    const uint32_t *port_best;
+    /* Bit (transport, port) set when two or more named rows cover the
+     * port, the only ports where services and aliases need telling apart;
+     * once also_at is filled, only for ports with another service. NULL
+     * with port_best. */
+    const uint64_t *multi_named;
+    /* For those ports, when at most ALSO_PRECOMPUTED of them: each port's
+     * other services, found by also_at[] (sorted by slot) in also_rows[].
+     * NULL otherwise (registries of wide overlapping ranges). */
     const also_slot *also_at;
     size_t nalso_at;
     const uint32_t *also_rows;
     size_t nalso_rows;
+    /* Named rows carrying a DCCP Service Code, sorted by (code, rank, file
+     * order). */
     const code_row *by_code;
     size_t ncodes;
 } ps_reg_tables;

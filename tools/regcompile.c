@@ -59,27 +59,18 @@ static void put_row(FILE *out, const ps_reg_entry *e)
             e->status, e->has_port, e->has_service_code, (unsigned long)e->service_code);
 }
 
-/* An array of n unsigned values, 16 to a line, and a spare element that
- * keeps it non-empty. */
-static void put_u32s(FILE *out, const char *decl, const uint32_t *v, size_t n)
-{
-    fprintf(out, "\n%s[%zu] = {", decl, n + 1);
-    size_t col = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (col++ % 16 == 0)
-            fputs("\n   ", out);
-        fprintf(out, " %lu,", (unsigned long)v[i]);
-    }
-    fputs("\n};\n", out);
-}
-
-static void put_u64s(FILE *out, const char *decl, const uint64_t *v, size_t n)
+/* An array of n unsigned values (uint64_t when wide, else uint32_t), 16 to
+ * a line or 4 wide ones, and a spare element that keeps it non-empty. */
+static void put_array(FILE *out, const char *decl, const void *v, size_t n, int wide)
 {
     fprintf(out, "\n%s[%zu] = {", decl, n + 1);
     for (size_t i = 0; i < n; i++) {
-        if (i % 4 == 0)
+        if (i % (wide ? 4 : 16) == 0)
             fputs("\n   ", out);
-        fprintf(out, " 0x%016llxULL,", (unsigned long long)v[i]);
+        if (wide)
+            fprintf(out, " 0x%016llxULL,", (unsigned long long)((const uint64_t *)v)[i]);
+        else
+            fprintf(out, " %lu,", (unsigned long)((const uint32_t *)v)[i]);
     }
     fputs("\n};\n", out);
 }
@@ -92,16 +83,16 @@ static void put_tables(FILE *out, const ps_registry *reg)
     registry_tables(reg, &t);
     const size_t slots = (size_t)PS_TRANSPORT_COUNT * 65536u;
     if (t.port_best)
-        put_u32s(out, "static const uint32_t port_best", t.port_best, slots);
+        put_array(out, "static const uint32_t port_best", t.port_best, slots, 0);
     if (t.multi_named)
-        put_u64s(out, "static const uint64_t multi_named", t.multi_named, slots / 64);
+        put_array(out, "static const uint64_t multi_named", t.multi_named, slots / 64, 1);
     if (t.also_at) {
         fprintf(out, "\nstatic const also_slot also_at[%zu] = {\n", t.nalso_at + 1);
         for (size_t i = 0; i < t.nalso_at; i++)
             fprintf(out, "    {%lu, %lu, %lu},\n", (unsigned long)t.also_at[i].slot,
                     (unsigned long)t.also_at[i].first, (unsigned long)t.also_at[i].n);
         fputs("};\n", out);
-        put_u32s(out, "static const uint32_t also_rows", t.also_rows, t.nalso_rows);
+        put_array(out, "static const uint32_t also_rows", t.also_rows, t.nalso_rows, 0);
     }
     if (t.by_code) {
         fprintf(out, "\nstatic const code_row by_code[%zu] = {\n", t.ncodes + 1);
