@@ -216,6 +216,7 @@ col_of() {
     echo "-"
 }
 rss_of() { col_of "$1" row_rss; }
+wall_of() { col_of "$1" row_wall; }
 
 # A command with --huge-pages run once: the pool must hold all it asks
 # (portsniff says on stderr when it did not).
@@ -307,13 +308,6 @@ start_wall=$m_wall
 # ---- report ----
 
 floor_wall=${row_wall[0]}
-wall_of() {
-    local i
-    for i in "${!row_label[@]}"; do
-        [ "${row_label[$i]}" = "$1" ] && { echo "${row_wall[$i]}"; return; }
-    done
-    echo "-"
-}
 num() { [[ $1 =~ ^[0-9.]+$ ]]; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
