@@ -48,8 +48,8 @@
 /* Flows come from 2 MiB slabs, packed at a 16-byte stride: no per-flow
  * malloc header, and the kernel may back a slab with one huge page, so a
  * table of a million flows needs few TLB entries. Slots are not rounded up
- * to whole cache lines: that would cost 32 bytes a flow (160 -> 192), a
- * fifth of a full table, for lines the queue prefetches anyway. A table
+ * to whole cache lines: that would cost 48 bytes a flow (144 -> 192), a
+ * quarter of a full table, for lines the queue prefetches anyway. A table
  * that keeps Zeek's state (ps_zeek_state, when flow records are written)
  * has it right after each flow: its stride (t->slot) is FLOW_SLOT plus the
  * state's 32 bytes, set at its creation.
@@ -74,7 +74,7 @@ _Static_assert(FLOW_SLOT == PS_FLOW_EXT_OFFSET, "the extension follows the flow'
 _Static_assert(sizeof(ps_zeek_state) % FLOW_ALIGN == 0 && _Alignof(ps_zeek_state) <= FLOW_ALIGN,
                "slots with the extension keep the stride");
 _Static_assert(SLAB_BYTES / FLOW_ALIGN == 1u << REF_SHIFT, "a flow_ref's offset covers a slab");
-_Static_assert(FLOW_SLOT <= 160, "a flow stays within 160 bytes (issue-13 memory target)");
+_Static_assert(FLOW_SLOT <= 144, "a flow stays within 144 bytes (issue-13 memory target)");
 
 typedef uint32_t flow_ref;                 /* 0: no flow */
 
@@ -865,7 +865,7 @@ static ps_flow *flow_alloc(ps_flow_table *t)
         f = (ps_flow *)(void *)(t->slab_mem[t->nslabs] + t->slab_used++ * t->slot);
     }
     memset(f, 0, t->slot);
-    f->has_zeek = (uint8_t)t->zeek;
+    f->has_zeek = t->zeek != 0;
     return f;
 }
 
@@ -911,9 +911,14 @@ static void flow_active_restart(ps_flow_table *t, ps_flow *f)
         t->on_end(f, t->ctx);
     f->end_reason = PS_END_NONE;
     memset(f->dir, 0, sizeof(f->dir));
+    f->tunnel[0] = f->tunnel[1] = PS_TUNNEL_NONE;
     if (t->zeek)
         memset(zeek_state_of(f), 0, sizeof(ps_zeek_state));
-    f->sctp_chunks = 0;
+    /* The next record starts its chunk set afresh; a DCCP flow keeps its
+     * Service Code (the field the chunk set shares), as it keeps its
+     * originator. */
+    if (f->key.transport == PS_TRANSPORT_SCTP)
+        f->sctp_chunks = 0;
     f->dccp_types = 0;
 }
 
@@ -1137,14 +1142,14 @@ static void update_originator(ps_flow *f, int hs, int sender_is_b, int is_new)
 {
     if (hs == HS_NONE) {
         if (is_new) {
-            f->orig = (uint8_t)sender_is_b;
+            f->orig = sender_is_b != 0;
             f->orig_basis = PS_ORIG_FIRST_PACKET;
         }
         return;
     }
     if (!is_new && f->orig_basis == PS_ORIG_HANDSHAKE)
         return;
-    f->orig = (uint8_t)(hs == HS_INIT ? sender_is_b : !sender_is_b);
+    f->orig = hs == HS_INIT ? sender_is_b != 0 : !sender_is_b;
     f->orig_basis = PS_ORIG_HANDSHAKE;
 }
 
@@ -1222,8 +1227,8 @@ static void count_packet(ps_flow_table *t, ps_flow *f, const ps_packet *p, int d
     d->tcp_flags |= p->tcp_flags;
     /* The chain is kept from each direction's first packet: interned once,
      * never looked at again on this direction's later packets. */
-    if (p->encap_depth && d->tunnel == PS_TUNNEL_NONE)
-        d->tunnel = tunnel_table_intern(t->tunnels, p);
+    if (p->encap_depth && f->tunnel[dir] == PS_TUNNEL_NONE)
+        f->tunnel[dir] = tunnel_table_intern(t->tunnels, p);
     /* An open flow's idle entry stays where it is: its deadline only moved
      * later, and it is filed again if its old entry surfaces. A closed flow
      * gets few packets (the last ACK), and refiling it now, in time order,
@@ -1544,7 +1549,7 @@ size_t flow_table_buckets(const ps_flow_table *t)
 
 const ps_tunnel_chain *flow_table_tunnel(const ps_flow_table *t, const ps_flow *f, int resp)
 {
-    return tunnel_table_get(t->tunnels, f->dir[resp ? !f->orig : f->orig].tunnel);
+    return tunnel_table_get(t->tunnels, f->tunnel[resp ? !f->orig : f->orig]);
 }
 
 void flow_table_contexts(const ps_flow_table *t, uint64_t *numbered, uint64_t *shared)

@@ -421,6 +421,49 @@ static void test_sctp_dccp_endings(void **state)
     flow_table_destroy(t);
 }
 
+/* The SCTP chunk set and the DCCP Service Code share a field (ps_flow): an
+ * active timeout starts the SCTP flow's next record with an empty chunk set
+ * and keeps the DCCP flow's Service Code, as it keeps its originator. */
+static void test_active_timeout_sctp_chunks_dccp_code(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    ps_flow_config cfg = config();
+    cfg.idle_timeout_ns = 60 * S;
+    cfg.active_timeout_ns = 100 * S;
+    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    ps_packet p = sctp_pkt(0, 1, 1u << PS_SCTP_INIT);
+    flow_table_packet(t, &p);
+    p = dccp_pkt(1, 1, PS_DCCP_REQUEST);
+    p.dccp_has_service_code = 1;
+    p.dccp_service_code = 1685351985;
+    flow_table_packet(t, &p);
+    for (int64_t ts = 50; ts <= 150; ts += 50) {
+        p = sctp_pkt(ts * S, 0, 1u << PS_SCTP_DATA);
+        flow_table_packet(t, &p);
+        p = dccp_pkt(ts * S + 1, 0, PS_DCCP_DATA);
+        flow_table_packet(t, &p);
+    }
+    assert_int_equal(rec.n, 2);
+    assert_int_equal(rec.flows[0].end_reason, PS_END_ACTIVE);
+    assert_int_equal(rec.flows[0].sctp_chunks, (1u << PS_SCTP_INIT) | (1u << PS_SCTP_DATA));
+    assert_int_equal(rec.flows[1].end_reason, PS_END_ACTIVE);
+    assert_int_equal(rec.flows[1].dccp_has_service_code, 1);
+    assert_int_equal(rec.flows[1].dccp_service_code, 1685351985);
+
+    flow_table_flush(t, PS_END_EOF);
+    assert_int_equal(rec.n, 4);
+    assert_int_equal(rec.flows[2].key.transport, PS_TRANSPORT_SCTP);
+    assert_int_equal(rec.flows[2].sctp_chunks, 1u << PS_SCTP_DATA);
+    assert_int_equal(rec.flows[2].dir[1].pkts, 2);   /* at 100 s and 150 s */
+    assert_int_equal(rec.flows[3].key.transport, PS_TRANSPORT_DCCP);
+    assert_int_equal(rec.flows[3].dccp_has_service_code, 1);
+    assert_int_equal(rec.flows[3].dccp_service_code, 1685351985);
+    assert_int_equal(rec.flows[3].dccp_types, 1u << PS_DCCP_DATA);
+    assert_int_equal(rec.flows[3].orig, rec.flows[1].orig);
+    flow_table_destroy(t);
+}
+
 static void test_tuple_reuse_after_close(void **state)
 {
     (void)state;
@@ -1451,6 +1494,7 @@ int main(void)
         cmocka_unit_test(test_idle_timeout_exact),
         cmocka_unit_test(test_active_timeout_continues_in_place),
         cmocka_unit_test(test_active_before_idle),
+        cmocka_unit_test(test_active_timeout_sctp_chunks_dccp_code),
         cmocka_unit_test(test_max_flows_evicts_oldest_idle),
         cmocka_unit_test(test_eviction_prefers_closed_flow),
         cmocka_unit_test(test_flush_keeps_close_reason),

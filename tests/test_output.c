@@ -180,8 +180,10 @@ static ps_flow web_flow(void)
     inet_pton(AF_INET, "10.0.0.2", f.key.addr_b);
     f.key.port_a = 49152;
     f.key.port_b = 80;
-    f.dir[0] = (ps_dir_stats){6, 520, 436, PS_TCP_SYN | PS_TCP_ACK | PS_TCP_PSH | PS_TCP_FIN, 0};
-    f.dir[1] = (ps_dir_stats){4, 2960, 2880, PS_TCP_SYN | PS_TCP_ACK | PS_TCP_FIN, 0};
+    f.dir[0] = (ps_dir_stats){.pkts = 6, .frame_bytes = 520, .ip_bytes = 436,
+                              .tcp_flags = PS_TCP_SYN | PS_TCP_ACK | PS_TCP_PSH | PS_TCP_FIN};
+    f.dir[1] = (ps_dir_stats){.pkts = 4, .frame_bytes = 2960, .ip_bytes = 2880,
+                              .tcp_flags = PS_TCP_SYN | PS_TCP_ACK | PS_TCP_FIN};
     f.first_ns = T0 + 123456000;
     f.last_ns = T0 + 246912999;
     f.orig = 0;
@@ -209,8 +211,8 @@ static ps_flow sctp_flow(void)
     inet_pton(AF_INET6, "2001:db8::2", f.key.addr_b);
     f.key.port_a = 5000;
     f.key.port_b = 38412;
-    f.dir[0] = (ps_dir_stats){2, 200, 180, 0, 0};
-    f.dir[1] = (ps_dir_stats){3, 330, 300, 0, 0};
+    f.dir[0] = (ps_dir_stats){.pkts = 2, .frame_bytes = 200, .ip_bytes = 180};
+    f.dir[1] = (ps_dir_stats){.pkts = 3, .frame_bytes = 330, .ip_bytes = 300};
     f.first_ns = T0;
     f.last_ns = T0 + 2 * S + 5000;
     f.sctp_chunks = (1u << PS_SCTP_INIT) | (1u << PS_SCTP_INIT_ACK) | (1u << PS_SCTP_DATA) | (1u << 20);
@@ -522,8 +524,10 @@ static void test_conn_state(void **state)
         ps_flow f = web_flow();
         f.key.transport = cases[i].transport;
         f.orig = (uint8_t)(i & 1);   /* either endpoint may be the originator */
-        f.dir[f.orig] = (ps_dir_stats){cases[i].orig_pkts, 100, 80, cases[i].orig_flags, 0};
-        f.dir[!f.orig] = (ps_dir_stats){cases[i].resp_pkts, 100, 80, cases[i].resp_flags, 0};
+        f.dir[f.orig] = (ps_dir_stats){.pkts = cases[i].orig_pkts, .frame_bytes = 100, .ip_bytes = 80,
+                                       .tcp_flags = cases[i].orig_flags};
+        f.dir[!f.orig] = (ps_dir_stats){.pkts = cases[i].resp_pkts, .frame_bytes = 100, .ip_bytes = 80,
+                                        .tcp_flags = cases[i].resp_flags};
         ps_label l = web_label();
         ps_flow_rec r = {&f, &l, 0, NULL};
         ps_value v;

@@ -50,8 +50,10 @@ static void add(ps_report *r, int transport, const ps_reg_entry *entry, int stat
     memset(&f, 0, sizeof(f));
     f.key.transport = (uint8_t)transport;
     f.first_ns = f.last_ns = T0;
-    f.dir[0] = (ps_dir_stats){pkts - pkts / 2, bytes - bytes / 4, bytes - bytes / 4 - 14, 0, 0};
-    f.dir[1] = (ps_dir_stats){pkts / 2, bytes / 4, bytes / 4 - 14, 0, 0};
+    f.dir[0] = (ps_dir_stats){.pkts = pkts - pkts / 2, .frame_bytes = bytes - bytes / 4,
+                              .ip_bytes = bytes - bytes / 4 - 14};
+    f.dir[1] = (ps_dir_stats){.pkts = pkts / 2, .frame_bytes = bytes / 4,
+                              .ip_bytes = bytes / 4 - 14};
     ps_label l = {.entry = entry, .service_port = 80,
                   .basis = PS_BASIS_HANDSHAKE, .status = (uint8_t)status};
     report_add_flow(r, &f, &l);
@@ -452,8 +454,8 @@ static void test_icmp_rows(void **state)
         f.key.transport = PS_TRANSPORT_ICMP;
         f.key.family = v6 ? 6 : 4;
         f.first_ns = f.last_ns = T0;
-        f.dir[0] = (ps_dir_stats){1, 98, 84, 0, 0};
-        f.dir[1] = (ps_dir_stats){1, 98, 84, 0, 0};
+        f.dir[0] = (ps_dir_stats){.pkts = 1, .frame_bytes = 98, .ip_bytes = 84};
+        f.dir[1] = (ps_dir_stats){.pkts = 1, .frame_bytes = 98, .ip_bytes = 84};
         ps_label l = {.status = PS_REG_IP_PROTOCOL, .basis = PS_BASIS_IP_PROTOCOL,
                       .ip_proto = (uint8_t)(v6 ? 58 : 1)};
         report_add_flow(r, &f, &l);

@@ -366,8 +366,10 @@ static ps_flow make_flow(int transport, uint8_t client, uint16_t cport, uint8_t 
     f.orig = 0;
     f.first_ns = first;
     f.last_ns = last;
-    f.dir[0] = (ps_dir_stats){pkts - pkts / 2, bytes - bytes / 2, bytes - bytes / 2 - 14, 0, 0};
-    f.dir[1] = (ps_dir_stats){pkts / 2, bytes / 2, bytes / 2 - 14, 0, 0};
+    f.dir[0] = (ps_dir_stats){.pkts = pkts - pkts / 2, .frame_bytes = bytes - bytes / 2,
+                              .ip_bytes = bytes - bytes / 2 - 14};
+    f.dir[1] = (ps_dir_stats){.pkts = pkts / 2, .frame_bytes = bytes / 2,
+                              .ip_bytes = bytes / 2 - 14};
     return f;
 }
 

@@ -60,13 +60,15 @@ typedef struct ps_zeek_state {
     uint8_t  seq_started;    /* bit n set once seq_start[n] holds side n's start */
 } ps_zeek_state;
 
+/* 24 bytes: the packet count shares its word with the TCP flags. 2^56
+ * packets a direction is 7.2e16, over three years of one direction of one
+ * flow at 400 Gb/s in minimum-size frames, so the count cannot wrap in any
+ * capture. */
 typedef struct ps_dir_stats {
-    uint64_t pkts;
+    uint64_t pkts : 56;
+    uint64_t tcp_flags : 8;  /* union of TCP flags sent */
     uint64_t frame_bytes;    /* sum of on-wire frame lengths */
     uint64_t ip_bytes;       /* sum of IP total lengths */
-    uint8_t  tcp_flags;      /* union of TCP flags sent */
-    uint32_t tunnel;         /* the tunnel chain of this direction's first packet
-                                (portsniff/tunnel.h): PS_TUNNEL_NONE when not tunnelled */
 } ps_dir_stats;
 
 /* How the originator was decided. */
@@ -92,15 +94,17 @@ typedef enum ps_end_reason {
 
 typedef struct ps_flow ps_flow;
 /* Laid out for the per-packet path: a lookup reads the first 64 bytes (chain
- * link, hash, key, last_ns), counting adds the two direction blocks, and the
- * flags and protocol state follow, with the timer and age-list links that
- * the table touches once per flow. The table packs flows at a 16-byte
- * stride (src/flow.c), so those 176 bytes span three or four cache lines;
- * a table that keeps an extension (ps_zeek_state) puts it right after the
- * flow in the same slot. */
+ * link, hash, key, last_ns), counting adds the two direction blocks (the
+ * next 48), and the age-list links, tunnels, protocol state and flags
+ * follow. The table packs flows at a 16-byte stride (src/flow.c), so those
+ * 144 bytes span three cache lines; a table that keeps an extension
+ * (ps_zeek_state) puts it right after the flow in the same slot. */
 /* The fields marked private are the table's bookkeeping: links name other
- * flows by their 32-bit number in the table (0: none), not by pointer, which
- * keeps a flow at 160 bytes. */
+ * flows by their 32-bit number in the table (0: none), not by pointer. The
+ * SCTP chunk set and the DCCP Service Code share their four bytes (a flow
+ * has one transport: read each only for its own), and the one- and two-bit
+ * states share a byte; that keeps a flow at 144 bytes. Only the flow
+ * table's thread writes a flow, and only while it is open. */
 struct ps_flow {
     uint32_t hash_next;        /* private to flow.c: next in the hash chain or free list */
     uint32_t hash;
@@ -112,16 +116,21 @@ struct ps_flow {
     ps_dir_stats dir[2];       /* [0] = sent by endpoint a, [1] = sent by endpoint b */
     int64_t  first_ns;
     uint32_t age_prev, age_next;      /* private to flow.c: ordered by first_ns */
-    uint32_t sctp_chunks;      /* union of SCTP chunk-type bits */
-    uint32_t dccp_service_code;
-    uint8_t  orig;             /* 0: endpoint a originated, 1: endpoint b */
-    uint8_t  orig_basis;       /* ps_orig_basis */
-    uint8_t  dccp_has_service_code;
-    uint8_t  closing;          /* set once the flow has ended by protocol; see end_reason */
+    uint32_t tunnel[2];        /* as dir[]: the tunnel chain of the direction's first
+                                  packet (portsniff/tunnel.h), PS_TUNNEL_NONE when not
+                                  tunnelled (flow_table_tunnel) */
+    union {
+        uint32_t sctp_chunks;       /* SCTP: union of chunk-type bits */
+        uint32_t dccp_service_code; /* DCCP: when dccp_has_service_code */
+    };
     uint8_t  end_reason;       /* ps_end_reason; set when the flow is handed to the sink */
-    uint8_t  fin_seen;         /* bit 0: a sent FIN, bit 1: b sent FIN */
-    uint8_t  has_zeek;         /* a ps_zeek_state follows in the slot (flow_zeek_state) */
     uint8_t  walk_mark;        /* private to flow.c: visited by the walk of this number */
+    uint8_t  orig : 1;         /* 0: endpoint a originated, 1: endpoint b */
+    uint8_t  orig_basis : 1;   /* ps_orig_basis */
+    uint8_t  closing : 1;      /* set once the flow has ended by protocol; see end_reason */
+    uint8_t  has_zeek : 1;     /* a ps_zeek_state follows in the slot (flow_zeek_state) */
+    uint8_t  dccp_has_service_code : 1;
+    uint8_t  fin_seen : 2;     /* bit 0: a sent FIN, bit 1: b sent FIN */
 };
 
 /* Where a flow's extension (ps_zeek_state) sits in its slot: right after the

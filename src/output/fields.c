@@ -101,14 +101,15 @@ static void get_resp_tcp_flags(const ps_flow_rec *r, ps_value *v) { tcp_flags(r,
 
 static void get_sctp_chunks(const ps_flow_rec *r, ps_value *v)
 {
-    v->u = r->flow->sctp_chunks;
+    /* The field is the DCCP Service Code's on other flows (ps_flow). */
     v->absent = r->flow->key.transport != PS_TRANSPORT_SCTP;
+    v->u = v->absent ? 0 : r->flow->sctp_chunks;
 }
 
 static void get_dccp_service_code(const ps_flow_rec *r, ps_value *v)
 {
-    v->u = r->flow->dccp_service_code;
-    v->absent = !r->flow->dccp_has_service_code;
+    v->absent = r->flow->key.transport != PS_TRANSPORT_DCCP || !r->flow->dccp_has_service_code;
+    v->u = v->absent ? 0 : r->flow->dccp_service_code;
 }
 
 /* The other services registered for the label's port (distinct services,
