@@ -421,6 +421,14 @@ static void test_sctp_dccp_endings(void **state)
     flow_table_destroy(t);
 }
 
+/* A table whose flows end after 60 s idle or 100 s from their first packet. */
+static ps_flow_table *active_100s_table(recorder *rec)
+{
+    ps_flow_config cfg = config();
+    cfg.active_timeout_ns = 100 * S;
+    return flow_table_create(&cfg, record_flow, rec);
+}
+
 /* The SCTP chunk set and the DCCP Service Code share a field (ps_flow): an
  * active timeout starts the SCTP flow's next record with an empty chunk set
  * and keeps the DCCP flow's Service Code, as it keeps its originator. */
@@ -428,10 +436,7 @@ static void test_active_timeout_sctp_chunks_dccp_code(void **state)
 {
     (void)state;
     recorder rec = {0};
-    ps_flow_config cfg = config();
-    cfg.idle_timeout_ns = 60 * S;
-    cfg.active_timeout_ns = 100 * S;
-    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    ps_flow_table *t = active_100s_table(&rec);
     ps_packet p = sctp_pkt(0, 1, 1u << PS_SCTP_INIT);
     flow_table_packet(t, &p);
     p = dccp_pkt(1, 1, PS_DCCP_REQUEST);
@@ -530,10 +535,7 @@ static void test_active_timeout_continues_in_place(void **state)
 {
     (void)state;
     recorder rec = {0};
-    ps_flow_config cfg = config();
-    cfg.idle_timeout_ns = 60 * S;
-    cfg.active_timeout_ns = 100 * S;
-    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    ps_flow_table *t = active_100s_table(&rec);
     ps_packet p = c2s(0, PS_TCP_SYN);
     flow_table_packet(t, &p);
     for (int64_t ts = 30; ts <= 90; ts += 30) {
@@ -577,10 +579,7 @@ static void test_active_before_idle(void **state)
 {
     (void)state;
     recorder rec = {0};
-    ps_flow_config cfg = config();
-    cfg.idle_timeout_ns = 60 * S;
-    cfg.active_timeout_ns = 100 * S;
-    ps_flow_table *t = flow_table_create(&cfg, record_flow, &rec);
+    ps_flow_table *t = active_100s_table(&rec);
     ps_packet p = c2s(0, PS_TCP_ACK);
     flow_table_packet(t, &p);
     p.ts_ns = 50 * S;
