@@ -1381,15 +1381,17 @@ static void queue_pop(ps_flow_table *t)
     account_packet(t, &q->pkt, &q->key, q->hash, q->sender_is_b);
 }
 
-/* Every line the slot touches: a packed slot may straddle one more line
- * than its size needs; the extension, if any, ends in the last. */
+/* Every line the slot touches. A flow starts at most CACHE_LINE -
+ * FLOW_ALIGN bytes into a line, so its last byte lies in the third line
+ * from its first; the extension, if any, may end in a fourth. */
+_Static_assert(CACHE_LINE - FLOW_ALIGN + sizeof(ps_flow) <= 3 * CACHE_LINE,
+               "a flow spans at most the three lines prefetch_flow fetches");
 static void prefetch_flow(const ps_flow_table *t, const ps_flow *f)
 {
     const char *p = (const char *)f;
     __builtin_prefetch(p, 1);
     __builtin_prefetch(p + CACHE_LINE, 1);
     __builtin_prefetch(p + 2 * CACHE_LINE, 1);
-    __builtin_prefetch(p + sizeof(ps_flow) - 1, 1);
     if (t->zeek)
         __builtin_prefetch(p + t->slot - 1, 1);
 }
