@@ -59,6 +59,13 @@ static void put_row(FILE *out, const ps_reg_entry *e)
             e->status, e->has_port, e->has_service_code, (unsigned long)e->service_code);
 }
 
+/* One row of a table of three numbers; `first_suffix` follows the first. */
+static void put_triple(FILE *out, const char *first_suffix, unsigned long a, unsigned long b,
+                       unsigned long c)
+{
+    fprintf(out, "    {%lu%s, %lu, %lu},\n", a, first_suffix, b, c);
+}
+
 /* An array of n unsigned values (uint64_t when wide, else uint32_t), 16 to
  * a line or 4 wide ones, and a spare element that keeps it non-empty. */
 static void put_array(FILE *out, const char *decl, const void *v, size_t n, int wide)
@@ -89,16 +96,14 @@ static void put_tables(FILE *out, const ps_registry *reg)
     if (t.also_at) {
         fprintf(out, "\nstatic const also_slot also_at[%zu] = {\n", t.nalso_at + 1);
         for (size_t i = 0; i < t.nalso_at; i++)
-            fprintf(out, "    {%lu, %lu, %lu},\n", (unsigned long)t.also_at[i].slot,
-                    (unsigned long)t.also_at[i].first, (unsigned long)t.also_at[i].n);
+            put_triple(out, "", t.also_at[i].slot, t.also_at[i].first, t.also_at[i].n);
         fputs("};\n", out);
         put_array(out, "static const uint32_t also_rows", t.also_rows, t.nalso_rows, 0);
     }
     if (t.by_code) {
         fprintf(out, "\nstatic const code_row by_code[%zu] = {\n", t.ncodes + 1);
         for (size_t i = 0; i < t.ncodes; i++)
-            fprintf(out, "    {%luUL, %lu, %lu},\n", (unsigned long)t.by_code[i].code,
-                    (unsigned long)t.by_code[i].rank, (unsigned long)t.by_code[i].row);
+            put_triple(out, "UL", t.by_code[i].code, t.by_code[i].rank, t.by_code[i].row);
         fputs("};\n", out);
     }
     fprintf(out,
